@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/**
+ * A service started as its own process. Peak RSS is read from /proc (VmHWM, the kernel's
+ * high-water mark), so nothing is sampled and no peak is missed.
+ */
+export function startProcess(name, args, env, { ready } = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const keep = (d) => {
+    output = (output + String(d)).slice(-20_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return {
+    name,
+    pid: child.pid,
+    output: () => output,
+    ready: async (timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      void exited.then(() => {
+        done = true;
+      });
+      while (Date.now() < deadline) {
+        if (done) throw new Error(`${name} exited during start:\n${output}`);
+        if (await ready?.(output)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`${name} not ready after ${timeoutMs} ms:\n${output}`);
+    },
+    peakRssMb: () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        return Math.round(kb / 1024);
+      } catch {
+        return undefined;
+      }
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+export const httpReady = (url) => async () => {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+};
+
+/** Runs a node script to completion and parses the last JSON line it prints. */
+export function runJson(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.once("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(line));
+      } catch (e) {
+        reject(new Error(`${args.join(" ")} failed (${e.message}):\n${out}\n${err}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,41 @@
+/** The markdown table printed after a run (and pasted into the README). */
+export function markdown(r) {
+  const lines = [];
+  if (r.ingest) {
+    lines.push(
+      "| ingest (signed ~1.2 KB webhook) | req/s at -c 100 | p50 / p99 ms | p50 / p99 ms at 5,000 req/s | ratio to ceiling |",
+    );
+    lines.push("| --- | --- | --- | --- | --- |");
+    const ceiling = r.ingest.runs[0].saturation.rps;
+    for (const run of r.ingest.runs) {
+      const s = run.saturation;
+      const f = run.fixed;
+      lines.push(
+        `| ${run.name} | ${Math.round(s.rps)} | ${s.p50} / ${s.p99} | ${f.p50} / ${f.p99} | ${(s.rps / ceiling).toFixed(2)} |`,
+      );
+    }
+    lines.push("");
+  }
+  if (r.endToEnd) {
+    const e = r.endToEnd;
+    lines.push(
+      "| end to end (webhook → Graph API call) | messages | msg/s | p50 / p95 / p99 ms | one reply each |",
+    );
+    lines.push("| --- | --- | --- | --- | --- |");
+    for (const [name, p] of [
+      ["sustained (as fast as it goes)", e.sustained],
+      ["fixed 1,000 msg/s", e.fixed],
+    ]) {
+      lines.push(
+        `| ${name} | ${p.messages} | ${p.throughputPerS} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.exactlyOneReplyEach ? "yes" : `no (${p.replies} replies)`} |`,
+      );
+    }
+    lines.push("");
+    lines.push(
+      `Peak RSS: ${Object.entries(e.peakRssMb)
+        .map(([k, v]) => `${k} ${v} MB`)
+        .join(", ")}`,
+    );
+  }
+  return lines.join("\n");
+}

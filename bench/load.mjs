@@ -1,0 +1,52 @@
+// Load generator, run as its own process: signed webhook POSTs with distinct wamids.
+// Usage: node load.mjs <url> <json options> — prints one JSON result line.
+//   options: { connections, duration, rate?, amount?, users, secret, recordFile? }
+import { writeFileSync } from "node:fs";
+import autocannon from "autocannon";
+import { nextWamid, sign, webhookBody } from "./lib/payload.mjs";
+
+const [url, raw] = process.argv.slice(2);
+const opts = JSON.parse(raw ?? "{}");
+const users = opts.users ?? 1000;
+const sent = opts.recordFile ? [] : undefined;
+let n = 0;
+
+const instance = autocannon({
+  url,
+  method: "POST",
+  connections: opts.connections ?? 100,
+  ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 10 }),
+  ...(opts.rate ? { overallRate: opts.rate } : {}),
+  timeout: 10,
+  requests: [
+    {
+      setupRequest: (req) => {
+        const user = String(16500000000 + (n++ % users));
+        const wamid = nextWamid();
+        const body = webhookBody(wamid, user);
+        sent?.push([wamid, Date.now()]);
+        return {
+          ...req,
+          body,
+          headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, opts.secret) },
+        };
+      },
+    },
+  ],
+});
+
+instance.on("done", (result) => {
+  if (sent) writeFileSync(opts.recordFile, JSON.stringify(sent));
+  process.stdout.write(
+    `${JSON.stringify({
+      requests: result.requests.total,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      durationS: result.duration,
+    })}\n`,
+  );
+});

@@ -1,0 +1,230 @@
+// npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
+// Everything runs on this machine over loopback, bounded in time; servers are started here.
+// Options: --quick (shorter runs), --only=ingest|e2e, --no-build.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { freePort, startNatsServer, startRedisServer } from "../shared/dist/testing/servers.js";
+import { APP_SECRET, PHONE_NUMBER_ID } from "./lib/payload.mjs";
+import { httpReady, runJson, startProcess } from "./lib/procs.mjs";
+import { markdown } from "./lib/report.mjs";
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
+const SATURATION_S = quick ? 5 : 10;
+const FIXED_S = quick ? 5 : 10;
+const E2E_MESSAGES = quick ? 5000 : 20_000;
+const E2E_USERS = quick ? 250 : 1000;
+const root = new URL("../", import.meta.url).pathname;
+
+if (!args.has("--no-build"))
+  execFileSync("npx", ["turbo", "run", "build", "--output-logs=errors-only"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+
+const baseEnv = {
+  NODE_ENV: "production",
+  APP_SECRET,
+  API_KEYS: "bench-key",
+  ENCRYPTION_KEY: "a".repeat(64),
+  PHONE_NUMBER_ID,
+  WHATSAPP_TOKEN: "bench-token",
+  VERIFY_TOKEN: "bench-verify",
+  STORE: "memory",
+};
+
+async function load(url, options) {
+  return runJson(["bench/load.mjs", url, JSON.stringify({ secret: APP_SECRET, ...options })]);
+}
+
+/** Saturation (-c 100) and a fixed 5,000 req/s, against one server. */
+async function ingestRun(name, start) {
+  const server = await start();
+  try {
+    // Warm up the JIT and connections before measuring.
+    await load(server.url, { connections: 50, duration: 2 });
+    const saturation = await load(server.url, { connections: 100, duration: SATURATION_S });
+    const fixed = await load(server.url, { connections: 100, duration: FIXED_S, rate: 5000 });
+    return { name, saturation, fixed, peakRssMb: server.proc.peakRssMb() };
+  } finally {
+    await server.proc.stop();
+  }
+}
+
+const startCeiling = async () => {
+  const port = await freePort();
+  const proc = startProcess(
+    "ceiling",
+    ["bench/ceiling.mjs", String(port)],
+    {},
+    { ready: (o) => o.includes("listening") },
+  );
+  await proc.ready();
+  return { proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
+};
+
+const startGateway = (busEnv) => async () => {
+  const port = await freePort();
+  const proc = startProcess(
+    "gateway",
+    ["gateway/dist/main.js"],
+    { ...baseEnv, ...busEnv, PORT: String(port) },
+    {
+      ready: httpReady(`http://127.0.0.1:${port}/readyz`),
+    },
+  );
+  await proc.ready();
+  return { proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
+};
+
+async function ingest(redis, nats) {
+  const ceiling = await ingestRun("node:http ceiling", startCeiling);
+  const gatewayRedis = await ingestRun(
+    "gateway, Redis bus",
+    startGateway({ BUS: "redis", REDIS_URL: redis.url }),
+  );
+  const gatewayNats = await ingestRun("gateway, NATS bus", startGateway({ BUS: "nats", NATS_URL: nats.url }));
+  const ratio = (r) => Number((r.saturation.rps / ceiling.saturation.rps).toFixed(3));
+  return {
+    runs: [ceiling, gatewayRedis, gatewayNats],
+    ratioRedis: ratio(gatewayRedis),
+    ratioNats: ratio(gatewayNats),
+  };
+}
+
+/** gateway → router → responder → Graph API simulator, as separate processes on Redis. */
+async function endToEnd(redis) {
+  const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
+  await stubs.ready();
+  const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
+  const port = await freePort();
+  const env = {
+    ...baseEnv,
+    BUS: "redis",
+    REDIS_URL: redis.url,
+    GRAPH_API_BASE: `${graph}/v25.0`,
+    OPENAI_API_KEY: "bench-openai",
+    OPENAI_BASE_URL: openai,
+    // The simulator is not Meta: lift the pacing that would otherwise be the bottleneck.
+    SEND_RATE_PER_NUMBER: "10000",
+    SEND_RATE_PER_RECIPIENT: "100",
+    SEND_BURST_PER_RECIPIENT: "45",
+  };
+  const services = [
+    startProcess(
+      "gateway",
+      ["gateway/dist/main.js"],
+      { ...env, PORT: String(port) },
+      {
+        ready: httpReady(`http://127.0.0.1:${port}/readyz`),
+      },
+    ),
+    startProcess(
+      "router",
+      ["router/dist/main.js"],
+      { ...env, LOG_LEVEL: "info" },
+      {
+        ready: (o) => o.includes("router started"),
+      },
+    ),
+    startProcess(
+      "responder",
+      ["responder/dist/main.js"],
+      { ...env, LOG_LEVEL: "info" },
+      {
+        ready: (o) => o.includes("responder started"),
+      },
+    ),
+  ];
+  const url = `http://127.0.0.1:${port}/webhook/whatsapp`;
+  const replies = async () => (await fetch(`${graph}/__bench/replies`)).json();
+  try {
+    for (const s of services) await s.ready();
+    const sustained = await e2ePhase(url, replies, {
+      amount: E2E_MESSAGES,
+      connections: 50,
+      users: E2E_USERS,
+    });
+    const fixed = await e2ePhase(url, replies, {
+      rate: 1000,
+      duration: quick ? 5 : 10,
+      connections: 20,
+      users: E2E_USERS,
+    });
+    const peak = Object.fromEntries(services.map((s) => [s.name, s.peakRssMb()]));
+    return { sustained, fixed, peakRssMb: peak };
+  } finally {
+    for (const s of services.reverse()) await s.stop();
+    await stubs.stop();
+  }
+}
+
+/** Sends a phase of messages, waits for every reply, and matches each user's k-th reply to their k-th message. */
+async function e2ePhase(url, replies, options) {
+  const before = (await replies()).length;
+  const recordFile = `${root}bench/results/sent.tmp`;
+  const result = await load(url, { ...options, recordFile });
+  const sent = JSON.parse(readFileSync(recordFile, "utf8"));
+  const expected = result.requests - result.non2xx;
+  const deadline = Date.now() + 120_000;
+  let got = [];
+  while (Date.now() < deadline) {
+    got = (await replies()).slice(before);
+    if (got.length >= expected) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // Each message's user and send time, in the load generator's order (autocannon setupRequest order).
+  const users = options.users;
+  const sentByUser = new Map();
+  sent.forEach(([, t], i) => {
+    const user = String(16500000000 + (i % users));
+    if (!sentByUser.has(user)) sentByUser.set(user, []);
+    sentByUser.get(user).push(t);
+  });
+  const repliesByUser = new Map();
+  for (const [user, t] of got) {
+    if (!repliesByUser.has(user)) repliesByUser.set(user, []);
+    repliesByUser.get(user).push(t);
+  }
+  const latencies = [];
+  let mismatched = 0;
+  for (const [user, times] of sentByUser) {
+    const r = repliesByUser.get(user) ?? [];
+    if (r.length !== times.length) mismatched++;
+    for (let k = 0; k < Math.min(r.length, times.length); k++) latencies.push(r[k] - times[k]);
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+  const first = Math.min(...sent.map(([, t]) => t));
+  const last = Math.max(...got.map(([, t]) => t));
+  return {
+    messages: expected,
+    replies: got.length,
+    exactlyOneReplyEach: got.length === expected && mismatched === 0,
+    usersWithWrongReplyCount: mismatched,
+    throughputPerS: Math.round(got.length / ((last - first) / 1000)),
+    latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99) },
+    webhook: { rps: result.rps, non2xx: result.non2xx, errors: result.errors },
+  };
+}
+
+const redis = await startRedisServer({ appendonly: true });
+const nats = await startNatsServer();
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, node: process.version },
+  quick,
+};
+try {
+  if (only !== "e2e") results.ingest = await ingest(redis, nats);
+  if (only !== "ingest") results.endToEnd = await endToEnd(redis);
+} finally {
+  await Promise.all([redis.stop(), nats.stop()]);
+}
+
+mkdirSync(`${root}bench/results`, { recursive: true });
+writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\n${markdown(results)}\n`);

@@ -1,0 +1,26 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { FlankError, loadFlowFile } from "@flank/shared";
+import { EXIT, type Io, UsageError } from "../io.js";
+
+/** `flank flows validate <file>`: OK with the flow's id, or every problem as file:line. */
+export async function flowsCommand(args: string[], io: Io): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
+  const [sub, file, ...rest] = positionals;
+  if (sub !== "validate")
+    throw new UsageError(sub ? `unknown flows command "${sub}"` : "missing flows command");
+  if (!file) throw new UsageError("flows validate needs a file");
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
+  try {
+    const flow = await loadFlowFile(resolve(io.cwd, file));
+    const stages = Object.keys(flow.stages).length;
+    io.stdout(
+      `OK ${file}: flow "${flow.id}", ${stages} stage${stages === 1 ? "" : "s"}, starts at "${flow.initialStage}"\n`,
+    );
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof FlankError)) throw err;
+    io.stderr(`${err.message}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,31 @@
+import { parseArgs } from "node:util";
+import { configSecrets, createLogger, parseConfig, readEnvFiles } from "@flank/shared";
+import { banner } from "../banner.js";
+import { startEmbedded } from "../embedded.js";
+import { EXIT, type Io, untilAborted } from "../io.js";
+import { portOption } from "./options.js";
+
+/** `flank start` (`npm start`): the embedded mode until Ctrl-C. */
+export async function startCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: "string" }, host: { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const port = values.port === undefined ? undefined : portOption(values.port);
+  // A first run should show the banner, not every request: quieter unless LOG_LEVEL says otherwise.
+  const env = { ...readEnvFiles(io.cwd), ...io.env };
+  env.LOG_LEVEL ||= "warn";
+  const config = parseConfig(env);
+  const log = createLogger({ level: config.logLevel, name: "flank", secrets: configSecrets(config) });
+  const embedded = await startEmbedded(config, log, {
+    ...(port === undefined ? {} : { port }),
+    ...(values.host ? { hostname: values.host } : {}),
+  });
+  io.stdout(banner(embedded));
+  await untilAborted(io.signal);
+  io.stderr("stopping…\n");
+  await embedded.stop();
+  return EXIT.ok;
+}

@@ -1,0 +1,108 @@
+import { type FlankEvent, inboundTextWebhook, postWebhook, topicChannel } from "@flank/shared";
+import { waitFor } from "@flank/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Embedded, startEmbedded } from "./embedded.js";
+import { LOCAL_PHONE_NUMBER_ID } from "./local-config.js";
+import { bareConfig, FAST_STATUSES, silentLog } from "./test-helpers.js";
+
+let flank: Embedded;
+const events: FlankEvent[] = [];
+beforeAll(async () => {
+  flank = await startEmbedded(bareConfig(), silentLog(), { port: 0, statusTiming: FAST_STATUSES });
+  await flank.bus.tap("flank.>", (event, channel) => {
+    if (channel === topicChannel(event.type)) events.push(event);
+  });
+});
+afterAll(() => flank?.stop());
+
+const webhook = () => `${flank.url}/webhook/whatsapp`;
+
+describe("embedded mode (npm start)", () => {
+  it("runs on the in-memory bus and store with the simulator and offline replies, and says so", () => {
+    expect(flank.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(flank.playgroundUrl).toBe(`${flank.url}/playground`);
+    expect(flank.simulated.join("\n")).toMatch(/Cloud API[\s\S]*OpenAI[\s\S]*bus[\s\S]*store/);
+    expect(flank.simulator?.base).toBe(flank.config.whatsapp.graphApiBase);
+  });
+
+  it("generates local secrets, so signatures and API keys are still checked", async () => {
+    const { appSecret, apiKey, verifyToken } = flank.generated;
+    expect(appSecret).toMatch(/^[0-9a-f]{48}$/);
+    expect(apiKey).toMatch(/^flk_local_[0-9a-f]{32}$/);
+    const { payload } = inboundTextWebhook({
+      phoneNumberId: LOCAL_PHONE_NUMBER_ID,
+      from: "16505550100",
+      text: "x",
+    });
+    expect((await postWebhook({ url: webhook() }, payload)).status).toBe(401);
+    expect((await postWebhook({ url: webhook(), appSecret: "wrong" }, payload)).status).toBe(403);
+    expect((await fetch(`${flank.url}/v1/conversations`)).status).toBe(401);
+    const authed = await fetch(`${flank.url}/v1/conversations`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    expect(authed.status).toBe(200);
+    const verify = await fetch(
+      `${webhook()}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1158201444`,
+    );
+    expect(await verify.text()).toBe("1158201444");
+  });
+
+  it("answers a signed webhook: the bot's reply reaches the simulator, whose statuses come back", async () => {
+    const sim = flank.simulator;
+    if (!sim) throw new Error("simulator expected");
+    const { payload, wamid } = inboundTextWebhook({
+      phoneNumberId: LOCAL_PHONE_NUMBER_ID,
+      from: "16505551234",
+      name: "Ana",
+      text: "hi",
+    });
+    const res = await postWebhook({ url: webhook(), appSecret: flank.generated.appSecret }, payload);
+    expect(res.status).toBe(200);
+
+    await waitFor(() => sim.accepted.some((a) => a.to?.endsWith("16505551234")), {
+      timeoutMs: 10_000,
+      what: "reply",
+    });
+    const reply = sim.accepted.find((a) => a.to?.endsWith("16505551234"));
+    expect(reply?.body).toMatchObject({
+      messaging_product: "whatsapp",
+      type: "text",
+      text: { body: expect.stringContaining("assistant") },
+    });
+    // the bot marked the user's message read, with the simulator's token
+    expect(sim.sent()).toContainEqual(expect.objectContaining({ status: "read", message_id: wamid }));
+    expect(
+      sim.requests.every((r) => r.headers.authorization === `Bearer ${flank.config.whatsapp.token}`),
+    ).toBe(true);
+
+    // Meta's part: sent, delivered, read, signed, accepted by the gateway, on the bus as inbound.status
+    await waitFor(() => events.some((e) => e.type === "inbound.status" && e.data.status === "read"), {
+      timeoutMs: 10_000,
+      what: "read status",
+    });
+    const statuses = events.flatMap((e) =>
+      e.type === "inbound.status" && e.data.wamid === reply?.wamid ? [e.data.status] : [],
+    );
+    expect(statuses).toEqual(["sent", "delivered", "read"]);
+    await sim.idle();
+    expect(sim.statuses.filter((s) => s.wamid === reply?.wamid).map((s) => [s.status, s.httpStatus])).toEqual(
+      [
+        ["sent", 200],
+        ["delivered", 200],
+        ["read", 200],
+      ],
+    );
+    const routed = events.find((e) => e.type === "conversation.routed");
+    expect(routed).toMatchObject({
+      conversationId: `${LOCAL_PHONE_NUMBER_ID}:16505551234`,
+      data: { route: "bot" },
+    });
+  });
+
+  it("stops idempotently", async () => {
+    const other = await startEmbedded(bareConfig(), silentLog(), { port: 0 });
+    await Promise.all([other.stop(), other.stop()]);
+    await other.stop();
+    await expect(fetch(`${other.url}/healthz`)).rejects.toThrow();
+  });
+});

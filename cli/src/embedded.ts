@@ -1,0 +1,159 @@
+import { startGateway } from "@flank/gateway";
+import { startResponder } from "@flank/responder";
+import { classifierFromConfig, startRouter } from "@flank/router";
+import {
+  type Bus,
+  type Config,
+  connectRedis,
+  createAgentPresence,
+  createBus,
+  createSessionCache,
+  createStores,
+  type FlowRegistry,
+  type GraphTestServer,
+  type Logger,
+  loadFlowRegistry,
+  type StatusTiming,
+  type Stoppable,
+  startGraphServer,
+  stopAll,
+  waitHealthy,
+} from "@flank/shared";
+import { Registry } from "prom-client";
+import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
+import { createPlayground } from "./playground/routes.js";
+
+export interface EmbeddedOptions {
+  /** Defaults to config.port; 0 picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1: the playground signs webhooks for whoever can reach it. */
+  hostname?: string;
+  /** Replaces the flows read from FLOW / FLOW_DIRS. */
+  flows?: FlowRegistry;
+  /** When the simulator's status webhooks follow a send (faster in tests). */
+  statusTiming?: Partial<StatusTiming>;
+}
+
+export interface Embedded {
+  url: string;
+  playgroundUrl: string;
+  /** What is simulated rather than real, in words. */
+  simulated: string[];
+  /** Secrets generated for this run because the environment left them unset. */
+  generated: Generated;
+  /** The config the services run with (generated values filled in). */
+  config: Config;
+  /** The Cloud API simulator, when WHATSAPP_TOKEN is unset. */
+  simulator?: GraphTestServer;
+  bus: Bus;
+  /** Idempotent: HTTP, then the workers, the simulator, the bus and the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Embedded mode (ARCHITECTURE §1): gateway, router and responder in one process, sharing one bus,
+ * one set of stores, one agent presence and one session cache; the Cloud API simulator stands in
+ * for Meta when there is no WHATSAPP_TOKEN. Any part the config points at a real server (BUS,
+ * STORE, REDIS_URL…) is the real one.
+ */
+export async function startEmbedded(
+  base: Config,
+  log: Logger,
+  opts: EmbeddedOptions = {},
+): Promise<Embedded> {
+  const local = withLocalDefaults(base);
+  let config = local.config;
+  const components: Stoppable[] = [];
+  const started = (c: Stoppable) => components.push(c);
+  try {
+    let simulator: GraphTestServer | undefined;
+    if (local.simulateWhatsApp) {
+      simulator = await startGraphServer({ token: config.whatsapp.token, statusTiming: opts.statusTiming });
+      started({ name: "simulator", stop: () => simulator?.stop() ?? Promise.resolve() });
+      config = { ...config, whatsapp: { ...config.whatsapp, graphApiBase: simulator.base } };
+    }
+    const stores = await createStores(config, log);
+    started({ name: "stores", stop: () => stores.close() });
+    const bus = await createBus(config, log);
+    started({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
+    const redis = config.redis.url ? await connectRedis(config.redis.url, log, "flank-embedded") : undefined;
+    if (redis) started({ name: "redis", stop: () => redis.close() });
+    await waitHealthy({ bus, stores, log });
+    await stores.init();
+
+    const flows =
+      opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
+    // One presence and one session cache for all three, as Redis would share them between processes.
+    const presence = createAgentPresence(config, redis);
+    const sessionCache = createSessionCache(config, redis, log);
+
+    const router = await startRouter({
+      bus,
+      stores,
+      flows,
+      presence,
+      log: log.child({ service: "router" }),
+      cache: sessionCache,
+      classifier: classifierFromConfig(config, log),
+      concurrency: config.router.concurrency,
+      dedupTtlSeconds: config.bus.dedupTtlSeconds,
+    });
+    started({ name: "router", stop: () => router.stop() });
+    const responder = await startResponder({
+      config,
+      bus,
+      stores,
+      flows,
+      sessionCache,
+      log: log.child({ service: "responder" }),
+      ...(redis ? { redis } : {}),
+    });
+    started({ name: "responder", stop: () => responder.stop({ timeoutMs: 10_000 }) });
+
+    let webhookUrl = "";
+    const playground = createPlayground({
+      bus,
+      log: log.child({ component: "playground" }),
+      phoneNumberId: config.whatsapp.phoneNumberId ?? "",
+      simulated: simulatedParts(config, local.simulateWhatsApp),
+      target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
+    });
+    const gateway = await startGateway(
+      { config, bus, stores, log: log.child({ service: "gateway" }), presence, registry: new Registry() },
+      {
+        port: opts.port ?? config.port,
+        hostname: opts.hostname ?? "127.0.0.1",
+        mount: [{ path: "/playground", app: playground.app }],
+      },
+    );
+    started({
+      name: "gateway",
+      stop: async () => {
+        playground.close();
+        await gateway.stop();
+      },
+    });
+    const url = `http://127.0.0.1:${gateway.port}`;
+    webhookUrl = `${url}/webhook/whatsapp`;
+    // Meta's part: status webhooks for every accepted send, signed, to our own webhook.
+    simulator?.setWebhook({ url: webhookUrl, appSecret: config.whatsapp.appSecret });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      playgroundUrl: `${url}/playground`,
+      simulated: simulatedParts(config, local.simulateWhatsApp),
+      generated: local.generated,
+      config,
+      ...(simulator ? { simulator } : {}),
+      bus,
+      stop: () => {
+        stopping ??= stopAll(components, log, 15_000).then(() => undefined);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll(components, log, 5000);
+    throw err;
+  }
+}

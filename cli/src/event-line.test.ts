@@ -1,0 +1,80 @@
+import { assertEvent, type FlankEvent, newId } from "@flank/shared";
+import { describe, expect, it } from "vitest";
+import { heartbeatHealthy } from "./commands/healthcheck.js";
+import { tapOf } from "./commands/tail.js";
+import { eventLine, summarize } from "./event-line.js";
+
+const conv = "1:16505551234";
+const at = "2026-01-02T03:04:05.678Z";
+const ev = (type: FlankEvent["type"], data: unknown): FlankEvent =>
+  assertEvent({ id: newId(), type, v: 1, ts: at, tenant: "1", conversationId: conv, data });
+
+describe("tail output", () => {
+  it.each([
+    [
+      ev("inbound.status", { wamid: "wamid.A", phoneNumberId: "1", status: "read", timestamp: at, raw: {} }),
+      "read wamid.A",
+    ],
+    [
+      ev("outbound.request", {
+        idempotencyKey: "k",
+        to: "16505551234",
+        message: { type: "text", body: "Hello there" },
+        source: "bot",
+      }),
+      'text "Hello there" to 16505551234 (bot)',
+    ],
+    [
+      ev("outbound.result", {
+        idempotencyKey: "k",
+        status: "failed",
+        attempts: 5,
+        final: true,
+        error: { code: 131047, reason: "window_closed" },
+      }),
+      "failed 131047 window_closed (final)",
+    ],
+    [ev("conversation.updated", { change: "handoff", route: "queue" }), "handoff, route queue"],
+  ])("summarizes %#", (event, summary) => {
+    expect(summarize(event)).toBe(summary);
+  });
+
+  it("prints time, topic, conversation and summary, or the JSON", () => {
+    const e = ev("inbound.status", {
+      wamid: "wamid.A",
+      phoneNumberId: "1",
+      status: "sent",
+      timestamp: at,
+      raw: {},
+    });
+    expect(eventLine(e, false)).toBe(`03:04:05.678  inbound.status       ${conv}  sent wamid.A`);
+    expect(JSON.parse(eventLine(e, true))).toEqual(e);
+  });
+
+  it("taps one topic, one conversation, or everything once per event", () => {
+    const e = ev("inbound.status", {
+      wamid: "w",
+      phoneNumberId: "1",
+      status: "sent",
+      timestamp: at,
+      raw: {},
+    });
+    const all = tapOf({ topics: [] });
+    expect(all.pattern).toBe("flank.>");
+    expect(all.wanted(e, "flank.inbound.status")).toBe(true);
+    expect(all.wanted(e, `flank.conversation.${conv}`)).toBe(false);
+    expect(tapOf({ topics: ["inbound.status"] }).pattern).toBe("flank.inbound.status");
+    const chat = tapOf({ topics: ["dlq"], conversation: conv });
+    expect(chat.pattern).toBe(`flank.conversation.${conv}`);
+    expect(chat.wanted(e, chat.pattern)).toBe(false);
+  });
+});
+
+describe("worker healthcheck", () => {
+  it("is healthy while the heartbeat is fresh; a missing file counts as told", () => {
+    expect(heartbeatHealthy(1000, 1500, 1000, "fail")).toBe(true);
+    expect(heartbeatHealthy(1000, 2500, 1000, "fail")).toBe(false);
+    expect(heartbeatHealthy(undefined, 0, 1000, "fail")).toBe(false);
+    expect(heartbeatHealthy(undefined, 0, 1000, "ok")).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+import type { FlankEvent } from "@flank/shared";
+
+const quote = (s: string | undefined, max = 60) =>
+  s === undefined ? "" : JSON.stringify(s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** What one event says, in a few words. Pure. */
+export function summarize(event: FlankEvent): string {
+  switch (event.type) {
+    case "inbound.message": {
+      const d = event.data;
+      return `${d.type} ${quote(d.text)} from ${d.profileName ?? d.from ?? d.userId ?? "?"}`.replace(
+        /\s+/g,
+        " ",
+      );
+    }
+    case "inbound.status":
+      return `${event.data.status} ${event.data.wamid}${event.data.errors?.[0] ? ` error ${event.data.errors[0].code}` : ""}`;
+    case "inbound.error":
+      return `errors ${event.data.errors.map((e) => e.code).join(",")}`;
+    case "conversation.routed": {
+      const d = event.data;
+      return `stage ${d.stageBefore ?? "(new)"} → ${d.stageAfter}, route ${d.route} (${d.reason})`;
+    }
+    case "conversation.updated": {
+      const d = event.data;
+      const parts = [
+        d.change,
+        d.stage && `stage ${d.stage}`,
+        d.route && `route ${d.route}`,
+        d.agentId && `agent ${d.agentId}`,
+      ];
+      return parts.filter(Boolean).join(", ");
+    }
+    case "outbound.request": {
+      const m = event.data.message;
+      const text = "body" in m && typeof m.body === "string" ? ` ${quote(m.body)}` : "";
+      return `${m.type}${text} to ${event.data.to ?? event.data.recipient} (${event.data.source})`;
+    }
+    case "outbound.result": {
+      const d = event.data;
+      return d.status === "sent"
+        ? `sent ${d.wamid ?? ""} after ${d.attempts} attempt(s)`
+        : `failed ${d.error?.code ?? ""} ${d.error?.reason ?? ""}${d.final ? " (final)" : ""}`.trim();
+    }
+    case "dlq":
+      return `${event.data.topic} from ${event.data.group}: ${event.data.error}`;
+  }
+}
+
+/** One output line of `flank tail`: the event as JSON, or time, topic, conversation and summary. */
+export function eventLine(event: FlankEvent, json: boolean): string {
+  if (json) return JSON.stringify(event);
+  const time = event.ts.slice(11, 23);
+  return `${time}  ${event.type.padEnd(20)} ${event.conversationId}  ${summarize(event)}`;
+}

@@ -1,0 +1,125 @@
+import {
+  type Bus,
+  conversationChannel,
+  conversationIdOf,
+  inboundButtonReplyWebhook,
+  inboundTextWebhook,
+  type Logger,
+  postWebhook,
+  type Subscription,
+  type WebhookTarget,
+} from "@flank/shared";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { playgroundPage } from "./page.js";
+
+export interface PlaygroundDeps {
+  bus: Bus;
+  log: Logger;
+  phoneNumberId: string;
+  simulated: string[];
+  /** The gateway's own webhook and app secret (known once it listens). */
+  target: () => WebhookTarget;
+  keepAliveMs?: number;
+}
+
+export interface Playground {
+  app: Hono;
+  /** Ends open event streams, so the HTTP server can close. */
+  close(): void;
+}
+
+const WaId = z.string().regex(/^\d{6,15}$/, "a phone number: 6 to 15 digits, no +");
+const SendBody = z
+  .object({
+    from: WaId,
+    name: z.string().trim().min(1).max(60).optional(),
+    text: z.string().trim().min(1).max(4096).optional(),
+    /** A tap on a reply button of the bot's message `context`. */
+    reply: z
+      .object({
+        id: z.string().min(1).max(256),
+        title: z.string().min(1).max(20),
+        context: z.string().min(1),
+      })
+      .optional(),
+  })
+  .refine((b) => Boolean(b.text) !== Boolean(b.reply), { message: "give text or reply" });
+
+/**
+ * The playground (embedded mode only): a page where you chat as a WhatsApp user. Messages take the
+ * real path: a Meta-shaped webhook, signed with the app secret, POSTed to the gateway's webhook.
+ * Replies, ticks and the stage come back live over SSE from a tap on the conversation's channel.
+ */
+export function createPlayground(deps: PlaygroundDeps): Playground {
+  const shutdown = new AbortController();
+  const app = new Hono();
+  const keepAliveMs = deps.keepAliveMs ?? 15_000;
+
+  app.get("/", (c) => c.html(playgroundPage()));
+  app.get("/info", (c) => c.json({ phoneNumberId: deps.phoneNumberId, simulated: deps.simulated }));
+
+  app.post("/send", async (c) => {
+    const parsed = SendBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) {
+      return c.json(
+        { error: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`) },
+        400,
+      );
+    }
+    const { from, name, text, reply } = parsed.data;
+    const biz = { phoneNumberId: deps.phoneNumberId };
+    const { payload, wamid } = reply
+      ? inboundButtonReplyWebhook({
+          ...biz,
+          from,
+          name,
+          reply: { id: reply.id, title: reply.title },
+          replyTo: reply.context,
+        })
+      : inboundTextWebhook({ ...biz, from, name, text: text ?? "" });
+    try {
+      const res = await postWebhook(deps.target(), payload);
+      const body = { wamid, conversationId: conversationIdOf(deps.phoneNumberId, from), gateway: res.status };
+      return c.json(res.status === 200 ? body : { ...body, error: res.body }, res.status === 200 ? 200 : 502);
+    } catch (err) {
+      deps.log.warn({ err }, "playground could not reach the gateway");
+      return c.json({ error: "the gateway did not answer" }, 502);
+    }
+  });
+
+  app.get("/events", (c) => {
+    const from = WaId.safeParse(c.req.query("from"));
+    if (!from.success) return c.json({ error: "from: a phone number, 6 to 15 digits" }, 400);
+    const conversationId = conversationIdOf(deps.phoneNumberId, from.data);
+    return streamSSE(c, async (stream) => {
+      const closed = new Promise<void>((resolve) => {
+        stream.onAbort(resolve);
+        if (shutdown.signal.aborted) resolve();
+        shutdown.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      let sub: Subscription | undefined;
+      try {
+        sub = await deps.bus.tap(conversationChannel(conversationId), async (event) => {
+          await stream.writeSSE({ event: event.type, id: event.id, data: JSON.stringify(event) });
+        });
+      } catch (err) {
+        deps.log.warn({ err }, "playground tap failed");
+        await stream.writeSSE({ event: "failure", data: "event bus unavailable" });
+        return;
+      }
+      await stream.writeSSE({ event: "ready", data: JSON.stringify({ conversationId }) });
+      const ping = setInterval(() => void stream.write(": ping\n\n"), keepAliveMs);
+      ping.unref();
+      try {
+        await closed;
+      } finally {
+        clearInterval(ping);
+        await sub.close().catch(() => undefined);
+      }
+    });
+  });
+
+  return { app, close: () => shutdown.abort() };
+}

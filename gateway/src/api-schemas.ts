@@ -1,0 +1,119 @@
+import { OutboundRequestData, STATUS_VALUES, TOPICS } from "@flank/shared";
+import { z } from "zod";
+
+// Request and response shapes of the public API: validation and the OpenAPI document share them.
+
+const PHONE = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{5,24}$/, "expected a phone number with country code, e.g. +16505551234");
+const PHONE_NUMBER_ID = z.string().regex(/^\d+$/, "expected the business phone_number_id (digits)");
+
+export const SendBody = z.object({
+  number: PHONE.describe("recipient phone number with country code, with or without +"),
+  text: z.string().min(1).max(4096),
+  phoneNumberId: PHONE_NUMBER_ID.optional().describe("sending business number; default PHONE_NUMBER_ID"),
+});
+export type SendBody = z.infer<typeof SendBody>;
+
+export const Queued = z.object({ id: z.string(), status: z.literal("queued") });
+export const Accepted = z.object({ id: z.string().describe("idempotency key; GET /v1/messages/{id}") });
+
+// POST /v1/messages takes an outbound.request without the fields the gateway sets itself.
+const { source: _source, idempotencyKey: _key, ...requestShape } = OutboundRequestData.shape;
+export const MessageBody = z
+  .object({
+    ...requestShape,
+    phoneNumberId: PHONE_NUMBER_ID.optional().describe("sending business number; default PHONE_NUMBER_ID"),
+  })
+  .refine((r) => r.to || r.recipient, { message: "to or recipient is required", path: ["to"] });
+export type MessageBody = z.infer<typeof MessageBody>;
+
+export const GetBody = z.object({
+  number: PHONE.describe("the user's phone number or wa_id, with or without +"),
+  limit: z.number().int().min(0).max(100_000).default(0).describe("the last N messages; 0 = all"),
+});
+
+const StatusEntry = z.object({
+  status: z.enum(STATUS_VALUES),
+  timestamp: z.string(),
+  errors: z.array(z.record(z.string(), z.unknown())).optional(),
+  pricing: z.record(z.string(), z.unknown()).optional(),
+});
+export const StoredMessageView = z.object({
+  id: z.string(),
+  wamid: z.string().optional(),
+  conversationId: z.string(),
+  tenant: z.string(),
+  direction: z.enum(["inbound", "outbound"]),
+  from: z.string(),
+  to: z.string(),
+  type: z.string(),
+  body: z.string().optional(),
+  timestamp: z.string(),
+  status: z.enum([...STATUS_VALUES, "queued"]).optional(),
+  statuses: z.array(StatusEntry),
+  raw: z.unknown(),
+});
+
+export const HistoryResponse = z.object({
+  count: z.number().int(),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      from: z.string(),
+      to: z.string(),
+      timestamp: z.string(),
+      type: z.string(),
+      body: z.string().optional(),
+      raw: z.unknown(),
+    }),
+  ),
+});
+
+const limit = (fallback: number) => z.coerce.number().int().min(1).max(500).default(fallback);
+
+export const PageQuery = z.object({ limit: limit(50), cursor: z.string().min(1).optional() });
+export const ConversationQuery = PageQuery.extend({
+  tenant: z.string().min(1).optional(),
+  route: z.string().min(1).optional().describe("bot, queue or agent:<id>"),
+  stage: z.string().min(1).optional(),
+  agent: z.string().min(1).optional(),
+});
+
+export const ConversationView = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  user: z.string(),
+  waId: z.string().optional(),
+  userId: z.string().optional(),
+  profileName: z.string().optional(),
+  flowId: z.string().optional(),
+  stage: z.string().nullable(),
+  route: z.string(),
+  agentId: z.string().optional(),
+  lastInboundAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().optional(),
+  version: z.number().int(),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });
+
+export const StreamQuery = z.object({
+  topic: z.enum(TOPICS).optional(),
+  conversation: z.string().min(1).optional(),
+});
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  requestId: z.string(),
+});
+
+export const VerifyQuery = z.object({
+  "hub.mode": z.literal("subscribe"),
+  "hub.verify_token": z.string(),
+  "hub.challenge": z.string(),
+});

@@ -1,0 +1,127 @@
+import {
+  createIntegrationService,
+  envTenantFrom,
+  type IntegrationService,
+  keyringFromConfig,
+  newId,
+} from "@flank/shared";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
+import { notFound, onError } from "./errors.js";
+import { createGatewayMetrics } from "./metrics.js";
+import { requireApiKey } from "./middleware/api-keys.js";
+import { rateLimit, type TokenBucketLimiter } from "./middleware/rate-limit.js";
+import { MemoryTokenBucketLimiter } from "./middleware/rate-limit-memory.js";
+import { RedisTokenBucketLimiter } from "./middleware/rate-limit-redis.js";
+import { corsFor, securityHeaders } from "./middleware/security.js";
+import { observe } from "./observe.js";
+import { ResultWaiter } from "./result-waiter.js";
+import { agentRoutes } from "./routes/agents.js";
+import { docsRoutes } from "./routes/docs.js";
+import { embeddedSignupRoutes } from "./routes/embedded-signup.js";
+import { historyRoutes } from "./routes/history.js";
+import { integrationRoutes } from "./routes/integrations.js";
+import { messageRoutes } from "./routes/messages.js";
+import { opsRoutes } from "./routes/ops.js";
+import { type StreamOptions, streamRoutes } from "./routes/stream.js";
+import { webhookRoutes } from "./routes/webhook.js";
+
+export interface AppOptions {
+  /** Shares one result tap with the caller (startGateway closes it on stop). */
+  results?: ResultWaiter;
+  stream?: StreamOptions;
+  /** Extra sub-apps mounted beside the gateway's routes (the embedded mode's playground). */
+  mount?: readonly { path: string; app: Hono }[];
+}
+
+/** Paths behind an `api` (send and read) or `admin` key (ARCHITECTURE §7: everything but the webhook, health, metrics and docs). */
+export const API_PATHS = ["/send", "/get", "/v1/*"] as const;
+export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
+export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
+/** Behind an `admin` key only ("/x/*" also matches "/x"). */
+export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;
+
+/** The integration service built from config, for callers that do not bring their own. */
+export function integrationServiceFrom(
+  deps: Pick<GatewayDeps, "config" | "stores" | "log">,
+): IntegrationService {
+  return createIntegrationService({
+    store: deps.stores.integrations,
+    keyring: keyringFromConfig(deps.config),
+    log: deps.log.child({ component: "integrations" }),
+    env: envTenantFrom(deps.config),
+  });
+}
+
+const limiterFor = (deps: GatewayDeps): TokenBucketLimiter =>
+  deps.rateLimiter ?? (deps.redis ? new RedisTokenBucketLimiter(deps.redis) : new MemoryTokenBucketLimiter());
+
+/** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
+export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<GatewayEnv> {
+  const { config, log } = deps;
+  const { security } = config;
+  const ctx: GatewayContext = {
+    ...deps,
+    integrations: deps.integrations ?? integrationServiceFrom(deps),
+    metrics: createGatewayMetrics(deps.registry),
+    results: opts.results ?? new ResultWaiter(deps.bus, deps.log),
+  };
+  const mounts = opts.mount ?? [];
+  const app = new Hono<GatewayEnv>();
+  app.use(requestId({ generator: () => newId() }));
+  // First, so every answer carries them: errors, 404s, 401s and 429s included.
+  app.use(
+    securityHeaders({
+      production: config.env === "production",
+      ownPolicyPrefixes: mounts.map((m) => m.path),
+    }),
+  );
+  app.use(observe(ctx));
+  app.onError(onError(log));
+  app.notFound(notFound);
+
+  for (const m of mounts) app.route(m.path, m.app);
+  // Never rate limited nor behind a key: Meta's deliveries and retries must always get through.
+  app.route("/", webhookRoutes(ctx));
+  app.route("/", opsRoutes(ctx));
+  app.route("/", docsRoutes());
+
+  // The public API: CORS (preflights carry no key), then limits per address and per key (before
+  // the key check, so guessing keys is limited too), then the key of the right kind.
+  const cors = corsFor(security.corsOrigins);
+  const limit = rateLimit({
+    limiter: limiterFor(deps),
+    perKeyPerMinute: security.rateLimitPerKey,
+    perIpPerMinute: security.rateLimitPerIp,
+    trustProxy: security.trustProxy,
+    log,
+  });
+  for (const path of [...API_PATHS, ...ADMIN_PATHS]) {
+    app.use(path, cors);
+    app.use(path, limit);
+  }
+  const apiKey = requireApiKey(security, "api");
+  for (const path of API_PATHS) app.use(path, apiKey);
+  const adminKey = requireApiKey(security, "admin");
+  for (const path of ADMIN_PATHS) app.use(path, adminKey);
+
+  app.route("/", messageRoutes(ctx));
+  app.route("/", historyRoutes(ctx));
+  app.route("/", streamRoutes(ctx, opts.stream));
+  app.route("/v1", agentRoutes(ctx));
+  app.route(INTEGRATIONS_PATH, integrationRoutes({ service: ctx.integrations }));
+  app.route(
+    EMBEDDED_SIGNUP_PATH,
+    embeddedSignupRoutes({
+      service: ctx.integrations,
+      graph: {
+        graphApiBase: config.whatsapp.graphApiBase,
+        appId: config.whatsapp.appId,
+        appSecret: config.whatsapp.appSecret,
+      },
+      log: log.child({ component: "embedded-signup" }),
+    }),
+  );
+  return app;
+}

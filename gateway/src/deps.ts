@@ -1,0 +1,44 @@
+import type { AgentPresence, Bus, Config, IntegrationService, RedisClient, Stores } from "@flank/shared";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { GatewayMetrics } from "./metrics.js";
+import type { TokenBucketLimiter } from "./middleware/rate-limit.js";
+import type { ResultWaiter } from "./result-waiter.js";
+
+/** What the gateway is built from; main.ts (or the embedded mode) wires the real ones. */
+export interface GatewayDeps {
+  config: Config;
+  bus: Bus;
+  stores: Stores;
+  log: Logger;
+  /** Prometheus registry the gateway's metrics are registered on (never the global one). */
+  registry: Registry;
+  /** Online agents and their load; shared with the router (through Redis, or in one process). */
+  presence: AgentPresence;
+  /**
+   * Business numbers and their (decrypted) secrets. Optional: built from config (ENCRYPTION_KEY,
+   * ENCRYPTION_KEYS_OLD, the single-tenant variables) over `stores.integrations` when left out.
+   */
+  integrations?: IntegrationService;
+  /** When given, API rate limits are shared by every gateway instance through it. */
+  redis?: RedisClient;
+  /** Replaces the limiter chosen from `redis` (tests: a fake clock). */
+  rateLimiter?: TokenBucketLimiter;
+  /** Aborted when the gateway stops: ends long-lived responses (the event stream). */
+  shutdown?: AbortSignal;
+}
+
+/** Built once per app from the deps and shared by the routes. */
+export interface GatewayContext extends GatewayDeps {
+  metrics: GatewayMetrics;
+  results: ResultWaiter;
+  integrations: IntegrationService;
+}
+
+export type GatewayEnv = {
+  Variables: {
+    requestId: string;
+    /** Extra fields for the request's one log line (CONVENTIONS 13). */
+    logFields?: Record<string, unknown>;
+  };
+};

@@ -1,0 +1,92 @@
+import { FlankError } from "@flank/shared";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { GatewayEnv } from "./deps.js";
+
+/** Every error the API answers with, and its HTTP status (CONVENTIONS 11). */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  signature_missing: 401,
+  forbidden: 403,
+  signature_invalid: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  send_failed: 502,
+  graph_error: 502,
+  bus_unavailable: 503,
+  not_ready: 503,
+  not_configured: 503,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An expected API failure: answered with its code's status and a JSON body, never logged as a crash. */
+export class ApiError extends FlankError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    cause?: unknown,
+  ) {
+    super("ApiError", message, { retryable: ERROR_STATUS[code] >= 500, cause, context: { code } });
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A zod error as a 400 naming each bad field. */
+export function validationError(error: z.ZodError, where = "body"): ApiError {
+  const issues: FieldIssue[] = error.issues.map((i) => ({
+    path: i.path.map(String).join(".") || "(root)",
+    message: i.message,
+  }));
+  return new ApiError(
+    "validation_failed",
+    `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    issues,
+  );
+}
+
+export function errorBody(
+  c: Context<GatewayEnv>,
+  code: ErrorCode | string,
+  message: string,
+  details?: unknown,
+) {
+  return {
+    error: details === undefined ? { code, message } : { code, message, details },
+    requestId: c.get("requestId"),
+  };
+}
+
+export const onError =
+  (log: Logger): ErrorHandler<GatewayEnv> =>
+  (err, c) => {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(c, err.code, err.message, err.details), ERROR_STATUS[err.code]);
+    }
+    if (err instanceof FlankError && err.name === "InvalidStoreInput") {
+      // A bad cursor or limit that got past validation: the client's input, not a crash.
+      return c.json(errorBody(c, "bad_request", err.message), 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return c.json(errorBody(c, status === 413 ? "payload_too_large" : "bad_request", err.message), status);
+    }
+    log.error({ err, requestId: c.get("requestId"), path: c.req.path }, "unhandled error");
+    return c.json(errorBody(c, "internal", "internal error"), 500);
+  };
+
+export const notFound: NotFoundHandler<GatewayEnv> = (c) =>
+  c.json(errorBody(c, "not_found", `no route for ${c.req.method} ${c.req.path}`), 404);

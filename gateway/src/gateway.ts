@@ -1,0 +1,99 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type AppOptions, createApp } from "./app.js";
+import type { GatewayDeps } from "./deps.js";
+import { assertProductionReady } from "./production-check.js";
+import { ResultWaiter } from "./result-waiter.js";
+import { startStatusWriter } from "./status-writer.js";
+
+export interface StartOptions {
+  /** Defaults to config.port; 0 picks a free port (tests). */
+  port?: number;
+  hostname?: string;
+  /** Deadline for open connections to finish before they are cut. */
+  closeTimeoutMs?: number;
+  /** Skip the status-writer consumer (when another process runs it). */
+  statusWriter?: boolean;
+  stream?: AppOptions["stream"];
+  mount?: AppOptions["mount"];
+}
+
+export interface RunningGateway {
+  port: number;
+  /** Stops HTTP, then the status writer; idempotent. The bus and stores belong to the caller. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Refuses a production start without what keeps it safe (ARCHITECTURE §8): one error naming
+ * every missing variable (production-check.ts). Outside production, warns about the same gaps.
+ */
+export function assertSafeConfig(deps: Pick<GatewayDeps, "config" | "log">): void {
+  const { config, log } = deps;
+  assertProductionReady(config);
+  if (!config.whatsapp.appSecret)
+    log.warn("APP_SECRET is not set: webhook signatures are checked only for integrations with their own");
+  if (config.security.apiKeys.length === 0 && config.security.adminApiKeys.length === 0)
+    log.warn("API_KEYS and ADMIN_API_KEYS are empty: the API refuses every call");
+  if (!config.whatsapp.phoneNumberId)
+    log.warn("PHONE_NUMBER_ID is not set: only numbers with a stored integration are routed");
+}
+
+/** Serves the gateway and starts its status writer: what main.ts and the embedded mode run. */
+export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): Promise<RunningGateway> {
+  assertSafeConfig(deps);
+  const shutdown = new AbortController();
+  const results = new ResultWaiter(deps.bus, deps.log);
+  const app = createApp(
+    { ...deps, shutdown: shutdown.signal },
+    { results, stream: opts.stream, mount: opts.mount },
+  );
+
+  const writer =
+    opts.statusWriter === false
+      ? undefined
+      : await startStatusWriter(deps, { maxAttempts: deps.config.bus.maxAttempts });
+
+  let server: ReturnType<typeof serve> | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    server = serve(
+      { fetch: app.fetch, port: opts.port ?? deps.config.port, hostname: opts.hostname },
+      (info: AddressInfo) => resolve(info.port),
+    );
+    server.once("error", reject);
+  }).catch(async (err) => {
+    await writer?.stop();
+    throw err;
+  });
+  deps.log.info({ port }, "gateway listening");
+
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      const http = server as Server | undefined;
+      if (!http?.listening) return resolve();
+      // close() drops connections idle right now; responses that end later (event streams ended by
+      // the shutdown signal) leave keep-alive sockets behind, so sweep again until the server is closed.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => http.closeAllConnections(), opts.closeTimeoutMs ?? 5000);
+      http.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop: () => {
+      stopping ??= (async () => {
+        shutdown.abort();
+        await closeServer();
+        await writer?.stop();
+        await results.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { type AppOptions, createApp } from "./app.js";
+export type { GatewayDeps } from "./deps.js";
+export { type RunningGateway, type StartOptions, startGateway } from "./gateway.js";
+export { type StatusWriter, startStatusWriter } from "./status-writer.js";

@@ -1,0 +1,248 @@
+import { z } from "zod";
+import {
+  Accepted,
+  ConversationQuery,
+  ConversationView,
+  ErrorBody,
+  GetBody,
+  HistoryResponse,
+  MessageBody,
+  PageQuery,
+  pageOf,
+  Queued,
+  SendBody,
+  StoredMessageView,
+  StreamQuery,
+  VerifyQuery,
+} from "./api-schemas.js";
+import { WEBHOOK_PATHS } from "./routes/webhook.js";
+
+type JsonSchema = Record<string, unknown>;
+
+const json = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return rest;
+};
+
+interface Op {
+  method: "get" | "post";
+  path: string;
+  summary: string;
+  tag: string;
+  auth?: boolean;
+  query?: z.ZodObject;
+  pathParams?: string[];
+  body?: z.ZodType;
+  headers?: { name: string; description: string }[];
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+}
+
+const error = (description: string) => ({ description, schema: ErrorBody });
+const IDEMPOTENCY = { name: "Idempotency-Key", description: "optional; repeats return the first result" };
+
+const OPS: Op[] = [
+  ...WEBHOOK_PATHS.flatMap((path): Op[] => [
+    {
+      method: "get",
+      path,
+      summary: "Meta webhook verification: echoes hub.challenge when hub.verify_token matches",
+      tag: "webhook",
+      query: VerifyQuery,
+      responses: {
+        200: { description: "the challenge", contentType: "text/plain" },
+        403: error("token mismatch"),
+      },
+    },
+    {
+      method: "post",
+      path,
+      summary: "Meta webhook: verified (X-Hub-Signature-256), normalized and appended to the bus before 200",
+      tag: "webhook",
+      headers: [
+        {
+          name: "X-Hub-Signature-256",
+          description: "sha256=<hex HMAC of the body>, required with APP_SECRET",
+        },
+      ],
+      body: z.record(z.string(), z.unknown()),
+      responses: {
+        200: {
+          description: "events appended",
+          schema: z.object({ received: z.number(), duplicates: z.number() }),
+        },
+        400: error("malformed JSON"),
+        401: error("signature missing"),
+        403: error("signature invalid"),
+        413: error("body over 3 MB"),
+        503: error("bus unavailable: Meta retries"),
+      },
+    },
+  ]),
+  {
+    method: "post",
+    path: "/send",
+    summary: "Send a text and wait (SEND_WAIT_MS) for Meta's answer",
+    tag: "messages",
+    auth: true,
+    body: SendBody,
+    headers: [IDEMPOTENCY],
+    responses: {
+      200: { description: "Meta's response", schema: z.record(z.string(), z.unknown()) },
+      202: { description: "still queued when the wait ran out", schema: Queued },
+      400: error("invalid input"),
+      401: error("missing or invalid API key"),
+      502: error("Meta refused the message (details: the Meta error)"),
+      503: error("bus unavailable"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/messages",
+    summary: "Queue any outbound message type",
+    tag: "messages",
+    auth: true,
+    body: MessageBody,
+    headers: [IDEMPOTENCY],
+    responses: {
+      202: { description: "queued", schema: Accepted },
+      400: error("invalid input, naming the fields"),
+      401: error("missing or invalid API key"),
+      503: error("bus unavailable"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/messages/{id}",
+    summary: "A message and its delivery status history",
+    tag: "messages",
+    auth: true,
+    pathParams: ["id"],
+    responses: { 200: { description: "the message", schema: StoredMessageView }, 404: error("unknown id") },
+  },
+  {
+    method: "post",
+    path: "/get",
+    summary: "A user's messages, oldest first",
+    tag: "history",
+    auth: true,
+    body: GetBody,
+    responses: { 200: { description: "messages", schema: HistoryResponse }, 400: error("invalid input") },
+  },
+  {
+    method: "get",
+    path: "/v1/conversations",
+    summary: "Conversations, most recently updated first",
+    tag: "history",
+    auth: true,
+    query: ConversationQuery,
+    responses: { 200: { description: "a page", schema: pageOf(ConversationView) }, 400: error("bad query") },
+  },
+  {
+    method: "get",
+    path: "/v1/conversations/{id}/messages",
+    summary: "A conversation's messages, oldest first",
+    tag: "history",
+    auth: true,
+    pathParams: ["id"],
+    query: PageQuery,
+    responses: {
+      200: { description: "a page", schema: pageOf(StoredMessageView) },
+      404: error("unknown conversation"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/stream",
+    summary: "Live events as server-sent events (event: <topic>, data: the event JSON)",
+    tag: "stream",
+    auth: true,
+    query: StreamQuery,
+    responses: { 200: { description: "text/event-stream", contentType: "text/event-stream" } },
+  },
+  {
+    method: "get",
+    path: "/healthz",
+    summary: "The process is up",
+    tag: "ops",
+    responses: { 200: { description: "up" } },
+  },
+  {
+    method: "get",
+    path: "/readyz",
+    summary: "Bus and stores answer",
+    tag: "ops",
+    responses: { 200: { description: "ready" }, 503: { description: "names what failed" } },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    tag: "ops",
+    responses: { 200: { description: "text exposition format", contentType: "text/plain" } },
+  },
+];
+
+function operation(op: Op) {
+  const query = op.query ? json(op.query) : {};
+  const required = new Set((query.required as string[] | undefined) ?? []);
+  const parameters = [
+    ...(op.pathParams ?? []).map((name) => ({
+      name,
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    })),
+    ...Object.entries((query.properties ?? {}) as Record<string, JsonSchema>).map(([name, schema]) => ({
+      name,
+      in: "query",
+      required: required.has(name),
+      schema,
+    })),
+    ...(op.headers ?? []).map((h) => ({
+      name: h.name,
+      in: "header",
+      description: h.description,
+      schema: { type: "string" },
+    })),
+  ];
+  return {
+    summary: op.summary,
+    tags: [op.tag],
+    ...(op.auth ? { security: [{ apiKey: [] }] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: json(op.body) } } } }
+      : {}),
+    responses: Object.fromEntries(
+      Object.entries(op.responses).map(([status, r]) => [
+        status,
+        {
+          description: r.description,
+          ...(r.schema
+            ? { content: { [r.contentType ?? "application/json"]: { schema: json(r.schema) } } }
+            : {}),
+        },
+      ]),
+    ),
+  };
+}
+
+/** The OpenAPI 3.1 document of the gateway, generated from the same zod schemas the routes validate with. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPS) {
+    paths[op.path] ??= {};
+    (paths[op.path] as Record<string, unknown>)[op.method] = operation(op);
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Flank gateway",
+      version: "1",
+      description:
+        "Meta WhatsApp webhook receiver and the send, history and live-stream API. API routes need `Authorization: Bearer <key>` with a key from API_KEYS.",
+    },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+    paths,
+  };
+}

@@ -1,0 +1,108 @@
+import {
+  createEvent,
+  type EventOf,
+  InvalidEventError,
+  newId,
+  type OutboundMessage,
+  type OutboundRequestData,
+  type StoredMessage,
+} from "@flank/shared";
+import type { GatewayContext } from "./deps.js";
+import { ApiError } from "./errors.js";
+
+export type OutboundInput = Omit<OutboundRequestData, "idempotencyKey" | "source"> & {
+  phoneNumberId?: string;
+};
+
+/** A phone number or wa_id as the conversation's user key: digits only, no +. */
+export const userKey = (number: string): string => number.replace(/[^\d]/g, "");
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The `Idempotency-Key` header, or a new ULID. */
+export function idempotencyKeyOf(header: string | undefined): string {
+  if (header === undefined) return newId();
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ApiError("bad_request", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+  }
+  return header;
+}
+
+/** What a human would read of an outbound message, for the message history. */
+function bodyOf(message: OutboundMessage): string | undefined {
+  switch (message.type) {
+    case "text":
+    case "buttons":
+    case "list":
+    case "cta_url":
+      return message.body;
+    case "image":
+    case "video":
+    case "document":
+      return message.caption;
+    case "reaction":
+      return message.emoji;
+    case "template":
+      return `template:${message.name}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Publishes an outbound.request for the sender and records the message as queued, so
+ * `GET /v1/messages/:id` knows it at once. The sender's ledger makes a repeated idempotency key
+ * republish the first result instead of sending twice.
+ */
+export async function submitOutbound(
+  ctx: GatewayContext,
+  input: OutboundInput,
+  idempotencyKey: string,
+  source: OutboundRequestData["source"],
+): Promise<EventOf<"outbound.request">> {
+  const tenant = input.phoneNumberId ?? ctx.config.whatsapp.phoneNumberId;
+  if (!tenant) {
+    throw new ApiError("bad_request", "no sending number: pass phoneNumberId or set PHONE_NUMBER_ID");
+  }
+  const { phoneNumberId: _pnid, ...request } = input;
+  // `to` wins over `recipient` when both are given (contract §5).
+  const user = request.to ? userKey(request.to) : (request.recipient ?? "");
+  const event = createEvent({
+    type: "outbound.request",
+    tenant,
+    conversationId: `${tenant}:${user}`,
+    data: { ...request, idempotencyKey, source },
+  });
+  try {
+    await ctx.bus.publish(event);
+  } catch (err) {
+    if (err instanceof InvalidEventError) throw new ApiError("validation_failed", err.message);
+    ctx.log.error({ err }, "outbound publish failed");
+    throw new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
+  }
+  await recordQueued(ctx, event);
+  return event;
+}
+
+async function recordQueued(ctx: GatewayContext, event: EventOf<"outbound.request">): Promise<void> {
+  const { data } = event;
+  const message: StoredMessage = {
+    id: data.idempotencyKey,
+    conversationId: event.conversationId,
+    tenant: event.tenant,
+    direction: "outbound",
+    from: event.tenant,
+    to: data.to ? userKey(data.to) : (data.recipient ?? ""),
+    type: data.message.type,
+    body: bodyOf(data.message),
+    timestamp: event.ts,
+    status: "queued",
+    statuses: [],
+    raw: data,
+  };
+  if (message.body === undefined) delete message.body;
+  // Best effort: the request is already durable on the bus; the sender records the outcome.
+  await ctx.stores.messages
+    .insert(message)
+    .catch((err) => ctx.log.warn({ err }, "could not record queued message"));
+}

@@ -1,0 +1,72 @@
+import {
+  CreateIntegrationBody,
+  type IntegrationService,
+  integrationToWire,
+  UpdateIntegrationBody,
+} from "@flank/shared";
+import { type Context, Hono } from "hono";
+import type { GatewayEnv } from "../deps.js";
+import { ApiError } from "../errors.js";
+import { addLogFields } from "../observe.js";
+import { jsonBody } from "../validate.js";
+import { integrationFailure } from "./integration-errors.js";
+
+export interface IntegrationRouteDeps {
+  service: IntegrationService;
+}
+
+/**
+ * The integrations API (ARCHITECTURE §7), relative paths: mount at
+ * `/api/v1/channels/whatsapp/integrations` behind `requireApiKey(keys, "admin")`. Bodies are
+ * snake_case; every answer shows access_token and app_secret masked (`****wxyz`).
+ */
+export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> {
+  const { service } = deps;
+  const app = new Hono<GatewayEnv>();
+  const notFound = (id: string) => new ApiError("not_found", `no integration ${id}`);
+
+  app.post("/", async (c) => {
+    const input = await jsonBody(c, CreateIntegrationBody);
+    try {
+      const created = await service.create(input);
+      addLogFields(c, { integrationId: created.id });
+      return c.json(integrationToWire(created), 201);
+    } catch (err) {
+      return integrationFailure(c, err);
+    }
+  });
+
+  app.get("/", async (c) => {
+    const all = await service.list();
+    return c.json({ count: all.length, integrations: all.map(integrationToWire) }, 200);
+  });
+
+  app.get("/:id", async (c) => {
+    const found = await service.get(c.req.param("id"));
+    if (!found) throw notFound(c.req.param("id"));
+    return c.json(integrationToWire(found), 200);
+  });
+
+  // PUT and PATCH both change only the fields sent: nothing is cleared by leaving it out.
+  const update = async (c: Context<GatewayEnv, "/:id">) => {
+    const id = c.req.param("id");
+    const patch = await jsonBody(c, UpdateIntegrationBody);
+    try {
+      const updated = await service.update(id, patch);
+      if (!updated) throw notFound(id);
+      addLogFields(c, { integrationId: id });
+      return c.json(integrationToWire(updated), 200);
+    } catch (err) {
+      return integrationFailure(c, err);
+    }
+  };
+  app.put("/:id", update);
+  app.patch("/:id", update);
+
+  app.delete("/:id", async (c) => {
+    if (!(await service.delete(c.req.param("id")))) throw notFound(c.req.param("id"));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,143 @@
+import { type Bus, createEvent, type FlankEvent } from "@flank/shared";
+import { waitFor } from "@flank/shared/testing";
+import { describe, expect, it } from "vitest";
+import { AUTH, makeApp, PNID } from "../test-harness.js";
+
+const message = (user: string, text: string): FlankEvent =>
+  createEvent({
+    type: "inbound.message",
+    tenant: PNID,
+    conversationId: `${PNID}:${user}`,
+    data: {
+      wamid: `wamid.${text}`,
+      phoneNumberId: PNID,
+      from: user,
+      timestamp: new Date().toISOString(),
+      type: "text",
+      text,
+      raw: {},
+    },
+  });
+
+const status = (user: string): FlankEvent =>
+  createEvent({
+    type: "inbound.status",
+    tenant: PNID,
+    conversationId: `${PNID}:${user}`,
+    data: {
+      wamid: "wamid.s",
+      phoneNumberId: PNID,
+      status: "read",
+      timestamp: new Date().toISOString(),
+      raw: {},
+    },
+  });
+
+/** Reads server-sent events from a streaming response. */
+function sseReader(res: Response) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const frames: { event?: string; data?: string }[] = [];
+  let buffer = "";
+  let done = false;
+  void (async () => {
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (chunk.done) {
+        done = true;
+        return;
+      }
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (!frame.startsWith(":")) {
+          const fields = Object.fromEntries(
+            frame.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+          );
+          frames.push(fields);
+        }
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  })();
+  return { frames, cancel: () => reader.cancel(), isDone: () => done };
+}
+
+/** Counts taps opened and closed on a bus. */
+function countingTaps(bus: Bus) {
+  const counts = { open: 0, closed: 0 };
+  const tap = bus.tap.bind(bus);
+  bus.tap = async (pattern, handler) => {
+    const sub = await tap(pattern, handler);
+    counts.open++;
+    return {
+      close: async () => {
+        counts.closed++;
+        await sub.close();
+      },
+    };
+  };
+  return counts;
+}
+
+describe("GET /v1/stream", () => {
+  it("streams events of one topic and closes its tap when the client goes away", async () => {
+    const t = makeApp();
+    const taps = countingTaps(t.bus);
+    const res = await t.app.request("/v1/stream?topic=inbound.message", { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const sse = sseReader(res);
+    await waitFor(() => sse.frames.some((f) => f.event === "ready"));
+    await t.inner.publish([status("1"), message("1", "first"), message("2", "second")]);
+    await waitFor(() => sse.frames.filter((f) => f.event === "inbound.message").length === 2);
+    const events = sse.frames
+      .filter((f) => f.event !== "ready")
+      .map((f) => JSON.parse(f.data ?? "{}") as FlankEvent);
+    expect(events.map((e) => (e.data as { text?: string }).text)).toEqual(["first", "second"]);
+    expect(taps.open).toBe(1);
+    await sse.cancel();
+    await waitFor(() => taps.closed === 1, { what: "tap closed after disconnect" });
+  });
+
+  it("streams one conversation's events of every topic, each once", async () => {
+    const t = makeApp();
+    const res = await t.app.request(`/v1/stream?conversation=${PNID}:1`, { headers: AUTH });
+    const sse = sseReader(res);
+    await waitFor(() => sse.frames.some((f) => f.event === "ready"));
+    await t.inner.publish([message("2", "other"), message("1", "mine"), status("1")]);
+    await waitFor(() => sse.frames.length === 3);
+    expect(sse.frames.map((f) => f.event)).toEqual(["ready", "inbound.message", "inbound.status"]);
+    await sse.cancel();
+  });
+
+  it("without filters sends every event exactly once", async () => {
+    const t = makeApp();
+    const res = await t.app.request("/v1/stream", { headers: AUTH });
+    const sse = sseReader(res);
+    await waitFor(() => sse.frames.some((f) => f.event === "ready"));
+    await t.inner.publish([message("1", "a"), status("2")]);
+    await waitFor(() => sse.frames.length >= 3);
+    // Give a wrongly duplicated copy the chance to arrive before asserting there is none.
+    await t.inner.publish(message("3", "marker"));
+    await waitFor(() => sse.frames.some((f) => f.data?.includes("marker")));
+    expect(sse.frames.map((f) => f.event)).toEqual([
+      "ready",
+      "inbound.message",
+      "inbound.status",
+      "inbound.message",
+    ]);
+    await sse.cancel();
+  });
+
+  it("answers 400 for an unknown topic", async () => {
+    const t = makeApp();
+    const res = await t.app.request("/v1/stream?topic=gossip", { headers: AUTH });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path).toBe(
+      "topic",
+    );
+  });
+});

@@ -1,0 +1,135 @@
+// Helpers for this package's tests only (not exported from index.ts).
+import {
+  type Bus,
+  type Config,
+  createAgentPresence,
+  createMemoryBus,
+  createMemoryStores,
+  type Env,
+  type FlankEvent,
+  type PublishOptions,
+  parseConfig,
+  type RedisClient,
+  type Stores,
+  signPayload,
+  topicChannel,
+} from "@flank/shared";
+import { type Logger, pino } from "pino";
+import { Registry } from "prom-client";
+import { type AppOptions, createApp, integrationServiceFrom } from "./app.js";
+import type { TokenBucketLimiter } from "./middleware/rate-limit.js";
+
+export const SECRET = "test-app-secret";
+export const VERIFY = "verify-me-please";
+export const API_KEY = "key-one-0123456789";
+export const PNID = "106540352242922";
+export const AUTH = { authorization: `Bearer ${API_KEY}` };
+export const ADMIN_KEY = "admin-key-0123456789";
+export const ADMIN = { authorization: `Bearer ${ADMIN_KEY}` };
+/** A fixed test key (32 bytes, hex): integration secrets are encrypted as in production. */
+export const ENCRYPTION_KEY = "8f3a1c0e5b7d9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b2d4f6a8c0e2b4d6f8a";
+
+export const silentLog = () => pino({ level: process.env.LOG_LEVEL ?? "silent" });
+
+export function testConfig(env: Env = {}): Config {
+  return parseConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    VERIFY_TOKEN: VERIFY,
+    APP_SECRET: SECRET,
+    API_KEYS: `${API_KEY},key-two-0123456789`,
+    ADMIN_API_KEYS: ADMIN_KEY,
+    ENCRYPTION_KEY,
+    PHONE_NUMBER_ID: PNID,
+    SEND_WAIT_MS: "300",
+    ...env,
+  });
+}
+
+/** A bus whose publish calls are recorded, and which can be told to fail the next calls. */
+export interface SpyBus extends Bus {
+  calls: { events: FlankEvent[]; opts: PublishOptions | undefined }[];
+  failNext: number;
+}
+
+export function spyBus(inner: Bus): SpyBus {
+  const spy: SpyBus = {
+    calls: [],
+    failNext: 0,
+    publish: async (events, opts) => {
+      spy.calls.push({ events: Array.isArray(events) ? [...events] : [events as FlankEvent], opts });
+      if (spy.failNext > 0) {
+        spy.failNext--;
+        throw new Error("connection refused (test)");
+      }
+      return inner.publish(events, opts);
+    },
+    consume: (o) => inner.consume(o),
+    tap: (pattern, handler) => inner.tap(pattern, handler),
+    health: () => inner.health(),
+    close: (o) => inner.close(o),
+  };
+  return spy;
+}
+
+export interface MakeAppOptions {
+  env?: Env;
+  bus?: Bus;
+  stores?: Stores;
+  log?: Logger;
+  rateLimiter?: TokenBucketLimiter;
+  redis?: RedisClient;
+  appOptions?: AppOptions;
+}
+
+export function makeApp(opts: MakeAppOptions = {}) {
+  const log = opts.log ?? silentLog();
+  const config = testConfig(opts.env);
+  const inner =
+    opts.bus ?? createMemoryBus(log, { partitions: 2, claimTimeoutMs: 1000, retryBaseDelayMs: 5 });
+  const bus = spyBus(inner);
+  const stores = opts.stores ?? createMemoryStores();
+  const registry = new Registry();
+  const presence = createAgentPresence(config, undefined);
+  const integrations = integrationServiceFrom({ config, stores, log });
+  const app = createApp(
+    {
+      config,
+      bus,
+      stores,
+      log,
+      registry,
+      presence,
+      integrations,
+      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+      ...(opts.redis ? { redis: opts.redis } : {}),
+    },
+    opts.appOptions,
+  );
+  return { app, bus, inner, stores, registry, config, log, presence, integrations };
+}
+
+/** A webhook POST init, signed like Meta signs it (over the exact bytes). */
+export function signed(body: string | object, secret = SECRET): RequestInit {
+  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  return {
+    method: "POST",
+    body: raw,
+    headers: { "content-type": "application/json", "x-hub-signature-256": signPayload(raw, secret) },
+  };
+}
+
+/** Every event published from now on, once each (taken from its topic channel). */
+export async function collect(bus: Bus) {
+  const events: FlankEvent[] = [];
+  const sub = await bus.tap("flank.>", (event, channel) => {
+    if (channel === topicChannel(event.type)) events.push(event);
+  });
+  return { events, close: () => sub.close() };
+}
+
+export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json", ...AUTH, ...headers },
+});

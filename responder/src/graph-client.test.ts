@@ -1,0 +1,56 @@
+import { type GraphTestServer, startGraphServer } from "@flank/shared";
+import { freePort } from "@flank/shared/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createGraphClient } from "./graph-client.js";
+
+let graph: GraphTestServer;
+beforeAll(async () => {
+  graph = await startGraphServer();
+});
+afterAll(() => graph.stop());
+beforeEach(() => graph.reset());
+
+const body = {
+  messaging_product: "whatsapp",
+  recipient_type: "individual",
+  to: "+1555",
+  type: "text",
+  text: { body: "x" },
+};
+
+describe("Graph client", () => {
+  it("posts to {base}/{phone_number_id}/messages with the bearer token and returns the wamid", async () => {
+    const client = createGraphClient({ base: graph.base, timeoutMs: 2000 });
+    const result = await client.send("123", "TOKEN", body);
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.wamid).toMatch(/^wamid\./);
+    expect(result.ok && result.body).toMatchObject({ contacts: [{ input: "+1555", wa_id: "1555" }] });
+    expect(graph.requests[0]).toMatchObject({
+      path: "/v25.0/123/messages",
+      headers: { authorization: "Bearer TOKEN", "content-type": "application/json" },
+      body,
+    });
+  });
+
+  it("reads Meta's error code and details", async () => {
+    graph.script({ kind: "error", code: 131056 });
+    const result = await createGraphClient({ base: graph.base, timeoutMs: 2000 }).send("123", "T", body);
+    expect(result).toMatchObject({
+      ok: false,
+      failure: { kind: "meta", code: 131056, status: 400 },
+      error: { code: 131056, details: expect.stringContaining("same recipient") },
+    });
+  });
+
+  it("reports a bare 5xx, a timeout and a refused connection", async () => {
+    graph.script({ kind: "raw", status: 502 }, { kind: "hang" });
+    const client = createGraphClient({ base: graph.base, timeoutMs: 200 });
+    expect(await client.send("1", "T", body)).toMatchObject({
+      ok: false,
+      failure: { kind: "http", status: 502 },
+    });
+    expect(await client.send("1", "T", body)).toMatchObject({ ok: false, failure: { kind: "timeout" } });
+    const closed = createGraphClient({ base: `http://127.0.0.1:${await freePort()}/v25.0`, timeoutMs: 500 });
+    expect(await closed.send("1", "T", body)).toMatchObject({ ok: false, failure: { kind: "network" } });
+  });
+});

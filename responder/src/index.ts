@@ -1,0 +1,213 @@
+import {
+  type Bus,
+  type Config,
+  createIntegrationService,
+  envTenantFrom,
+  type FlowRegistry,
+  type IntegrationService,
+  type IntegrationStore,
+  keyringFromConfig,
+  type Logger,
+  type RedisClient,
+  type Stores,
+} from "@flank/shared";
+import { BotWorker } from "./bot-worker.js";
+import { type DelayQueue, MemoryDelayQueue } from "./delay-queue.js";
+import { RedisDelayQueue } from "./delay-queue-redis.js";
+import { createGraphClient } from "./graph-client.js";
+import { MemoryKeeper } from "./memory-keeper.js";
+import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
+import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { MemoryRateLimiter } from "./rate-limiter-memory.js";
+import { RedisRateLimiter } from "./rate-limiter-redis.js";
+import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+import type { SendLedger } from "./send-ledger.js";
+import { MemorySendLedger } from "./send-ledger-memory.js";
+import { RedisSendLedger } from "./send-ledger-redis.js";
+import { SenderWorker, type TenantLookup } from "./sender-worker.js";
+import { type SessionCacheLike, sessionHistoryFrom } from "./session-history.js";
+
+export { BotWorker, readKey, replyKey } from "./bot-worker.js";
+export { classifyCode, classifyFailure } from "./error-classifier.js";
+export { toGraphBody } from "./graph-body.js";
+export { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
+export { SenderWorker, type TenantCredentials, type TenantLookup } from "./sender-worker.js";
+
+export interface ResponderDeps {
+  config: Config;
+  bus: Bus;
+  stores: Stores;
+  flows: FlowRegistry;
+  sessionCache: SessionCacheLike;
+  log: Logger;
+  /**
+   * Business numbers and their decrypted tokens. Optional: built from config (ENCRYPTION_KEY,
+   * ENCRYPTION_KEYS_OLD, the single-tenant variables) over `stores.integrations` when left out.
+   */
+  integrations?: IntegrationService;
+  /** When given, pacing, idempotency and scheduled retries are shared with other instances. */
+  redis?: RedisClient;
+  metrics?: ResponderMetrics;
+  /** Replaces the OpenAI model built from config (tests, custom models). */
+  model?: ChatModel;
+  fetch?: typeof fetch;
+  /** Start only one half (e.g. a sender-only instance). Both by default. */
+  run?: { bot?: boolean; sender?: boolean };
+}
+
+export interface Responder {
+  stop(opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** The integration service built from config, for callers that do not bring their own. */
+export function integrationServiceFrom(
+  deps: Pick<ResponderDeps, "config" | "stores" | "log">,
+): IntegrationService {
+  return createIntegrationService({
+    store: deps.stores.integrations,
+    keyring: keyringFromConfig(deps.config),
+    log: deps.log.child({ component: "integrations" }),
+    env: envTenantFrom(deps.config),
+  });
+}
+
+/**
+ * The sender's view of a business number: its enabled integration (stored, or the environment's
+ * PHONE_NUMBER_ID + WHATSAPP_TOKEN). `fallbackToken` keeps older single-tenant setups that set a
+ * token but no PHONE_NUMBER_ID working: it serves numbers with no stored integration at all
+ * (never a disabled one).
+ */
+export function tenantLookupFrom(
+  service: IntegrationService,
+  opts: { store?: Pick<IntegrationStore, "getByPhoneNumberId">; fallbackToken?: string } = {},
+): TenantLookup {
+  return async (phoneNumberId) => {
+    const resolved = await service.resolve(phoneNumberId);
+    if (resolved) {
+      const { accessToken, templateFallback } = resolved.integration;
+      return { accessToken, ...(templateFallback ? { templateFallback } : {}) };
+    }
+    if (opts.fallbackToken && opts.store && !(await opts.store.getByPhoneNumberId(phoneNumberId))) {
+      return { accessToken: opts.fallbackToken };
+    }
+    return undefined;
+  };
+}
+
+/** How long a claimed idempotency key stays ours: a send, its inline waits, and slack. */
+const leaseMsFor = (r: Config["responder"]) => 2 * r.sendTimeoutMs + 4 * r.inlineRetryMaxMs + 5000;
+
+/**
+ * Starts the responder: the sender (outbound.request → Graph API) and the bot
+ * (conversation.routed → compose → outbound.request). Used by main.ts and the embedded mode.
+ */
+export async function startResponder(deps: ResponderDeps): Promise<Responder> {
+  const { config, log } = deps;
+  const r = config.responder;
+  const metrics = deps.metrics ?? createMemoryMetrics();
+  const model =
+    deps.model ??
+    (config.openai.apiKey
+      ? createOpenAIModel({
+          apiKey: config.openai.apiKey,
+          ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+          model: config.openai.model,
+          temperature: r.temperature,
+          maxTokens: r.maxTokens,
+          timeoutMs: r.openaiTimeoutMs,
+          maxRetries: r.openaiMaxRetries,
+        })
+      : undefined);
+  if (!model) log.info("no OPENAI_API_KEY: offline mode, replies come from the flows' scripts");
+
+  const ledgerTtlMs = config.bus.dedupTtlSeconds * 1000;
+  const limiter: RateLimiter = deps.redis ? new RedisRateLimiter(deps.redis) : new MemoryRateLimiter();
+  const ledger: SendLedger = deps.redis
+    ? new RedisSendLedger(deps.redis, ledgerTtlMs)
+    : new MemorySendLedger(ledgerTtlMs);
+  const delays: DelayQueue = deps.redis ? new RedisDelayQueue(deps.redis) : new MemoryDelayQueue();
+
+  const run = { bot: deps.run?.bot ?? true, sender: deps.run?.sender ?? true };
+  const sender = run.sender
+    ? new SenderWorker({
+        bus: deps.bus,
+        stores: deps.stores,
+        cache: deps.sessionCache,
+        tenants: tenantLookupFrom(deps.integrations ?? integrationServiceFrom(deps), {
+          store: deps.stores.integrations,
+          // With PHONE_NUMBER_ID set, the token belongs to that number only (the env integration).
+          ...(config.whatsapp.phoneNumberId || !config.whatsapp.token
+            ? {}
+            : { fallbackToken: config.whatsapp.token }),
+        }),
+        graph: createGraphClient({
+          base: config.whatsapp.graphApiBase,
+          timeoutMs: r.sendTimeoutMs,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        }),
+        limiter,
+        ledger,
+        delays,
+        metrics,
+        log: log.child({ component: "sender" }),
+        options: {
+          pacing: {
+            perNumberRate: r.ratePerNumber,
+            perRecipientRate: r.ratePerRecipient,
+            perRecipientBurst: r.burstPerRecipient,
+          },
+          retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: r.sendMaxAttempts, baseDelayMs: r.sendRetryBaseMs },
+          inlineRetryMaxMs: r.inlineRetryMaxMs,
+          leaseMs: leaseMsFor(r),
+        },
+      })
+    : undefined;
+  const bot = run.bot
+    ? new BotWorker({
+        bus: deps.bus,
+        flows: deps.flows,
+        memory: new MemoryKeeper({
+          summaries: deps.stores.summaries,
+          // Room for the prompt's history and every exchange since the last summary.
+          history: sessionHistoryFrom(deps.sessionCache, Math.max(r.historyMessages, r.summaryEvery * 2 + 4)),
+          ...(model ? { model } : {}),
+          summaryEvery: r.summaryEvery,
+          metrics,
+          log: log.child({ component: "memory" }),
+        }),
+        users: deps.stores.users,
+        ...(model ? { model } : {}),
+        metrics,
+        log: log.child({ component: "bot" }),
+        options: {
+          fallbackReply: r.fallbackReply,
+          historyMessages: r.historyMessages,
+          historyTokenBudget: r.historyTokenBudget,
+          markRead: r.markRead,
+          typingIndicator: r.typingIndicator,
+        },
+      })
+    : undefined;
+
+  // The sender first, so the bot's first reply has somewhere to go.
+  await sender?.start();
+  try {
+    await bot?.start();
+  } catch (err) {
+    await sender?.stop();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        const timeoutMs = opts.timeoutMs ?? 10_000;
+        await bot?.stop(timeoutMs);
+        await sender?.stop(timeoutMs);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { Logger, Summary, SummaryStore } from "@flank/shared";
+import type { ResponderMetrics } from "./metrics.js";
+import type { ChatModel } from "./openai-composer.js";
+import type { Turn } from "./prompt.js";
+import {
+  currentSession,
+  extractiveSummary,
+  sessionExpired,
+  summaryPrompt,
+  uncovered,
+  userExchanges,
+} from "./session.js";
+import type { SessionHistory } from "./session-history.js";
+
+export interface MemoryKeeperDeps {
+  summaries: SummaryStore;
+  history: SessionHistory;
+  /** Undefined in offline mode: summaries are extractive. */
+  model?: ChatModel;
+  /** Summarize after this many user messages (SUMMARY_EVERY). */
+  summaryEvery: number;
+  metrics: ResponderMetrics;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * Long-term memory (summaries) and short-term memory (the session's turns). A session ends after
+ * the flow's idle timeout; it is summarized then, when the user's next message shows it expired
+ * (so no sweeper is needed and any instance can do it), and every SUMMARY_EVERY exchanges.
+ */
+export class MemoryKeeper {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: MemoryKeeperDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Enough turns to hold every exchange since the last summary. */
+  private get window(): number {
+    return this.deps.summaryEvery * 2 + 4;
+  }
+
+  /** Before composing: the long-term summary and the active session's turns. */
+  async prepare(
+    conversationId: string,
+    idleMs: number,
+    maxTurns: number,
+  ): Promise<{ summary?: string; session: Turn[] }> {
+    const now = this.now();
+    const turns = await this.deps.history.recent(conversationId, Math.max(maxTurns, this.window));
+    let summary = await this.deps.summaries.get(conversationId);
+    if (sessionExpired(turns, now, idleMs)) {
+      const pending = uncovered(turns, summary?.updatedAt);
+      if (pending.length > 0) summary = await this.write(conversationId, summary, pending, "expired");
+    }
+    const session = currentSession(turns, now, idleMs);
+    return { ...(summary ? { summary: summary.text } : {}), session: session.slice(-Math.max(0, maxTurns)) };
+  }
+
+  /** After replying: remember both turns and summarize every SUMMARY_EVERY exchanges. */
+  async record(conversationId: string, turns: readonly Turn[]): Promise<void> {
+    for (const turn of turns) await this.deps.history.append(conversationId, turn);
+    const recent = await this.deps.history.recent(conversationId, this.window);
+    const summary = await this.deps.summaries.get(conversationId);
+    const pending = uncovered(recent, summary?.updatedAt);
+    if (userExchanges(pending) >= this.deps.summaryEvery)
+      await this.write(conversationId, summary, pending, "every");
+  }
+
+  private async write(
+    conversationId: string,
+    previous: Summary | undefined,
+    turns: Turn[],
+    trigger: "every" | "expired",
+  ): Promise<Summary> {
+    let text: string | undefined;
+    let mode: "model" | "extractive" = "model";
+    if (this.deps.model) {
+      try {
+        text = await this.deps.model.complete(summaryPrompt(previous?.text, turns), { maxTokens: 300 });
+      } catch (err) {
+        this.deps.log.warn({ err, conversationId }, "model summary failed; using an extractive one");
+      }
+    }
+    if (!text) {
+      mode = "extractive";
+      text = extractiveSummary(previous?.text, turns);
+    }
+    // updatedAt marks how far the summary covers: the newest summarized turn (or now, if later).
+    const lastAt = Date.parse(turns[turns.length - 1]?.at ?? "") || 0;
+    const summary: Summary = {
+      conversationId,
+      text,
+      messageCount: (previous?.messageCount ?? 0) + turns.length,
+      updatedAt: new Date(Math.max(lastAt, this.now())).toISOString(),
+    };
+    await this.deps.summaries.put(summary);
+    this.deps.metrics.summaries.inc({ mode, trigger });
+    this.deps.log.info({ conversationId, mode, trigger, covered: turns.length }, "conversation summarized");
+    return summary;
+  }
+}

@@ -1,0 +1,75 @@
+import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";
+
+let server: OpenAITestServer;
+beforeAll(async () => {
+  server = await startOpenAIServer();
+});
+afterAll(() => server.stop());
+
+const model = (over: Partial<Parameters<typeof createOpenAIModel>[0]> = {}) =>
+  createOpenAIModel({
+    apiKey: "sk-test",
+    baseUrl: server.url,
+    model: "gpt-test",
+    temperature: 0.3,
+    maxTokens: 123,
+    timeoutMs: 2000,
+    maxRetries: 0,
+    ...over,
+  });
+
+const failure = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (err) {
+    return modelFailureReason(err);
+  }
+  return "no error";
+};
+
+describe("OpenAI model (real SDK against a local server)", () => {
+  it("sends model, temperature, max tokens and messages; returns the content", async () => {
+    server.setHandler(() => ({ content: " the answer " }));
+    const before = server.requests.length;
+    const text = await model().complete([
+      { role: "system", content: "s" },
+      { role: "user", content: "q" },
+    ]);
+    expect(text).toBe("the answer");
+    expect(server.requests[before]).toMatchObject({
+      model: "gpt-test",
+      temperature: 0.3,
+      max_tokens: 123,
+      messages: [
+        { role: "system", content: "s" },
+        { role: "user", content: "q" },
+      ],
+    });
+  });
+
+  it("the SDK retries a 429 before giving up", async () => {
+    const before = server.requests.length;
+    server.setHandler(() => ({
+      status: 429,
+      error: { message: "slow down" },
+      headers: { "retry-after-ms": "10" },
+    }));
+    expect(await failure(model({ maxRetries: 2 }).complete([{ role: "user", content: "x" }]))).toBe(
+      "rate_limited",
+    );
+    expect(server.requests.length - before).toBe(3);
+  });
+
+  it("labels 5xx, timeouts and empty answers", async () => {
+    server.setHandler(() => ({ status: 503, error: { message: "down" } }));
+    expect(await failure(model().complete([{ role: "user", content: "x" }]))).toBe("server_error");
+    server.setHandler(() => ({ hang: true }));
+    expect(await failure(model({ timeoutMs: 150 }).complete([{ role: "user", content: "x" }]))).toBe(
+      "timeout",
+    );
+    server.setHandler(() => ({ content: "" }));
+    expect(await failure(model().complete([{ role: "user", content: "x" }]))).toBe("empty");
+  });
+});

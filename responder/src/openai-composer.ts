@@ -1,0 +1,59 @@
+import OpenAI from "openai";
+import type { ChatMessage } from "./prompt.js";
+
+/** A chat model: the responder's only view of OpenAI (or any compatible server). */
+export interface ChatModel {
+  complete(messages: readonly ChatMessage[], opts?: { maxTokens?: number }): Promise<string>;
+}
+
+export interface OpenAIModelOptions {
+  apiKey: string;
+  /** OPENAI_BASE_URL: any OpenAI-compatible server. */
+  baseUrl?: string;
+  model: string;
+  temperature: number;
+  maxTokens: number;
+  timeoutMs: number;
+  /** The SDK's own retries (429, 5xx, timeouts) before a call counts as failed. */
+  maxRetries: number;
+}
+
+export class EmptyCompletionError extends Error {
+  constructor() {
+    super("the model returned no content");
+    this.name = "EmptyCompletionError";
+  }
+}
+
+export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
+  const client = new OpenAI({
+    apiKey: opts.apiKey,
+    ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
+    timeout: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+  });
+  return {
+    async complete(messages, callOpts = {}) {
+      const completion = await client.chat.completions.create({
+        model: opts.model,
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        temperature: opts.temperature,
+        max_tokens: callOpts.maxTokens ?? opts.maxTokens,
+      });
+      const content = completion.choices[0]?.message?.content?.trim();
+      if (!content) throw new EmptyCompletionError();
+      return content;
+    },
+  };
+}
+
+/** A short label for a failed model call, for the counter and the log. */
+export function modelFailureReason(err: unknown): string {
+  if (err instanceof OpenAI.APIConnectionTimeoutError) return "timeout";
+  if (err instanceof OpenAI.APIConnectionError) return "connection";
+  if (err instanceof OpenAI.APIError && typeof err.status === "number") {
+    return err.status === 429 ? "rate_limited" : err.status >= 500 ? "server_error" : `http_${err.status}`;
+  }
+  if (err instanceof EmptyCompletionError) return "empty";
+  return "error";
+}

@@ -1,0 +1,40 @@
+import type { InboundMessageData, OutboundMessage, StageOptions } from "@flank/shared";
+import type { Turn } from "./prompt.js";
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** The outbound message for a reply: plain text, or the stage's options as buttons or a list. */
+export function replyMessage(text: string, options: StageOptions | undefined): OutboundMessage {
+  const body = text.trim() || options?.body || "…";
+  if (options?.type === "buttons") {
+    return { type: "buttons", body: clip(body, 1024), buttons: options.buttons.map((b) => ({ ...b })) };
+  }
+  if (options?.type === "list") {
+    return {
+      type: "list",
+      body: clip(body, 4096),
+      button: options.button,
+      sections: options.sections.map((s) => ({ ...s, rows: s.rows.map((r) => ({ ...r })) })),
+    };
+  }
+  return { type: "text", body: clip(body, 4096) };
+}
+
+/** What the user said, as text for the model; undefined for messages the bot does not answer. */
+export function inboundText(message: InboundMessageData): string | undefined {
+  if (message.type === "reaction" || message.type === "system") return undefined;
+  if (message.text?.trim()) return message.text.trim();
+  if (message.interactive?.title) return message.interactive.title;
+  if (message.button?.text) return message.button.text;
+  if (message.location) {
+    const { latitude, longitude, name } = message.location;
+    return `[location ${latitude},${longitude}${name ? ` ${name}` : ""}]`;
+  }
+  return `[${message.type}]`;
+}
+
+/** Offline mode: the stage's scripted replies in turn, so the same history always gets the same reply. */
+export function scriptedReply(replies: readonly string[], history: readonly Turn[]): string {
+  const answered = history.filter((t) => t.role === "assistant").length;
+  return replies[answered % Math.max(1, replies.length)] ?? "";
+}

@@ -1,0 +1,64 @@
+import type { EventOf, Integration, Logger, StoredMessage } from "@flank/shared";
+
+/** One delivery in progress. */
+export interface SendContext {
+  event: EventOf<"outbound.request">;
+  /** Attempts made so far, across redeliveries and scheduled retries. */
+  attempts: number;
+  /** Meta answered 200: from here on the key must never be released for another send. */
+  accepted: boolean;
+  log: Logger;
+}
+
+export interface Templates {
+  fallback: Integration["templateFallback"];
+}
+
+/** Meta's customer service window (contract §10). */
+export const WINDOW_MS = 24 * 3600 * 1000;
+
+export function windowOpen(lastInboundAt: string | undefined, now: number): boolean {
+  const last = lastInboundAt ? Date.parse(lastInboundAt) : Number.NaN;
+  return !Number.isNaN(last) && now - last < WINDOW_MS;
+}
+
+/** What a human would read in an outbound message. */
+function bodyOf(message: EventOf<"outbound.request">["data"]["message"]): string | undefined {
+  switch (message.type) {
+    case "text":
+    case "buttons":
+    case "list":
+    case "cta_url":
+      return message.body;
+    case "image":
+    case "video":
+    case "document":
+      return message.caption;
+    case "reaction":
+      return message.emoji;
+    case "template":
+      return `[template ${message.name}]`;
+    default:
+      return undefined;
+  }
+}
+
+/** The outbound message as stored (id = idempotency key) so Meta's statuses attach to it later. */
+export function storedOutbound(event: EventOf<"outbound.request">, at: string): StoredMessage {
+  const req = event.data;
+  const body = bodyOf(req.message);
+  return {
+    id: req.idempotencyKey,
+    conversationId: event.conversationId,
+    tenant: event.tenant,
+    direction: "outbound",
+    from: event.tenant,
+    to: (req.to ?? req.recipient ?? "").replace(/^\+/, ""),
+    type: req.message.type,
+    ...(body === undefined ? {} : { body }),
+    timestamp: at,
+    status: "queued",
+    statuses: [],
+    raw: req,
+  };
+}

@@ -1,0 +1,165 @@
+import {
+  type Bus,
+  createEvent,
+  createIntegrationService,
+  createKeyring,
+  createLogger,
+  createMemoryBus,
+  createMemoryStores,
+  MemorySessionCache,
+  type EventOf,
+  type FlankEvent,
+  type GraphTestServer,
+  type IntegrationService,
+  type OutboundRequestData,
+  type Stores,
+  startGraphServer,
+} from "@flank/shared";
+import { MemoryDelayQueue } from "./delay-queue.js";
+import { createGraphClient } from "./graph-client.js";
+import { tenantLookupFrom } from "./index.js";
+import { createMemoryMetrics } from "./metrics.js";
+import { MemoryRateLimiter } from "./rate-limiter-memory.js";
+import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+import type { SendLedger } from "./send-ledger.js";
+import { MemorySendLedger } from "./send-ledger-memory.js";
+import { type SenderOptions, SenderWorker, type TenantLookup } from "./sender-worker.js";
+
+export const TENANT = "100200300";
+export const USER = "15550001111";
+export const CONVERSATION = `${TENANT}:${USER}`;
+/** The single-tenant token of a setup without PHONE_NUMBER_ID (the fallback for unstored numbers). */
+export const CONFIG_TOKEN = "CONFIG_TOKEN";
+/** Integration secrets are encrypted with it, as in production. */
+export const TEST_ENCRYPTION_KEY = "5d2c8e1f0a3b6c9d4e7f2a5b8c1d0e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8c1d";
+
+/** A sender on the memory bus and stores, talking to a Graph API test server; records results and logs. */
+export interface SenderHarness {
+  bus: Bus;
+  stores: Stores;
+  /** The router's conversation snapshots, read before the store for the 24-hour window. */
+  cache: MemorySessionCache;
+  /** Creates integrations the way the gateway does: secrets encrypted in the store. */
+  integrations: IntegrationService;
+  graph: GraphTestServer;
+  sender: SenderWorker;
+  ledger: SendLedger;
+  delays: MemoryDelayQueue;
+  metrics: ReturnType<typeof createMemoryMetrics>;
+  results: EventOf<"outbound.result">["data"][];
+  dlq: EventOf<"dlq">["data"][];
+  logs: Record<string, unknown>[];
+  request(
+    data: Partial<OutboundRequestData> & Pick<OutboundRequestData, "message">,
+    user?: string,
+  ): Promise<FlankEvent>;
+  /** Opens the 24-hour window for a user (the router's lastInboundAt). */
+  openWindow(user?: string, at?: Date): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSenderHarness(
+  options: Partial<SenderOptions> = {},
+  extra: {
+    graph?: GraphTestServer;
+    ledger?: SendLedger;
+    bus?: Bus;
+    stores?: Stores;
+    tenants?: TenantLookup;
+  } = {},
+): Promise<SenderHarness> {
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const bus = extra.bus ?? createMemoryBus(log, { partitions: 2, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
+  const stores = extra.stores ?? createMemoryStores();
+  const graph = extra.graph ?? (await startGraphServer());
+  const ledger = extra.ledger ?? new MemorySendLedger(60_000);
+  const delays = new MemoryDelayQueue();
+  const cache = new MemorySessionCache(3600);
+  const metrics = createMemoryMetrics();
+  const integrations = createIntegrationService({
+    store: stores.integrations,
+    keyring: createKeyring({ current: TEST_ENCRYPTION_KEY }),
+    log,
+  });
+  const sender = new SenderWorker({
+    bus,
+    stores,
+    cache,
+    tenants:
+      extra.tenants ??
+      tenantLookupFrom(integrations, { store: stores.integrations, fallbackToken: CONFIG_TOKEN }),
+    graph: createGraphClient({ base: graph.base, timeoutMs: 500 }),
+    limiter: new MemoryRateLimiter(),
+    ledger,
+    delays,
+    metrics,
+    log,
+    random: () => 0,
+    options: {
+      pacing: { perNumberRate: 80, perRecipientRate: 1 / 6, perRecipientBurst: 10 },
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxAttempts: 4 },
+      inlineRetryMaxMs: 1000,
+      leaseMs: 5000,
+      pollMs: 20,
+      ...options,
+    },
+  });
+  const results: EventOf<"outbound.result">["data"][] = [];
+  const dlq: EventOf<"dlq">["data"][] = [];
+  const watchers = [
+    await bus.consume({
+      topic: "outbound.result",
+      group: "test",
+      handler: async (e) => void (e.type === "outbound.result" && results.push(e.data)),
+    }),
+    await bus.consume({
+      topic: "dlq",
+      group: "test",
+      handler: async (e) => void (e.type === "dlq" && dlq.push(e.data)),
+    }),
+  ];
+  await sender.start();
+  let n = 0;
+  return {
+    bus,
+    stores,
+    cache,
+    integrations,
+    graph,
+    sender,
+    ledger,
+    delays,
+    metrics,
+    results,
+    dlq,
+    logs,
+    async request(data, user = USER) {
+      const event = createEvent({
+        type: "outbound.request",
+        tenant: TENANT,
+        conversationId: `${TENANT}:${user}`,
+        data: { idempotencyKey: `k-${Date.now()}-${n++}`, to: user, source: "api", ...data },
+      });
+      await bus.publish(event);
+      return event;
+    },
+    async openWindow(user = USER, at = new Date()) {
+      const id = `${TENANT}:${user}`;
+      const current = await stores.conversations.get(id);
+      await stores.conversations.save(
+        { id, tenant: TENANT, user, waId: user, stage: null, route: "bot", lastInboundAt: at.toISOString() },
+        current?.version ?? 0,
+      );
+    },
+    async stop() {
+      await sender.stop(2000);
+      for (const w of watchers) await w.close({ timeoutMs: 1000 });
+      if (!extra.bus) await bus.close({ timeoutMs: 1000 });
+      if (!extra.graph) await graph.stop();
+    },
+  };
+}

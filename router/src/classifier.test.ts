@@ -1,0 +1,66 @@
+import { createLogger } from "@flank/shared";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOpenAIClassifier, parseIntent } from "./classifier.js";
+
+const log = createLogger({ level: "silent" });
+const intents = [{ name: "book", description: "wants an appointment" }, { name: "cancel" }];
+
+describe("OpenAI intent classifier", () => {
+  let server: OpenAITestServer;
+  beforeAll(async () => {
+    server = await startOpenAIServer();
+  });
+  afterAll(() => server.stop());
+  const classifier = (timeoutMs = 2000) =>
+    createOpenAIClassifier({ apiKey: "sk-test", baseURL: server.url, model: "gpt-test", timeoutMs, log });
+
+  it("asks for structured output with an enum of the flow's intents plus none", async () => {
+    server.setHandler(() => ({ content: '{"intent":"book"}' }));
+    const before = server.requests.length;
+    expect(
+      await classifier().classify({ text: "I'd like to come on Monday", intents, stageGoal: "greet" }),
+    ).toBe("book");
+    const req = server.requests[before];
+    expect(req?.model).toBe("gpt-test");
+    expect(req?.response_format?.type).toBe("json_schema");
+    expect(req?.response_format?.json_schema?.schema).toMatchObject({
+      properties: { intent: { type: "string", enum: ["book", "cancel", "none"] } },
+      required: ["intent"],
+    });
+    expect(JSON.stringify(req?.messages)).toContain("wants an appointment");
+    expect(req?.messages.at(-1)).toEqual({ role: "user", content: "I'd like to come on Monday" });
+  });
+
+  it("returns none when the model says none", async () => {
+    server.setHandler(() => ({ content: '{"intent":"none"}' }));
+    expect(await classifier().classify({ text: "hm", intents })).toBe("none");
+  });
+
+  it("gives up on an error without retrying", async () => {
+    server.setHandler(() => ({ status: 500, error: { message: "boom" } }));
+    const before = server.requests.length;
+    expect(await classifier().classify({ text: "x", intents })).toBeUndefined();
+    expect(server.requests.length - before).toBe(1);
+  });
+
+  it("gives up when the model hangs past the timeout", async () => {
+    server.setHandler(() => ({ hang: true }));
+    const started = Date.now();
+    expect(await classifier(300).classify({ text: "x", intents })).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("rejects answers outside the enum or not JSON", async () => {
+    server.setHandler(() => ({ content: '{"intent":"launch missiles"}' }));
+    expect(await classifier().classify({ text: "x", intents })).toBeUndefined();
+    expect(parseIntent("not json", ["a"])).toBeUndefined();
+    expect(parseIntent('{"intent":"a"}', ["a"])).toBe("a");
+  });
+
+  it("does not call the model when the flow has no intents", async () => {
+    const before = server.requests.length;
+    expect(await classifier().classify({ text: "x", intents: [] })).toBe("none");
+    expect(server.requests.length).toBe(before);
+  });
+});

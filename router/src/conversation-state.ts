@@ -1,0 +1,83 @@
+import type {
+  Conversation,
+  ConversationDraft,
+  Flow,
+  InboundMessageData,
+  StoredMessage,
+  UserSighting,
+} from "@flank/shared";
+import type { Decision } from "./decide.js";
+
+/** The `user` part of `${phone_number_id}:${user}` (phone_number_ids hold no colon). */
+export const userOf = (conversationId: string): string =>
+  conversationId.slice(conversationId.indexOf(":") + 1);
+
+/** The message's own time, or the clock when Meta's timestamp is unusable. */
+export function messageTime(message: InboundMessageData, clock: () => Date): Date {
+  const t = Date.parse(message.timestamp);
+  return Number.isNaN(t) ? clock() : new Date(t);
+}
+
+/** The conversation after a decision (pure): stage, route, agent, the 24-hour window's start, identity. */
+export function nextDraft(
+  current: Conversation | undefined,
+  ids: { id: string; tenant: string },
+  message: InboundMessageData,
+  decision: Decision,
+  flow: Flow,
+  at: Date,
+): ConversationDraft {
+  const previous = current?.lastInboundAt ? Date.parse(current.lastInboundAt) : Number.NaN;
+  // Out-of-order delivery must not move the window's start backwards.
+  const lastInboundAt =
+    !Number.isNaN(previous) && previous > at.getTime() ? current?.lastInboundAt : at.toISOString();
+  const agentId = decision.route.startsWith("agent:") ? decision.route.slice("agent:".length) : undefined;
+  return {
+    ...(current ?? {}),
+    id: ids.id,
+    tenant: ids.tenant,
+    user: current?.user ?? userOf(ids.id),
+    waId: message.from || current?.waId,
+    userId: message.userId ?? current?.userId,
+    profileName: message.profileName ?? current?.profileName,
+    flowId: flow.id,
+    stage: decision.stage,
+    route: decision.route,
+    agentId,
+    lastInboundAt,
+    closedAt: undefined,
+  };
+}
+
+export function storedInbound(
+  conversationId: string,
+  tenant: string,
+  message: InboundMessageData,
+): StoredMessage {
+  return {
+    id: message.wamid,
+    wamid: message.wamid,
+    conversationId,
+    tenant,
+    direction: "inbound",
+    from: message.from || message.userId || userOf(conversationId),
+    to: message.displayPhoneNumber ?? message.phoneNumberId,
+    type: message.type,
+    body: message.text,
+    timestamp: message.timestamp,
+    statuses: [],
+    raw: message.raw,
+  };
+}
+
+export function sightingOf(tenant: string, message: InboundMessageData): UserSighting | undefined {
+  const waId = message.from || undefined;
+  if (!waId && !message.userId) return undefined;
+  return {
+    tenant,
+    waId,
+    userId: message.userId,
+    profileName: message.profileName,
+    username: message.username,
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  createLogger,
+  createMemoryAgentPresence,
+  createMemoryBus,
+  createMemoryStores,
+  loadFlowRegistry,
+  parseConfig,
+} from "@flank/shared";
+import { waitFor } from "@flank/shared/testing";
+import { describe, expect, it } from "vitest";
+import { classifierFromConfig, startRouter } from "./index.js";
+import { observe, textFrom } from "./test-helpers.js";
+
+const log = createLogger({ level: "silent" });
+
+describe("startRouter (embedded mode)", () => {
+  it("routes until stopped; stop() is idempotent", async () => {
+    const bus = createMemoryBus(log, { partitions: 2 });
+    const stores = createMemoryStores();
+    const flows = await loadFlowRegistry();
+    const router = await startRouter({
+      bus,
+      stores,
+      flows,
+      presence: createMemoryAgentPresence({ ttlMs: 1000 }),
+      log,
+    });
+    const seen = await observe(bus, ["conversation.routed"]);
+    try {
+      await bus.publish(textFrom("5599", "hello"));
+      await waitFor(() => seen.routed().length === 1);
+      expect(seen.routed()[0]?.data).toMatchObject({
+        flowId: "general-assistant",
+        stageAfter: "chat",
+        route: "bot",
+      });
+      await Promise.all([router.stop(), router.stop()]);
+      await router.stop();
+    } finally {
+      await seen.close();
+      await bus.close();
+    }
+  });
+});
+
+describe("router config", () => {
+  it("has defaults, reads overrides and rejects bad values with the variable's name", () => {
+    const defaults = parseConfig({}).router;
+    expect(defaults).toEqual({
+      flowDirs: [],
+      concurrency: 32,
+      classifierModel: "gpt-4o-mini",
+      classifierTimeoutMs: 2000,
+      agentHeartbeatTtlMs: 60_000,
+      agentMaxConversations: 0,
+    });
+    const custom = parseConfig({
+      FLOW_DIRS: "/a, /b",
+      CLASSIFIER_MODEL: "small",
+      CLASSIFIER_TIMEOUT_MS: "500",
+      AGENT_MAX_CONVERSATIONS: "5",
+    }).router;
+    expect(custom).toMatchObject({
+      flowDirs: ["/a", "/b"],
+      classifierModel: "small",
+      classifierTimeoutMs: 500,
+      agentMaxConversations: 5,
+    });
+    expect(() => parseConfig({ CLASSIFIER_TIMEOUT_MS: "fast", AGENT_HEARTBEAT_TTL_MS: "5" })).toThrow(
+      /CLASSIFIER_TIMEOUT_MS: expected a whole number[\s\S]*AGENT_HEARTBEAT_TTL_MS: expected a whole number/,
+    );
+  });
+
+  it("builds a classifier only when an OpenAI key is configured", () => {
+    expect(classifierFromConfig(parseConfig({}), log)).toBeUndefined();
+    expect(classifierFromConfig(parseConfig({ OPENAI_API_KEY: "sk-x" }), log)).toBeDefined();
+  });
+});

@@ -1,0 +1,210 @@
+import {
+  type AgentPresence,
+  agentOf,
+  assignQueued,
+  type Bus,
+  type Consumer,
+  type Conversation,
+  changesBetween,
+  createEvent,
+  type EventOf,
+  type Flow,
+  type FlowRegistry,
+  GROUPS,
+  type HandlerContext,
+  type Logger,
+  mutateConversation,
+  type RoutingDeps,
+  type Stores,
+} from "@flank/shared";
+import type { IntentClassifier } from "./classifier.js";
+import { messageTime, nextDraft, sightingOf, storedInbound } from "./conversation-state.js";
+import { type Decision, decide, stageIntents } from "./decide.js";
+import { messageText } from "./text-match.js";
+
+/** What the router needs of the session cache (a subset of shared's SessionCache). */
+export interface RouterCache {
+  getConversation(id: string): Promise<Conversation | undefined>;
+  putConversation(conversation: Conversation): Promise<void>;
+}
+
+export interface RouterDeps {
+  bus: Bus;
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "integrations" | "dedup">;
+  flows: FlowRegistry;
+  presence: AgentPresence;
+  log: Logger;
+  cache?: RouterCache;
+  classifier?: IntentClassifier;
+  /** Handlers in flight at once (conversations never overlap). */
+  concurrency?: number;
+  /** How long a routed event id is remembered, so a redelivery is not routed twice. */
+  dedupTtlSeconds?: number;
+  clock?: () => Date;
+}
+
+export interface RouterWorker {
+  start(): Promise<void>;
+  /** Idempotent: stops consuming and waits for in-flight messages up to `timeoutMs`. */
+  stop(opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+type InboundEvent = EventOf<"inbound.message">;
+
+/**
+ * Consumes `inbound.message` (group `router`): stores the message and user, decides stage and
+ * route, saves the conversation with compare-and-set, hands off and assigns, and publishes
+ * `conversation.updated` then `conversation.routed`.
+ */
+export function createRouterWorker(deps: RouterDeps): RouterWorker {
+  const clock = deps.clock ?? (() => new Date());
+  const ttl = deps.dedupTtlSeconds ?? 7 * 24 * 3600;
+  const flowIds = new Map<string, { flowId: string | undefined; until: number }>();
+  const routing: RoutingDeps = {
+    conversations: deps.stores.conversations,
+    presence: deps.presence,
+    bus: deps.bus,
+    log: deps.log,
+    onSaved: async (c) => deps.cache?.putConversation(c),
+  };
+  let consumer: Consumer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  /** The integration's flow, remembered for 30 s so each message is not a store lookup. */
+  async function flowFor(tenant: string): Promise<Flow> {
+    const now = Date.now();
+    let hit = flowIds.get(tenant);
+    if (!hit || hit.until < now) {
+      const integration = await deps.stores.integrations.getByPhoneNumberId(tenant);
+      hit = { flowId: integration?.agentFlowId, until: now + 30_000 };
+      flowIds.set(tenant, hit);
+    }
+    return deps.flows.resolve(hit.flowId);
+  }
+
+  async function route(event: InboundEvent, ctx: HandlerContext): Promise<void> {
+    const started = Date.now();
+    const { conversationId: id, tenant, data: message } = event;
+    const log = deps.log.child({ eventId: event.id, conversationId: id });
+    const done = `router:${event.id}`;
+    // A "has it been routed?" check: claim, then give the key back until the work is stored.
+    if (!(await deps.stores.dedup.claim(done, ttl))) {
+      log.info({ attempt: ctx.attempt }, "inbound message already routed: skipped");
+      return;
+    }
+    await deps.stores.dedup.release(done);
+
+    const flow = await flowFor(tenant);
+    const sighting = sightingOf(tenant, message);
+    await Promise.all([
+      deps.stores.messages.insert(storedInbound(id, tenant, message)),
+      sighting ? deps.stores.users.upsert(sighting) : undefined,
+    ]);
+
+    const at = messageTime(message, clock);
+    let intent: string | undefined;
+    let classified = false;
+    const decideWithIntent = async (current: Conversation | undefined): Promise<Decision> => {
+      const rules = decide(current, message, flow, { now: at });
+      const text = messageText(message);
+      if (rules.rule !== "none" || !deps.classifier || !text || stageIntents(flow, rules.stage).length === 0)
+        return rules;
+      if (!classified) {
+        classified = true;
+        intent = await deps.classifier.classify({
+          text,
+          intents: flow.intents ?? [],
+          stageGoal: flow.stages[rules.stage]?.goal,
+        });
+      }
+      return intent && intent !== "none" ? decide(current, message, flow, { now: at, intent }) : rules;
+    };
+
+    const cached = await deps.cache?.getConversation(id).catch((err: unknown) => {
+      log.warn({ err }, "session cache read failed; reading the store");
+      return undefined;
+    });
+    const {
+      result: decision,
+      before,
+      saved,
+    } = await mutateConversation(
+      deps.stores.conversations,
+      id,
+      async (current) => {
+        const d = await decideWithIntent(current);
+        return { result: d, save: nextDraft(current, { id, tenant }, message, d, flow, at) };
+      },
+      { first: cached },
+    );
+    if (!saved) throw new Error("conversation was not saved");
+    await routing.onSaved?.(saved);
+
+    // An idle restart ends a handoff: the agent no longer carries that conversation.
+    const releasedAgent = before && agentOf(before.route);
+    if (releasedAgent && saved.route !== before.route) await deps.presence.addLoad(releasedAgent, -1);
+
+    const updates = changesBetween(before, saved, decision.reason).map((data) =>
+      createEvent({ type: "conversation.updated", tenant, conversationId: id, data }),
+    );
+    if (updates.length)
+      await deps.bus.publish(updates, { dedupKeys: updates.map((_, i) => `${done}:u${i}`) });
+
+    let final = saved;
+    if (saved.route === "queue") {
+      // Each message of a queued chat retries assignment, so chats wait only until an agent is online.
+      const assigned = await assignQueued(routing, id, "assigned from the queue");
+      if (assigned.ok) final = assigned.conversation;
+    }
+
+    const routed = createEvent({
+      type: "conversation.routed",
+      tenant,
+      conversationId: id,
+      data: {
+        message,
+        stageBefore: before?.stage ?? null,
+        stageAfter: final.stage ?? decision.stage,
+        route: final.route,
+        reason: decision.reason,
+        flowId: flow.id,
+      },
+    });
+    await deps.bus.publish(routed, { dedupKeys: [`${done}:routed`] });
+    await deps.stores.dedup.claim(done, ttl);
+    log.info(
+      {
+        type: message.type,
+        flowId: flow.id,
+        stageBefore: before?.stage ?? null,
+        stage: final.stage,
+        route: final.route,
+        reason: decision.reason,
+        intent,
+        version: final.version,
+        durationMs: Date.now() - started,
+      },
+      "message routed",
+    );
+  }
+
+  return {
+    async start() {
+      if (consumer || stopping) return;
+      consumer = await deps.bus.consume({
+        topic: "inbound.message",
+        group: GROUPS.router,
+        concurrency: deps.concurrency ?? 32,
+        handler: async (event, ctx) => {
+          if (event.type === "inbound.message") await route(event, ctx);
+        },
+      });
+    },
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        await consumer?.close({ timeoutMs: opts.timeoutMs ?? 10_000 });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Topic } from "../events/names.js";
+import type { FlankEvent } from "../events/schemas.js";
+
+export interface PublishOptions {
+  /**
+   * Natural keys (a wamid, `wamid:status`) parallel to the events. An event whose key was already
+   * published is skipped; the check and the append are one atomic step, and a failed append marks
+   * nothing as seen.
+   */
+  dedupKeys?: readonly (string | undefined)[];
+}
+
+export interface PublishResult {
+  /** Ids of the events appended. */
+  published: string[];
+  /** Ids of the events skipped as duplicates of an earlier publish. */
+  duplicates: string[];
+}
+
+export interface HandlerContext {
+  /** 1 on the first delivery; counts redeliveries after a crash too, where the backend tracks them. */
+  attempt: number;
+  topic: Topic;
+  group: string;
+}
+
+export type Handler = (event: FlankEvent, ctx: HandlerContext) => Promise<void>;
+
+export interface ConsumeOptions {
+  topic: Topic;
+  /** Consumer group: each event reaches exactly one consumer of each group. */
+  group: string;
+  handler: Handler;
+  /** Handlers in flight at once across this consumer (events of one conversation never overlap). */
+  concurrency?: number;
+  /** Attempts before the event is dead-lettered (default: the bus's `maxAttempts`). */
+  maxAttempts?: number;
+}
+
+export interface CloseOptions {
+  /** How long to wait for in-flight handlers; events still unfinished stay unacked for another consumer. */
+  timeoutMs?: number;
+}
+
+export interface Consumer {
+  close(opts?: CloseOptions): Promise<void>;
+}
+
+export type TapHandler = (event: FlankEvent, channel: string) => void | Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface BusHealth {
+  ok: boolean;
+  backend: "memory" | "redis" | "nats";
+  detail?: string;
+}
+
+/**
+ * The message bus (ARCHITECTURE §3). Work is durable, at-least-once, ordered per conversation and
+ * shared by consumer groups; taps are live, at-most-once and never slow work down.
+ */
+export interface Bus {
+  publish(events: FlankEvent | readonly FlankEvent[], opts?: PublishOptions): Promise<PublishResult>;
+  consume(opts: ConsumeOptions): Promise<Consumer>;
+  /** Live events on channels matching a NATS-style pattern (`*` one token, `>` the rest), e.g. `flank.inbound.>`. */
+  tap(pattern: string, handler: TapHandler): Promise<Subscription>;
+  health(): Promise<BusHealth>;
+  close(opts?: CloseOptions): Promise<void>;
+}
+
+export interface BusTuning {
+  /** Partitions per topic: the unit of ordering and of sharing work between instances. */
+  partitions: number;
+  maxAttempts: number;
+  /** How long a dead consumer's partitions (and unacked events) stay with it before another takes them. */
+  claimTimeoutMs: number;
+  dedupTtlSeconds: number;
+  /** First retry delay; doubles each attempt up to `retryMaxDelayMs`. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Events read from one partition at a time. */
+  batchSize: number;
+  /** Approximate cap on events kept per partition stream. */
+  streamMaxLen: number;
+}
+
+export const DEFAULT_TUNING: BusTuning = {
+  partitions: 16,
+  maxAttempts: 5,
+  claimTimeoutMs: 30_000,
+  dedupTtlSeconds: 7 * 24 * 3600,
+  retryBaseDelayMs: 200,
+  retryMaxDelayMs: 10_000,
+  batchSize: 64,
+  streamMaxLen: 100_000,
+};

@@ -1,0 +1,30 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { FlankError } from "../errors.js";
+import type { Bus, BusTuning } from "./bus.js";
+import { createMemoryBus } from "./memory.js";
+import { createNatsBus } from "./nats.js";
+import { createRedisBus } from "./redis.js";
+
+export const busTuning = (config: Config): Partial<BusTuning> => ({
+  partitions: config.bus.partitions,
+  maxAttempts: config.bus.maxAttempts,
+  claimTimeoutMs: config.bus.claimTimeoutMs,
+  dedupTtlSeconds: config.bus.dedupTtlSeconds,
+  streamMaxLen: config.bus.streamMaxLen,
+});
+
+/** The bus `BUS` names (ARCHITECTURE §6). */
+export async function createBus(config: Config, log: Logger): Promise<Bus> {
+  const tuning = busTuning(config);
+  switch (config.bus.kind) {
+    case "memory":
+      return createMemoryBus(log, tuning);
+    case "redis":
+      if (!config.redis.url) throw new FlankError("ConfigError", "BUS=redis needs REDIS_URL");
+      return createRedisBus(config.redis.url, log, tuning);
+    case "nats":
+      if (!config.nats.url) throw new FlankError("ConfigError", "BUS=nats needs NATS_URL");
+      return createNatsBus(config.nats.url, log, tuning);
+  }
+}

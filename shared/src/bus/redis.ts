@@ -1,0 +1,324 @@
+import type { Logger } from "pino";
+import {
+  redisDedupKey,
+  redisLeaseKey,
+  redisMembersKey,
+  redisStreamKey,
+  type Topic,
+} from "../events/names.js";
+import { connectRedis, duplicateConnected, type RedisClient, RedisScript } from "../redis/client.js";
+import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
+import type { BusHealth, BusTuning } from "./bus.js";
+import { PartitionedBus } from "./partitioned-bus.js";
+import { patternToGlob } from "./subject.js";
+
+/**
+ * Dedup check, XADD and tap PUBLISH for a whole batch in one atomic script: either every new event
+ * of a webhook is appended and its dedup key set, or (on error before any write) none is.
+ * KEYS: per item, stream then dedup key. ARGV: ttl, maxlen, then per item: hasDedup, raw, channels.
+ */
+const APPEND = new RedisScript(`
+local ttl, maxlen = ARGV[1], ARGV[2]
+local n = #KEYS / 2
+local dup, seen, out = {}, {}, {}
+for i = 1, n do
+  if ARGV[3 * i] == '1' then
+    local k = KEYS[2 * i]
+    if seen[k] or redis.call('EXISTS', k) == 1 then dup[i] = true end
+    seen[k] = true
+  end
+end
+for i = 1, n do
+  if dup[i] then out[i] = 1 else
+    out[i] = 0
+    local raw = ARGV[3 * i + 1]
+    redis.call('XADD', KEYS[2 * i - 1], 'MAXLEN', '~', maxlen, '*', 'e', raw)
+    if ARGV[3 * i] == '1' then redis.call('SET', KEYS[2 * i], '1', 'EX', ttl) end
+    for ch in string.gmatch(ARGV[3 * i + 2], '[^\\n]+') do redis.call('PUBLISH', ch, raw) end
+  end
+end
+return out`);
+
+const RENEW = new RedisScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+);
+const RELEASE = new RedisScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
+const HEARTBEAT = new RedisScript(`
+local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], ttl * 3)
+return redis.call('ZCARD', KEYS[1])`);
+
+export class RedisLeases implements LeaseStore {
+  constructor(private readonly client: RedisClient) {}
+
+  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.client.sendCommand<string | null>([
+      "SET",
+      redisLeaseKey(name),
+      owner,
+      "NX",
+      "PX",
+      String(ttlMs),
+    ]);
+    return ok === "OK";
+  }
+
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW.run<number>(this.client, [redisLeaseKey(name)], [owner, ttlMs])) === 1;
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    await RELEASE.run(this.client, [redisLeaseKey(name)], [owner]);
+  }
+
+  async heartbeat(group: string, owner: string, ttlMs: number): Promise<number> {
+    return HEARTBEAT.run<number>(this.client, [redisMembersKey(group)], [Date.now(), ttlMs, owner]);
+  }
+
+  async leave(group: string, owner: string): Promise<void> {
+    await this.client.sendCommand(["ZREM", redisMembersKey(group), owner]);
+  }
+}
+
+type StreamEntries = [string, string[] | null][];
+/** XREADGROUP replies as an array of [stream, entries] (RESP2) or a stream → entries map (RESP3). */
+type StreamReply =
+  | [string, StreamEntries][]
+  | Record<string, StreamEntries>
+  | Map<string, StreamEntries>
+  | null;
+
+function entriesOf(reply: StreamReply): StreamEntries {
+  if (!reply) return [];
+  if (Array.isArray(reply)) return reply[0]?.[1] ?? [];
+  if (reply instanceof Map) return reply.values().next().value ?? [];
+  return Object.values(reply)[0] ?? [];
+}
+
+interface RedisDelivery extends Delivery {
+  id: string;
+}
+
+/**
+ * One partition stream read by a consumer group. The Redis consumer name is the partition, not
+ * the instance: whoever holds the partition's lease reads its pending entries (XREADGROUP 0) after
+ * a takeover, so a crashed holder's unacked events are redelivered first and in order.
+ */
+class RedisReader implements PartitionReader {
+  private pendingFirst = true;
+  private closed = false;
+  private readonly consumer: string;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly blocking: RedisClient,
+    private readonly key: string,
+    private readonly group: string,
+    partition: number,
+    private readonly log: Logger,
+  ) {
+    this.consumer = `p${partition}`;
+  }
+
+  async read(max: number, blockMs: number): Promise<Delivery[]> {
+    if (this.closed) return [];
+    try {
+      if (this.pendingFirst) {
+        const pending = await this.readPending(max);
+        if (pending.length > 0) return pending;
+        this.pendingFirst = false;
+      }
+      const reply = await this.blocking.sendCommand<StreamReply>([
+        ..."XREADGROUP GROUP".split(" "),
+        this.group,
+        this.consumer,
+        "COUNT",
+        String(max),
+        "BLOCK",
+        String(blockMs),
+        "STREAMS",
+        this.key,
+        ">",
+      ]);
+      return this.toDeliveries(reply, new Map());
+    } catch (err) {
+      if (this.closed) return [];
+      if (String((err as Error).message).includes("NOGROUP")) {
+        await createGroup(this.client, this.key, this.group);
+        return [];
+      }
+      throw err;
+    }
+  }
+
+  private async readPending(max: number): Promise<Delivery[]> {
+    const reply = await this.client.sendCommand<StreamReply>([
+      ..."XREADGROUP GROUP".split(" "),
+      this.group,
+      this.consumer,
+      "COUNT",
+      String(max),
+      "STREAMS",
+      this.key,
+      "0",
+    ]);
+    const entries = entriesOf(reply);
+    if (entries.length === 0) return [];
+    const first = entries[0]?.[0] as string;
+    const last = entries[entries.length - 1]?.[0] as string;
+    const info = await this.client.sendCommand<[string, string, number, number][]>([
+      "XPENDING",
+      this.key,
+      this.group,
+      first,
+      last,
+      String(entries.length),
+      this.consumer,
+    ]);
+    return this.toDeliveries(reply, new Map(info.map(([id, , , count]) => [id, Number(count)])));
+  }
+
+  private toDeliveries(reply: StreamReply, counts: Map<string, number>): Delivery[] {
+    const out: RedisDelivery[] = [];
+    const trimmed: string[] = [];
+    for (const [id, fields] of entriesOf(reply)) {
+      const raw = fields?.[1];
+      if (raw === undefined) trimmed.push(id);
+      else out.push({ id, raw, previousDeliveries: counts.get(id) ?? 0 });
+    }
+    if (trimmed.length > 0) {
+      // MAXLEN trimmed these before anyone acked them; nothing left to deliver.
+      this.log.error({ stream: this.key, ids: trimmed }, "pending events were trimmed from the stream");
+      void this.ackIds(trimmed);
+    }
+    return out;
+  }
+
+  async ack(deliveries: readonly Delivery[]): Promise<void> {
+    await this.ackIds(deliveries.map((d) => (d as RedisDelivery).id));
+  }
+
+  private async ackIds(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.client.sendCommand(["XACK", this.key, this.group, ...ids]);
+  }
+
+  async giveBack(): Promise<void> {
+    this.pendingFirst = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.blocking.destroy();
+  }
+}
+
+async function createGroup(client: RedisClient, key: string, group: string): Promise<void> {
+  try {
+    // From 0: a new group gets every event still in the stream, so nothing published before its
+    // first consumer started is lost.
+    await client.sendCommand(["XGROUP", "CREATE", key, group, "0", "MKSTREAM"]);
+  } catch (err) {
+    if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+  }
+}
+
+export class RedisBackend implements BusBackend {
+  readonly kind = "redis" as const;
+  readonly leases: RedisLeases;
+  private subscriber: Promise<RedisClient> | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly log: Logger,
+    private readonly maxLen: number,
+  ) {
+    this.leases = new RedisLeases(client);
+  }
+
+  /**
+   * Group commit: appends requested in the same tick (e.g. many concurrent webhooks) go to Redis
+   * as one script call. The combined batch is still all-or-nothing, and each caller gets its own
+   * flags; one round trip and one script run instead of one per caller.
+   */
+  append(items: readonly AppendItem[], dedupTtlSeconds: number): Promise<boolean[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ items, dedupTtlSeconds, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private readonly pending: {
+    items: readonly AppendItem[];
+    dedupTtlSeconds: number;
+    resolve: (flags: boolean[]) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    const keys: string[] = [];
+    // The longest TTL asked for wins; every caller passes the bus's one setting in practice.
+    const args: (string | number)[] = [Math.max(...batch.map((b) => b.dedupTtlSeconds)), this.maxLen];
+    for (const { items } of batch) {
+      for (const item of items) {
+        const stream = redisStreamKey(item.topic, item.partition);
+        keys.push(stream, item.dedupKey ? redisDedupKey(item.dedupKey) : stream);
+        args.push(item.dedupKey ? "1" : "0", item.raw, item.channels.join("\n"));
+      }
+    }
+    try {
+      const flags = await APPEND.run<number[]>(this.client, keys, args);
+      let offset = 0;
+      for (const b of batch) {
+        b.resolve(flags.slice(offset, offset + b.items.length).map((f) => f === 1));
+        offset += b.items.length;
+      }
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  async openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader> {
+    const key = redisStreamKey(topic, partition);
+    await createGroup(this.client, key, group);
+    const blocking = await duplicateConnected(this.client, this.log);
+    return new RedisReader(this.client, blocking, key, group, partition, this.log);
+  }
+
+  async subscribe(pattern: string, onMessage: (channel: string, raw: string) => void) {
+    this.subscriber ??= duplicateConnected(this.client, this.log);
+    const subscriber = await this.subscriber;
+    const glob = patternToGlob(pattern);
+    const listener = (message: string, channel: string) => onMessage(channel, message);
+    await subscriber.pSubscribe(glob, listener);
+    return { close: () => subscriber.pUnsubscribe(glob, listener) };
+  }
+
+  async health(): Promise<BusHealth> {
+    try {
+      await this.client.ping();
+      return { ok: true, backend: "redis" };
+    } catch (err) {
+      return { ok: false, backend: "redis", detail: (err as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    const subscriber = await this.subscriber?.catch(() => undefined);
+    await Promise.allSettled([subscriber?.close(), this.client.close()]);
+  }
+}
+
+export async function createRedisBus(
+  url: string,
+  log: Logger,
+  tuning: Partial<BusTuning> = {},
+): Promise<PartitionedBus> {
+  const client = await connectRedis(url, log, "flank-bus");
+  return new PartitionedBus(new RedisBackend(client, log, tuning.streamMaxLen ?? 100_000), log, tuning);
+}

@@ -1,0 +1,179 @@
+import { z } from "zod";
+
+/** Inbound message types of the Cloud API (whatsapp-contract §3). */
+export const INBOUND_TYPES = [
+  "text",
+  "image",
+  "audio",
+  "video",
+  "document",
+  "sticker",
+  "location",
+  "contacts",
+  "interactive",
+  "button",
+  "reaction",
+  "order",
+  "system",
+  "unsupported",
+] as const;
+export const InboundType = z.enum(INBOUND_TYPES);
+export type InboundType = z.infer<typeof InboundType>;
+
+export const MetaError = z.object({
+  code: z.number().int(),
+  title: z.string().optional(),
+  message: z.string().optional(),
+  details: z.string().optional(),
+  href: z.string().optional(),
+});
+export type MetaError = z.infer<typeof MetaError>;
+
+export const Media = z.object({
+  id: z.string(),
+  mimeType: z.string().optional(),
+  sha256: z.string().optional(),
+  url: z.string().optional(),
+  filename: z.string().optional(),
+  caption: z.string().optional(),
+  voice: z.boolean().optional(),
+  animated: z.boolean().optional(),
+});
+
+export const Location = z.object({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.string().optional(),
+  address: z.string().optional(),
+  url: z.string().optional(),
+});
+
+export const Context = z.object({
+  from: z.string().optional(),
+  id: z.string().optional(),
+  forwarded: z.boolean().optional(),
+  frequentlyForwarded: z.boolean().optional(),
+  referredProduct: z.object({ catalogId: z.string(), productRetailerId: z.string() }).optional(),
+});
+
+export const Referral = z.object({
+  sourceUrl: z.string().optional(),
+  sourceId: z.string().optional(),
+  sourceType: z.string().optional(),
+  body: z.string().optional(),
+  headline: z.string().optional(),
+  mediaType: z.string().optional(),
+  imageUrl: z.string().optional(),
+  videoUrl: z.string().optional(),
+  thumbnailUrl: z.string().optional(),
+  ctwaClid: z.string().optional(),
+  welcomeMessage: z.string().optional(),
+});
+
+export const InboundMessageData = z.object({
+  wamid: z.string().min(1),
+  phoneNumberId: z.string().min(1),
+  displayPhoneNumber: z.string().optional(),
+  wabaId: z.string().optional(),
+  /** Sender wa_id (phone); empty or absent for username-only BSUID users (contract §5). */
+  from: z.string().optional(),
+  /** Business-scoped user id (BSUID). */
+  userId: z.string().optional(),
+  parentUserId: z.string().optional(),
+  /** Set when the message came from a WhatsApp group (2026, contract §3). */
+  groupId: z.string().optional(),
+  profileName: z.string().optional(),
+  username: z.string().optional(),
+  /** ISO-8601, from Meta's unix-seconds string. */
+  timestamp: z.string(),
+  type: InboundType,
+  /** text.body, a caption, a button/interactive title, a reaction emoji: what a human would read. */
+  text: z.string().optional(),
+  media: Media.optional(),
+  location: Location.optional(),
+  contacts: z.array(z.record(z.string(), z.unknown())).optional(),
+  interactive: z
+    .object({
+      kind: z.string(),
+      id: z.string().optional(),
+      title: z.string().optional(),
+      description: z.string().optional(),
+      name: z.string().optional(),
+      body: z.string().optional(),
+      responseJson: z.string().optional(),
+    })
+    .optional(),
+  button: z.object({ payload: z.string().optional(), text: z.string().optional() }).optional(),
+  /** emoji undefined means the reaction was removed. */
+  reaction: z.object({ messageId: z.string(), emoji: z.string().optional() }).optional(),
+  order: z
+    .object({
+      catalogId: z.string().optional(),
+      text: z.string().optional(),
+      items: z.array(
+        z.object({
+          productRetailerId: z.string(),
+          quantity: z.number(),
+          itemPrice: z.number(),
+          currency: z.string(),
+        }),
+      ),
+    })
+    .optional(),
+  system: z
+    .object({
+      kind: z.string(),
+      body: z.string().optional(),
+      waId: z.string().optional(),
+      userId: z.string().optional(),
+    })
+    .optional(),
+  unsupportedType: z.string().optional(),
+  errors: z.array(MetaError).optional(),
+  context: Context.optional(),
+  referral: Referral.optional(),
+  /** The message object exactly as Meta sent it. */
+  raw: z.unknown(),
+});
+export type InboundMessageData = z.infer<typeof InboundMessageData>;
+
+export const STATUS_VALUES = ["sent", "delivered", "read", "played", "failed"] as const;
+export const StatusValue = z.enum(STATUS_VALUES);
+export type StatusValue = z.infer<typeof StatusValue>;
+
+export const InboundStatusData = z.object({
+  wamid: z.string().min(1),
+  phoneNumberId: z.string().min(1),
+  status: StatusValue,
+  recipientId: z.string().optional(),
+  recipientUserId: z.string().optional(),
+  timestamp: z.string(),
+  errors: z.array(MetaError).optional(),
+  pricing: z
+    .object({
+      billable: z.boolean().optional(),
+      pricingModel: z.string().optional(),
+      type: z.string().optional(),
+      category: z.string().optional(),
+    })
+    .optional(),
+  conversation: z
+    .object({
+      id: z.string().optional(),
+      expirationTimestamp: z.string().optional(),
+      originType: z.string().optional(),
+    })
+    .optional(),
+  bizOpaqueCallbackData: z.string().optional(),
+  raw: z.unknown(),
+});
+export type InboundStatusData = z.infer<typeof InboundStatusData>;
+
+/** `value.errors[]`: system, app or account level errors (contract §2). */
+export const InboundErrorData = z.object({
+  phoneNumberId: z.string().optional(),
+  wabaId: z.string().optional(),
+  errors: z.array(MetaError).min(1),
+  raw: z.unknown(),
+});
+export type InboundErrorData = z.infer<typeof InboundErrorData>;

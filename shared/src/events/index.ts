@@ -1,0 +1,5 @@
+export * from "./event.js";
+export * from "./inbound.js";
+export * from "./names.js";
+export * from "./outbound.js";
+export * from "./schemas.js";

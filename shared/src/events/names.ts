@@ -1,0 +1,81 @@
+/**
+ * PUBLIC CONTRACT. Topic, channel, stream and key names that internal subscribers and other
+ * teams rely on (ARCHITECTURE §2). Renaming anything here breaks consumers in production:
+ * add a new name and migrate instead.
+ */
+export const TOPICS = [
+  "inbound.message",
+  "inbound.status",
+  "inbound.error",
+  "conversation.routed",
+  "conversation.updated",
+  "outbound.request",
+  "outbound.result",
+  "dlq",
+] as const;
+export type Topic = (typeof TOPICS)[number];
+
+export const CHANNEL_PREFIX = "flank";
+
+/** Pub/sub channel (Redis) or core subject (NATS) that carries every event of a topic. */
+export const topicChannel = (topic: Topic): string => `${CHANNEL_PREFIX}.${topic}`;
+/** Per-conversation tap: every event of one chat. */
+export const conversationChannel = (conversationId: string): string =>
+  `${CHANNEL_PREFIX}.conversation.${conversationId}`;
+/** Per-agent tap: assignments and replies for one human agent's screen. */
+export const agentChannel = (agentId: string): string => `${CHANNEL_PREFIX}.agent.${agentId}`;
+
+/** Every tap channel an event is published on. */
+export function channelsFor(event: { type: Topic; conversationId: string; data: unknown }): string[] {
+  const channels = [topicChannel(event.type), conversationChannel(event.conversationId)];
+  const agentId = (event.data as { agentId?: unknown }).agentId;
+  if (typeof agentId === "string" && agentId) channels.push(agentChannel(agentId));
+  return channels;
+}
+
+/** Redis: one stream per topic partition. */
+export const redisStreamKey = (topic: Topic, partition: number): string =>
+  `flank:stream:${topic}:${partition}`;
+export const redisDedupKey = (key: string): string => `flank:dedup:${key}`;
+/** Lease names are `<group>:<topic>:<partition>`; member groups `<group>:<topic>`. */
+export const redisLeaseKey = (lease: string): string => `flank:lease:${lease}`;
+export const redisMembersKey = (members: string): string => `flank:members:${members}`;
+
+/**
+ * Session cache. The `{conversationId}` hash tag keeps a conversation's keys on one Redis Cluster
+ * slot, so one DEL removes both.
+ */
+export const redisSessionKey = (conversationId: string): string => `flank:session:{${conversationId}}`;
+export const redisSessionMessagesKey = (conversationId: string): string =>
+  `flank:session:{${conversationId}}:messages`;
+/** Agent presence: ZSET agent → last heartbeat (ms), HASH agent → conversations held. */
+export const redisAgentSeenKey = (prefix = "flank"): string => `${prefix}:agents:seen`;
+export const redisAgentLoadKey = (prefix = "flank"): string => `${prefix}:agents:load`;
+/** Responder: token buckets, the send ledger (idempotency) and the delayed-retry queue. */
+export const redisRateLimitKey = (bucket: string): string => `flank:rate:${bucket}`;
+export const redisSendLedgerKey = (idempotencyKey: string): string => `flank:send:${idempotencyKey}`;
+export const REDIS_DELAYED_OUTBOUND_KEY = "flank:delayed:outbound";
+/** Gateway: API rate limits per key and per IP. */
+export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:${bucket}`;
+
+/** NATS JetStream: one stream holds every work subject; subjects are `flankq.<topic>.<partition>`. */
+export const NATS_STREAM = "FLANK";
+export const NATS_WORK_PREFIX = "flankq";
+export const natsWorkSubject = (topic: Topic, partition: number): string =>
+  `${NATS_WORK_PREFIX}.${topic}.${partition}`;
+export const NATS_LEASE_BUCKET = "flank-leases";
+/** JetStream durable names allow no dots. */
+export const natsDurableName = (group: string, topic: Topic, partition: number): string =>
+  `${group}_${topic}_${partition}`.replace(/[^A-Za-z0-9_-]/g, "_");
+/** NATS KV keys allow no colons. */
+export const natsLeaseKey = (name: string): string => name.replace(/[^A-Za-z0-9_=/.-]/g, "_");
+/** NATS KV key of a consumer group's live members (`<group>:<topic>`), in the lease bucket. */
+export const natsMembersKey = (members: string): string => natsLeaseKey(`members.${members}`);
+
+/** Consumer groups of Flank's own services. */
+export const GROUPS = {
+  router: "router",
+  responder: "responder",
+  sender: "sender",
+  statusWriter: "status-writer",
+} as const;

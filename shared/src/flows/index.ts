@@ -1,0 +1,3 @@
+export * from "./parse.js";
+export * from "./registry.js";
+export * from "./schema.js";

@@ -1,0 +1,171 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Logger } from "pino";
+import type { Keyring } from "../crypto/keyring.js";
+import { errorMessage } from "../errors.js";
+import { newId } from "../events/event.js";
+import { type Integration, type IntegrationStore, UniqueViolation } from "../store/types.js";
+import { type EnvTenant, envIntegration } from "./env-integration.js";
+import { IntegrationConflict, IntegrationInvalid } from "./errors.js";
+import { IntegrationInput, IntegrationPatch } from "./schemas.js";
+import { TtlCache } from "./ttl-cache.js";
+import { type MaskedIntegration, maskSecret } from "./wire.js";
+
+export interface ResolvedIntegration {
+  /** With decrypted secrets: for the process's own use, never for responses or logs. */
+  integration: Integration;
+  source: "store" | "env";
+}
+
+export interface IntegrationService {
+  /** Throws IntegrationInvalid (bad fields) or IntegrationConflict (taken number or verify token). */
+  create(input: IntegrationInput): Promise<MaskedIntegration>;
+  list(): Promise<MaskedIntegration[]>;
+  get(id: string): Promise<MaskedIntegration | undefined>;
+  /** Undefined when there is no such integration; throws like create. */
+  update(id: string, patch: IntegrationPatch): Promise<MaskedIntegration | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** The enabled integration of a business number, stored or from the environment; cached briefly. */
+  resolve(phoneNumberId: string): Promise<ResolvedIntegration | undefined>;
+  resolveByVerifyToken(token: string): Promise<ResolvedIntegration | undefined>;
+  /** The number's own app secret, else the global APP_SECRET. */
+  appSecretFor(phoneNumberId: string): Promise<string | undefined>;
+}
+
+export interface IntegrationServiceDeps {
+  store: IntegrationStore;
+  keyring: Keyring;
+  log: Logger;
+  /** Single-tenant environment settings (`envTenantFrom(config)`), the fallback integration. */
+  env?: EnvTenant;
+  /** How long resolve() answers from memory; changes made in this process clear it at once. */
+  cacheTtlMs?: number;
+  now?: () => number;
+  newId?: () => string;
+}
+
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+export const generateVerifyToken = (): string => randomBytes(24).toString("base64url");
+
+export function createIntegrationService(deps: IntegrationServiceDeps): IntegrationService {
+  const { store, keyring, log } = deps;
+  const now = deps.now ?? Date.now;
+  const makeId = deps.newId ?? newId;
+  const fromEnv = deps.env ? envIntegration(deps.env) : undefined;
+  const envVerify = fromEnv?.verifyToken ? digest(fromEnv.verifyToken) : undefined;
+  const cache = new TtlCache<ResolvedIntegration | undefined>(deps.cacheTtlMs ?? 5000, now);
+  if (keyring.currentKeyId === undefined) {
+    log.warn("ENCRYPTION_KEY is not set: integration secrets are stored as plaintext (plain:)");
+  }
+
+  const reveal = (row: Integration): Integration => ({
+    ...row,
+    accessToken: keyring.decrypt(row.accessToken),
+    appSecret: row.appSecret ? keyring.decrypt(row.appSecret) : undefined,
+  });
+
+  const mask = (row: Integration): MaskedIntegration => {
+    const show = (stored: string) => {
+      try {
+        return maskSecret(keyring.decrypt(stored));
+      } catch (err) {
+        log.warn({ integrationId: row.id, err: errorMessage(err) }, "integration secret unreadable");
+        return "****";
+      }
+    };
+    const masked = { ...row, accessToken: show(row.accessToken), masked: true as const };
+    return row.appSecret ? { ...masked, appSecret: show(row.appSecret) } : masked;
+  };
+
+  const uniqueOrThrow = (err: unknown): never => {
+    if (err instanceof UniqueViolation) throw new IntegrationConflict(err.field);
+    throw err;
+  };
+
+  const fromStore = async (phoneNumberId: string): Promise<ResolvedIntegration | undefined> => {
+    const row = await store.getByPhoneNumberId(phoneNumberId);
+    if (row) return row.enabled ? { integration: reveal(row), source: "store" } : undefined;
+    if (fromEnv?.phoneNumberId && fromEnv.phoneNumberId === phoneNumberId) {
+      return { integration: fromEnv, source: "env" };
+    }
+    return undefined;
+  };
+
+  const service: IntegrationService = {
+    async create(input) {
+      const parsed = IntegrationInput.safeParse(input);
+      if (!parsed.success) throw IntegrationInvalid.fromZod(parsed.error);
+      const { accessToken, appSecret, verifyToken, ...rest } = parsed.data;
+      const at = new Date(now()).toISOString();
+      const row: Integration = {
+        id: makeId(),
+        ...rest,
+        accessToken: keyring.encrypt(accessToken),
+        appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+        verifyToken: verifyToken ?? generateVerifyToken(),
+        createdAt: at,
+        updatedAt: at,
+      };
+      const saved = await store.create(row).catch(uniqueOrThrow);
+      cache.clear();
+      log.info(
+        {
+          integrationId: saved.id,
+          phoneNumberId: saved.phoneNumberId,
+          keyId: keyring.currentKeyId ?? "plain",
+        },
+        "integration created",
+      );
+      return mask(saved);
+    },
+
+    list: async () => (await store.list()).map(mask),
+
+    async get(id) {
+      const row = await store.get(id);
+      return row && mask(row);
+    },
+
+    async update(id, patch) {
+      const parsed = IntegrationPatch.safeParse(patch);
+      if (!parsed.success) throw IntegrationInvalid.fromZod(parsed.error);
+      const { accessToken, appSecret, ...rest } = parsed.data;
+      const saved = await store
+        .update(id, {
+          ...rest,
+          accessToken: accessToken === undefined ? undefined : keyring.encrypt(accessToken),
+          appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+        })
+        .catch(uniqueOrThrow);
+      cache.clear();
+      if (!saved) return undefined;
+      const fields = Object.entries(parsed.data).flatMap(([k, v]) => (v === undefined ? [] : [k]));
+      log.info({ integrationId: id, fields }, "integration updated");
+      return mask(saved);
+    },
+
+    async delete(id) {
+      const deleted = await store.delete(id);
+      cache.clear();
+      if (deleted) log.info({ integrationId: id }, "integration deleted");
+      return deleted;
+    },
+
+    resolve: (phoneNumberId) => cache.get(phoneNumberId, () => fromStore(phoneNumberId)),
+
+    async resolveByVerifyToken(token) {
+      if (!token) return undefined;
+      const row = await store.getByVerifyToken(token);
+      if (row) return row.enabled ? { integration: reveal(row), source: "store" } : undefined;
+      if (fromEnv && envVerify && timingSafeEqual(digest(token), envVerify)) {
+        return { integration: fromEnv, source: "env" };
+      }
+      return undefined;
+    },
+
+    async appSecretFor(phoneNumberId) {
+      const resolved = await service.resolve(phoneNumberId);
+      return resolved?.integration.appSecret ?? deps.env?.appSecret;
+    },
+  };
+  return service;
+}

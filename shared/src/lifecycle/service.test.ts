@@ -1,0 +1,53 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { createBus } from "../bus/factory.js";
+import { parseConfig } from "../config/load.js";
+import { createStores } from "../store/factory.js";
+import { createMemoryStores } from "../store/memory.js";
+import { waitHealthy } from "./service.js";
+
+const log = pino({ level: "silent" });
+
+describe("service wiring", () => {
+  it("builds the configured bus and stores and waits until they answer", async () => {
+    const config = parseConfig({});
+    const bus = await createBus(config, log);
+    const stores = await createStores(config, log);
+    await waitHealthy({ bus, stores, log }, 1000);
+    expect(await bus.health()).toMatchObject({ ok: true, backend: "memory" });
+    expect(await stores.health()).toMatchObject({ ok: true, backend: "memory" });
+    await bus.close();
+  });
+
+  it("waitHealthy names what is not ready when the deadline passes", async () => {
+    const bus = await createBus(parseConfig({}), log);
+    const stores = createMemoryStores();
+    stores.health = async () => ({ ok: false, backend: "mongo", detail: "no primary" });
+    await expect(waitHealthy({ bus, stores, log }, 50)).rejects.toThrow(/no primary/);
+    await bus.close();
+  });
+});
+
+describe("heartbeat", () => {
+  it("touches the file while the bus and stores answer, and stops touching it when they do not", async () => {
+    const { mkdtempSync, statSync, existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { startHeartbeat } = await import("./service.js");
+    const { waitFor } = await import("../testing/wait.js");
+    const file = join(mkdtempSync(join(tmpdir(), "flank-hb-")), "beat");
+    const bus = await createBus(parseConfig({}), log);
+    const stores = createMemoryStores();
+    const hb = startHeartbeat(file, { bus, stores, log }, 20);
+    await waitFor(() => existsSync(file), { what: "heartbeat file" });
+    const first = statSync(file).mtimeMs;
+    await waitFor(() => statSync(file).mtimeMs > first, { what: "a newer heartbeat" });
+    stores.health = async () => ({ ok: false, backend: "memory", detail: "down" });
+    await new Promise((r) => setTimeout(r, 30)); // let an in-flight beat finish
+    const stale = statSync(file).mtimeMs;
+    await new Promise((r) => setTimeout(r, 100)); // several intervals: none may write
+    expect(statSync(file).mtimeMs).toBe(stale);
+    await hb.stop();
+    await bus.close();
+  });
+});

@@ -1,0 +1,50 @@
+import type { ConversationUpdatedData, Route } from "../events/schemas.js";
+
+export interface RoutingState {
+  stage: string | null;
+  route: Route;
+  agentId?: string;
+}
+
+export const agentOf = (route: Route): string | undefined =>
+  route.startsWith("agent:") ? route.slice("agent:".length) : undefined;
+
+export const agentRoute = (agentId: string): Route => `agent:${agentId}`;
+
+/**
+ * The `conversation.updated` payloads for one saved change (pure): a stage move, a handoff to the
+ * queue, an assignment to an agent, or a release back to the bot. Events naming an agent carry
+ * `agentId`, so they also reach that agent's tap channel.
+ */
+export function changesBetween(
+  before: RoutingState | undefined,
+  after: RoutingState,
+  reason: string,
+): ConversationUpdatedData[] {
+  const changes: ConversationUpdatedData[] = [];
+  const stage = after.stage ?? undefined;
+  const prevStage = before?.stage ?? undefined;
+  if (stage !== undefined && stage !== prevStage) {
+    changes.push({ change: "stage", stage, route: after.route, previous: { stage: prevStage }, reason });
+  }
+  const prevRoute = before?.route ?? "bot";
+  if (after.route === prevRoute) return changes;
+  const prevAgent = agentOf(prevRoute);
+  const previous = { stage: prevStage, route: prevRoute, ...(prevAgent ? { agentId: prevAgent } : {}) };
+  const nextAgent = agentOf(after.route);
+  if (nextAgent) {
+    changes.push({ change: "assignment", stage, route: after.route, agentId: nextAgent, previous, reason });
+  } else if (after.route === "queue") {
+    changes.push({ change: "handoff", stage, route: "queue", previous, reason });
+  } else {
+    changes.push({
+      change: "released",
+      stage,
+      route: after.route,
+      previous,
+      reason,
+      ...(prevAgent ? { agentId: prevAgent } : {}),
+    });
+  }
+  return changes;
+}

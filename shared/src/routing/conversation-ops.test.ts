@@ -1,0 +1,147 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { Bus } from "../bus/bus.js";
+import type { FlankEvent } from "../events/schemas.js";
+import { createMemoryStores } from "../store/memory.js";
+import type { Conversation, ConversationStore } from "../store/types.js";
+import {
+  assignQueued,
+  handoffConversation,
+  mutateConversation,
+  type RoutingDeps,
+  releaseConversation,
+  takeConversation,
+} from "./conversation-ops.js";
+import { createMemoryAgentPresence } from "./presence.js";
+
+const recordingBus = () => {
+  const events: FlankEvent[] = [];
+  const bus = {
+    publish: async (e: FlankEvent | readonly FlankEvent[]) => {
+      const list = Array.isArray(e) ? e : [e];
+      events.push(...list);
+      return { published: list.map((x) => x.id), duplicates: [] };
+    },
+  } as unknown as Bus;
+  return { bus, events };
+};
+
+const setup = async (route: Conversation["route"] = "bot") => {
+  const stores = createMemoryStores();
+  const presence = createMemoryAgentPresence({ ttlMs: 60_000 });
+  const { bus, events } = recordingBus();
+  const deps: RoutingDeps = {
+    conversations: stores.conversations,
+    presence,
+    bus,
+    log: pino({ level: "silent" }),
+  };
+  const id = "111:5511";
+  const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
+  await stores.conversations.save({ id, tenant: "111", user: "5511", stage: "chat", route, agentId }, 0);
+  if (agentId) await presence.addLoad(agentId, 1);
+  return { deps, presence, events, id, get: () => stores.conversations.get(id) };
+};
+const updates = (events: FlankEvent[]) =>
+  events.flatMap((e) =>
+    e.type === "conversation.updated" ? [[e.data.change, e.data.route, e.data.agentId]] : [],
+  );
+
+describe("routing operations", () => {
+  it("handoff with nobody online queues the conversation", async () => {
+    const { deps, events, id, get } = await setup();
+    expect(await handoffConversation(deps, id, "api")).toMatchObject({
+      ok: true,
+      conversation: { route: "queue" },
+    });
+    expect(await get()).toMatchObject({ route: "queue", version: 2 });
+    expect(updates(events)).toEqual([["handoff", "queue", undefined]]);
+  });
+
+  it("handoff assigns the least-loaded online agent", async () => {
+    const { deps, presence, events, id, get } = await setup();
+    await presence.heartbeat("ana");
+    await presence.heartbeat("bob");
+    await presence.addLoad("ana", 3);
+    expect(await handoffConversation(deps, id, "api")).toMatchObject({
+      ok: true,
+      conversation: { route: "agent:bob" },
+    });
+    expect(await get()).toMatchObject({ route: "agent:bob", agentId: "bob" });
+    expect((await presence.status("bob")).load).toBe(1);
+    expect(updates(events)).toEqual([
+      ["handoff", "queue", undefined],
+      ["assignment", "agent:bob", "bob"],
+    ]);
+  });
+
+  it("assignQueued picks up a queued conversation once an agent comes online", async () => {
+    const { deps, presence, id, get } = await setup("queue");
+    expect(await assignQueued(deps, id, "x")).toMatchObject({ ok: true, changed: false });
+    await presence.heartbeat("ana");
+    expect(await assignQueued(deps, id, "agent online")).toMatchObject({
+      changed: true,
+      conversation: { route: "agent:ana" },
+    });
+    expect((await get())?.agentId).toBe("ana");
+  });
+
+  it("take over: from the bot, idempotent for the holder, conflict for another agent", async () => {
+    const { deps, presence, events, id } = await setup();
+    expect(await takeConversation(deps, id, "ana")).toMatchObject({ ok: true, changed: true });
+    expect(await takeConversation(deps, id, "ana")).toMatchObject({ ok: true, changed: false });
+    expect(await takeConversation(deps, id, "bob")).toMatchObject({ ok: false, code: "conflict" });
+    expect(await handoffConversation(deps, id, "api")).toMatchObject({ ok: false, code: "conflict" });
+    expect((await presence.status("ana")).load).toBe(1);
+    expect(updates(events)).toEqual([["assignment", "agent:ana", "ana"]]);
+  });
+
+  it("release returns it to the bot and frees the agent; only the holder may release", async () => {
+    const { deps, presence, events, id, get } = await setup("agent:ana");
+    expect(await releaseConversation(deps, id, { agentId: "bob" })).toMatchObject({
+      ok: false,
+      code: "conflict",
+    });
+    expect(await releaseConversation(deps, id, { agentId: "ana" })).toMatchObject({
+      ok: true,
+      changed: true,
+    });
+    expect(await get()).toMatchObject({ route: "bot" });
+    expect((await get())?.agentId).toBeUndefined();
+    expect((await presence.status("ana")).load).toBe(0);
+    expect(updates(events)).toEqual([["released", "bot", "ana"]]);
+    expect(await releaseConversation(deps, "111:nobody")).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it("mutateConversation re-reads and retries when another writer saved first", async () => {
+    const { deps, id } = await setup();
+    const stale = await deps.conversations.get(id);
+    await deps.conversations.save({ ...(stale as Conversation), stage: "elsewhere" }, 1);
+    const seen: (string | null)[] = [];
+    const { saved } = await mutateConversation(
+      deps.conversations,
+      id,
+      (c) => {
+        seen.push(c?.stage ?? null);
+        return { result: null, save: c && { ...c, profileName: "Zé" } };
+      },
+      { first: stale },
+    );
+    expect(seen).toEqual(["chat", "elsewhere"]);
+    expect(saved).toMatchObject({ stage: "elsewhere", profileName: "Zé", version: 3 });
+  });
+
+  it("gives up with a retryable error when the conversation never stops changing", async () => {
+    const { deps, id } = await setup();
+    const store = deps.conversations;
+    const flaky: ConversationStore = {
+      ...store,
+      get: (i) => store.get(i),
+      list: (f, p) => store.list(f, p),
+      save: async () => ({ ok: false, current: await store.get(id) }),
+    };
+    await expect(
+      mutateConversation(flaky, id, (c) => ({ result: 1, save: c }), { attempts: 3 }),
+    ).rejects.toMatchObject({ name: "ConversationConflict", retryable: true });
+  });
+});

@@ -1,0 +1,5 @@
+export * from "./changes.js";
+export * from "./conversation-ops.js";
+export * from "./factory.js";
+export * from "./presence.js";
+export * from "./redis-presence.js";

@@ -1,0 +1,14 @@
+export * from "./factory.js";
+export * from "./memory.js";
+export * from "./mongo.js";
+export { InvalidStoreInput } from "./page.js";
+export {
+  ConversationSnapshot,
+  type SessionCache,
+  type SessionEntry,
+  SessionEntrySchema,
+} from "./session-cache.js";
+export * from "./session-cache-memory.js";
+export * from "./session-cache-redis.js";
+export * from "./status-rank.js";
+export * from "./types.js";

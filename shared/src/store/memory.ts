@@ -1,0 +1,72 @@
+import { MemoryConversationStore } from "./memory-conversations.js";
+import { MemoryIntegrationStore } from "./memory-integrations.js";
+import { MemoryMessageStore } from "./memory-messages.js";
+import { MemoryUserStore } from "./memory-users.js";
+import { readTtl } from "./page.js";
+import type { DedupStore, Stores, Summary, SummaryStore } from "./types.js";
+
+export interface MemoryStoreOptions {
+  /** Milliseconds since the epoch; tests pass a fake clock. */
+  now?: () => number;
+}
+
+/**
+ * Every store in process memory, for the embedded mode and unit tests. Passes the same contract
+ * suite as MongoDB. Reads and writes copy, so callers can never mutate what is stored.
+ */
+export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
+  const clock = opts.now ?? Date.now;
+  const iso = () => new Date(clock()).toISOString();
+  return {
+    conversations: new MemoryConversationStore(iso),
+    messages: new MemoryMessageStore(),
+    users: new MemoryUserStore(iso),
+    summaries: new MemorySummaryStore(),
+    integrations: new MemoryIntegrationStore(iso),
+    dedup: new MemoryDedupStore(clock),
+    init: async () => {},
+    health: async () => ({ ok: true, backend: "memory" }),
+    close: async () => {},
+  };
+}
+
+export class MemorySummaryStore implements SummaryStore {
+  private readonly rows = new Map<string, Summary>();
+
+  async get(conversationId: string): Promise<Summary | undefined> {
+    const row = this.rows.get(conversationId);
+    return row && structuredClone(row);
+  }
+
+  async put(summary: Summary): Promise<void> {
+    this.rows.set(summary.conversationId, structuredClone(summary));
+  }
+}
+
+/** Expired keys are swept every SWEEP_EVERY claims so a long-running process does not grow. */
+const SWEEP_EVERY = 1000;
+
+export class MemoryDedupStore implements DedupStore {
+  private readonly expiries = new Map<string, number>();
+  private claims = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    const ttl = readTtl(ttlSeconds);
+    const now = this.now();
+    if (++this.claims % SWEEP_EVERY === 0) this.sweep(now);
+    const expiresAt = this.expiries.get(key);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    this.expiries.set(key, now + ttl * 1000);
+    return true;
+  }
+
+  async release(key: string): Promise<void> {
+    this.expiries.delete(key);
+  }
+
+  private sweep(now: number): void {
+    for (const [key, expiresAt] of this.expiries) if (expiresAt <= now) this.expiries.delete(key);
+  }
+}

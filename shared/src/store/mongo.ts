@@ -1,0 +1,117 @@
+import { type Db, MongoClient } from "mongodb";
+import type { Logger } from "pino";
+import { errorMessage } from "../errors.js";
+import { MongoConversationStore } from "./mongo-conversations.js";
+import type { Doc } from "./mongo-docs.js";
+import { MongoIntegrationStore } from "./mongo-integrations.js";
+import { type MessageDoc, MongoMessageStore } from "./mongo-messages.js";
+import { type DedupDoc, MongoDedupStore, MongoSummaryStore, type SummaryDoc } from "./mongo-small-stores.js";
+import { MongoUserStore } from "./mongo-users.js";
+import type { Conversation, Integration, Stores, User } from "./types.js";
+
+export interface MongoStoreOptions {
+  uri: string;
+  db: string;
+  /** Milliseconds since the epoch; tests may pass a fake clock. */
+  now?: () => number;
+}
+
+/** Collection names (ARCHITECTURE §4). Public: other tools read these collections. */
+export const MONGO_COLLECTIONS = {
+  users: "users",
+  conversations: "conversations",
+  messages: "messages",
+  summaries: "summaries",
+  integrations: "integrations",
+  dedup: "dedup",
+} as const;
+
+/**
+ * Every store on MongoDB with the official driver. Documents use the domain id as `_id`
+ * (conversation id, message id, user id, integration id, conversation id for summaries, the
+ * dedup key), which makes those unique without extra indexes.
+ */
+export async function createMongoStores(opts: MongoStoreOptions, log: Logger): Promise<Stores> {
+  // ignoreUndefined: an absent optional field is not stored as null, matching the memory store.
+  const client = new MongoClient(opts.uri, {
+    appName: "flank",
+    ignoreUndefined: true,
+    serverSelectionTimeoutMS: 5000,
+  });
+  await client.connect();
+  const db = client.db(opts.db);
+  const clock = opts.now ?? Date.now;
+  const iso = () => new Date(clock()).toISOString();
+  let closed = false;
+  return {
+    conversations: new MongoConversationStore(
+      db.collection<Doc<Conversation>>(MONGO_COLLECTIONS.conversations),
+      iso,
+    ),
+    messages: new MongoMessageStore(db.collection<MessageDoc>(MONGO_COLLECTIONS.messages)),
+    users: new MongoUserStore(db.collection<Doc<User>>(MONGO_COLLECTIONS.users), iso),
+    summaries: new MongoSummaryStore(db.collection<SummaryDoc>(MONGO_COLLECTIONS.summaries)),
+    integrations: new MongoIntegrationStore(
+      db.collection<Doc<Integration>>(MONGO_COLLECTIONS.integrations),
+      iso,
+    ),
+    dedup: new MongoDedupStore(db.collection<DedupDoc>(MONGO_COLLECTIONS.dedup), clock),
+    init: async () => {
+      await createMongoIndexes(db);
+      log.info({ db: opts.db }, "mongo indexes ready");
+    },
+    health: async () => {
+      try {
+        await db.command({ ping: 1 });
+        return { ok: true, backend: "mongo" };
+      } catch (err) {
+        return { ok: false, backend: "mongo", detail: errorMessage(err) };
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+/** Idempotent: createIndexes with the same keys and options is a no-op on the server. */
+export async function createMongoIndexes(db: Db): Promise<void> {
+  const c = MONGO_COLLECTIONS;
+  await Promise.all([
+    db.collection(c.conversations).createIndexes([
+      { key: { tenant: 1, route: 1, updatedAt: -1 }, name: "tenant_route" },
+      { key: { tenant: 1, stage: 1, updatedAt: -1 }, name: "tenant_stage" },
+      { key: { agentId: 1, updatedAt: -1 }, name: "agent" },
+      { key: { updatedAt: -1, _id: -1 }, name: "updated" },
+    ]),
+    db.collection(c.messages).createIndexes([
+      { key: { wamid: 1 }, name: "wamid", sparse: true },
+      { key: { conversationId: 1, timestamp: 1, _id: 1 }, name: "conversation_time" },
+      { key: { from: 1, timestamp: -1, _id: -1 }, name: "from" },
+      { key: { to: 1, timestamp: -1, _id: -1 }, name: "to" },
+      { key: { convUser: 1, timestamp: -1, _id: -1 }, name: "conversation_user" },
+    ]),
+    db.collection(c.users).createIndexes([
+      {
+        key: { tenant: 1, waId: 1 },
+        name: "tenant_waId",
+        unique: true,
+        partialFilterExpression: { waId: { $type: "string" } },
+      },
+      {
+        key: { tenant: 1, userId: 1 },
+        name: "tenant_userId",
+        unique: true,
+        partialFilterExpression: { userId: { $type: "string" } },
+      },
+    ]),
+    db.collection(c.integrations).createIndexes([
+      { key: { phoneNumberId: 1 }, name: "phoneNumberId_unique", unique: true },
+      { key: { verifyToken: 1 }, name: "verifyToken_unique", unique: true },
+      { key: { createdAt: 1, _id: 1 }, name: "created" },
+    ]),
+    db.collection(c.dedup).createIndexes([{ key: { expiresAt: 1 }, name: "ttl", expireAfterSeconds: 0 }]),
+  ]);
+}

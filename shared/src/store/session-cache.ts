@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { ROUTE, type Route } from "../events/schemas.js";
+import { InvalidStoreInput } from "./page.js";
+import type { Conversation } from "./types.js";
+
+/** One line of the recent history the responder feeds the model. */
+export interface SessionEntry {
+  role: "user" | "assistant" | "agent";
+  text: string;
+  /** ISO time. */
+  at: string;
+}
+
+/**
+ * The hot per-conversation cache (ARCHITECTURE §4): the conversation's stage and route and its
+ * last N messages, kept past the 24-hour window (SESSION_TTL_SECONDS). A miss is normal: callers
+ * fall back to the stores, which stay the source of truth.
+ */
+export interface SessionCache {
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** `ttlSeconds` defaults to the cache's TTL (config `store.sessionTtlSeconds`). */
+  putConversation(conversation: Conversation, ttlSeconds?: number): Promise<void>;
+  /** Appends, keeps only the last `keep` entries, and renews the TTL. */
+  appendMessage(conversationId: string, entry: SessionEntry, keep: number): Promise<void>;
+  /** The last `n` entries, oldest first. */
+  recent(conversationId: string, n: number): Promise<SessionEntry[]>;
+  clear(conversationId: string): Promise<void>;
+}
+
+export const SessionEntrySchema = z.object({
+  role: z.enum(["user", "assistant", "agent"]),
+  text: z.string(),
+  at: z.string(),
+});
+
+const opt = z.string().optional();
+
+/** What comes back from Redis is validated like any other boundary (CONVENTIONS 7). */
+export const ConversationSnapshot = z.object({
+  id: z.string().min(1),
+  tenant: z.string().min(1),
+  user: z.string().min(1),
+  waId: opt,
+  userId: opt,
+  profileName: opt,
+  flowId: opt,
+  stage: z.string().nullable(),
+  route: z.custom<Route>((v) => ROUTE.safeParse(v).success, "route is bot, queue or agent:<id>"),
+  agentId: opt,
+  lastInboundAt: opt,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: opt,
+  version: z.number().int().nonnegative(),
+});
+
+export function readKeep(keep: number): number {
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new InvalidStoreInput("keep must be a positive integer", { keep });
+  return keep;
+}
+
+export function readCount(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new InvalidStoreInput("n must be a non-negative integer", { n });
+  return n;
+}
+
+/** Redis expiries are whole seconds. */
+export const wholeSeconds = (ttlSeconds: number): number => Math.max(1, Math.ceil(ttlSeconds));

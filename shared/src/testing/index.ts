@@ -1,0 +1,4 @@
+export * as whatsappFixtures from "../whatsapp/fixtures/index.js";
+export * from "./openai-server.js";
+export * from "./servers.js";
+export * from "./wait.js";

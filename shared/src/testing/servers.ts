@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "./wait.js";
+
+/**
+ * Throwaway redis-server and nats-server processes for integration tests: free ports, temporary
+ * directories, never the shared servers on the default ports. With CI=true a missing binary is an
+ * error, so a suite cannot pass by skipping.
+ */
+export interface TestServer {
+  url: string;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export function hasBinary(name: string): boolean {
+  const found = spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+  if (!found && process.env.CI === "true") {
+    throw new Error(`${name} is not installed and CI=true: integration suites must not skip (run .ci/run)`);
+  }
+  return found;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const canConnect = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+async function launch(
+  cmd: string,
+  args: (port: number, dir: string) => string[],
+  scheme: string,
+): Promise<TestServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `flank-${cmd}-`));
+  const child: ChildProcess = spawn(cmd, args(port, dir), { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  try {
+    await waitFor(async () => exited || (await canConnect(port)), {
+      timeoutMs: 10_000,
+      what: `${cmd} on ${port}`,
+    });
+    if (exited) throw new Error(`${cmd} exited at start: ${stderr}`);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    port,
+    dir,
+    stop: async () => {
+      if (!exited) {
+        const gone = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+        if (!exited) child.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function startRedisServer(opts: { appendonly?: boolean } = {}): Promise<TestServer> {
+  return launch(
+    "redis-server",
+    (port, dir) => [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      opts.appendonly ? "yes" : "no",
+      "--appendfsync",
+      "everysec",
+      "--daemonize",
+      "no",
+    ],
+    "redis",
+  );
+}
+
+export function startNatsServer(): Promise<TestServer> {
+  return launch(
+    "nats-server",
+    (port, dir) => ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
+    "nats",
+  );
+}

@@ -1,0 +1,63 @@
+import type { InboundMessageData, MetaError } from "../events/inbound.js";
+import { bool, compact, compactOrUndefined, type Json, num, obj, objs, str } from "./read.js";
+
+/** Meta error objects (`errors[]` on values, messages and statuses); entries without a numeric code are dropped. */
+export function mapErrors(v: unknown): MetaError[] | undefined {
+  const errors = objs(v).flatMap((e): MetaError[] => {
+    const code = num(e.code);
+    if (code === undefined || !Number.isInteger(code)) return [];
+    return [
+      compact({
+        code,
+        title: str(e.title),
+        message: str(e.message),
+        details: str(obj(e.error_data)?.details),
+        href: str(e.href),
+      }),
+    ];
+  });
+  return errors.length > 0 ? errors : undefined;
+}
+
+/** `context`: a reply or button tap, a forward marker, or a product enquiry (contract §3). */
+export function mapContext(v: unknown): InboundMessageData["context"] {
+  const c = obj(v);
+  if (!c) return undefined;
+  const product = obj(c.referred_product);
+  const catalogId = str(product?.catalog_id);
+  const productRetailerId = str(product?.product_retailer_id);
+  return compactOrUndefined({
+    from: str(c.from),
+    id: str(c.id),
+    forwarded: bool(c.forwarded),
+    frequentlyForwarded: bool(c.frequently_forwarded),
+    referredProduct: catalogId && productRetailerId ? { catalogId, productRetailerId } : undefined,
+  });
+}
+
+/** `referral`: a Click-to-WhatsApp ad the user came from. */
+export function mapReferral(v: unknown): InboundMessageData["referral"] {
+  const r = obj(v);
+  if (!r) return undefined;
+  return compactOrUndefined({
+    sourceUrl: str(r.source_url),
+    sourceId: str(r.source_id),
+    sourceType: str(r.source_type),
+    body: str(r.body),
+    headline: str(r.headline),
+    mediaType: str(r.media_type),
+    imageUrl: str(r.image_url),
+    videoUrl: str(r.video_url),
+    thumbnailUrl: str(r.thumbnail_url),
+    ctwaClid: str(r.ctwa_clid),
+    welcomeMessage: str(obj(r.welcome_message)?.text),
+  });
+}
+
+/** The `value.contacts[]` entry of a user, by wa_id or BSUID; never by position (contract §2). */
+export function findContact(contacts: Json[], waId: string | undefined, userId: string | undefined) {
+  return contacts.find(
+    (c) =>
+      (waId !== undefined && str(c.wa_id) === waId) || (userId !== undefined && str(c.user_id) === userId),
+  );
+}

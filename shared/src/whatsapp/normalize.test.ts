@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { assertEvent } from "../events/event.js";
+import { envelope, inbound, PNID, TIMESTAMP, WA_ID, WABA_ID } from "./fixtures/envelope.js";
+import { MESSAGE_CASES } from "./fixtures/messages.js";
+import { STATUS_CASES, TEMPLATE_STATUS_BODY, VALUE_ERRORS_BODY } from "./fixtures/statuses.js";
+import { normalizeWebhook, SYSTEM_USER } from "./normalize.js";
+
+const RECEIVED = new Date("2026-01-02T03:04:05.000Z");
+
+describe("normalizeWebhook: inbound messages (contract §3)", () => {
+  it.each(MESSAGE_CASES)("$name", (c) => {
+    const out = normalizeWebhook(c.body, { receivedAt: RECEIVED });
+    expect(out.skipped).toEqual([]);
+    expect(out.events).toHaveLength(1);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("inbound.message");
+    expect(event.tenant).toBe(PNID);
+    expect(event.conversationId).toBe(c.conversationId);
+    expect(out.dedupKeys).toEqual([c.dedupKey]);
+    expect(event.data).toMatchObject(c.data);
+    for (const key of c.absent ?? []) expect(event.data).not.toHaveProperty(key);
+    // raw is the message exactly as Meta sent it
+    const message = (c.body.entry as { changes: { value: { messages: unknown[] } }[] }[])[0]?.changes[0]
+      ?.value.messages[0] as object;
+    expect((event.data as { raw: unknown }).raw).toBe(message);
+  });
+});
+
+describe("normalizeWebhook: statuses (contract §4)", () => {
+  it.each(STATUS_CASES)("$name", (c) => {
+    const out = normalizeWebhook(c.body);
+    expect(out.skipped).toEqual([]);
+    expect(out.events).toHaveLength(1);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("inbound.status");
+    expect(event.tenant).toBe(PNID);
+    expect(event.conversationId).toBe(c.conversationId);
+    expect(out.dedupKeys).toEqual([c.dedupKey]);
+    expect(event.data).toMatchObject(c.data);
+    for (const key of c.absent ?? []) expect(event.data).not.toHaveProperty(key);
+  });
+
+  it("skips a status value it does not know instead of producing an invalid event", () => {
+    const out = normalizeWebhook(
+      envelope({
+        statuses: [{ id: "wamid.x", status: "deleted", timestamp: TIMESTAMP, recipient_id: WA_ID }],
+      }),
+    );
+    expect(out.events).toEqual([]);
+    expect(out.skipped).toEqual([{ kind: "status", reason: 'unknown status "deleted"' }]);
+  });
+});
+
+describe("normalizeWebhook: envelope", () => {
+  it("turns value.errors into one inbound.error event with a stable hash dedup key", () => {
+    const a = normalizeWebhook(VALUE_ERRORS_BODY);
+    const b = normalizeWebhook(structuredClone(VALUE_ERRORS_BODY));
+    expect(a.events).toHaveLength(1);
+    const event = assertEvent(a.events[0]);
+    expect(event.type).toBe("inbound.error");
+    expect(event.tenant).toBe(PNID);
+    expect(event.conversationId).toBe(`${PNID}:${SYSTEM_USER}`);
+    expect(event.data).toMatchObject({
+      phoneNumberId: PNID,
+      wabaId: WABA_ID,
+      errors: [{ code: 131052, details: "Unable to download the media sent by the user." }],
+    });
+    expect(a.dedupKeys[0]).toMatch(/^error:[0-9a-f]{64}$/);
+    expect(b.dedupKeys).toEqual(a.dedupKeys);
+    const other = normalizeWebhook(envelope({ errors: [{ code: 131000, title: "Something went wrong" }] }));
+    expect(other.dedupKeys[0]).not.toBe(a.dedupKeys[0]);
+  });
+
+  it("walks every entry × change and handles messages, statuses and errors of one value", () => {
+    const one = inbound({ id: "wamid.A", type: "text", text: { body: "a" } });
+    const value = {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: "15550000000", phone_number_id: "200" },
+      contacts: [{ profile: { name: "B" }, wa_id: "4915112345678" }],
+      messages: [
+        { from: "4915112345678", id: "wamid.B", timestamp: TIMESTAMP, type: "text", text: { body: "b" } },
+        { from: "4915112345678", id: "wamid.C", timestamp: TIMESTAMP, type: "text", text: { body: "c" } },
+      ],
+      statuses: [{ id: "wamid.S", status: "read", timestamp: TIMESTAMP, recipient_id: "4915112345678" }],
+      errors: [{ code: 1, title: "x" }],
+    };
+    const body = {
+      object: "whatsapp_business_account",
+      entry: [
+        ...(one.entry as object[]),
+        {
+          id: "300",
+          changes: [
+            { field: "account_update", value: {} },
+            { field: "messages", value },
+          ],
+        },
+      ],
+    };
+    const out = normalizeWebhook(body);
+    expect(out.events.map((e) => `${e.type}@${e.conversationId}`)).toEqual([
+      `inbound.message@${PNID}:${WA_ID}`,
+      "inbound.message@200:4915112345678",
+      "inbound.message@200:4915112345678",
+      "inbound.status@200:4915112345678",
+      "inbound.error@200:system",
+    ]);
+    expect(out.dedupKeys.slice(0, 4)).toEqual(["wamid.A", "wamid.B", "wamid.C", "wamid.S:read"]);
+    expect(out.ignoredFields).toEqual(["account_update"]);
+    for (const e of out.events) assertEvent(e);
+  });
+
+  it("ignores fields other than messages (template status update without metadata)", () => {
+    const out = normalizeWebhook(TEMPLATE_STATUS_BODY);
+    expect(out.events).toEqual([]);
+    expect(out.ignoredFields).toEqual(["message_template_status_update"]);
+  });
+
+  it("skips messages it cannot key and says why", () => {
+    const out = normalizeWebhook(
+      envelope({
+        messages: [
+          { from: WA_ID, timestamp: TIMESTAMP, type: "text", text: { body: "no id" } },
+          { id: "wamid.nosender", from: "", timestamp: TIMESTAMP, type: "text", text: { body: "no sender" } },
+        ],
+      }),
+    );
+    expect(out.events).toEqual([]);
+    expect(out.skipped.map((s) => s.reason)).toEqual([
+      "message without id",
+      "message without from or from_user_id",
+    ]);
+    const noMeta = normalizeWebhook({
+      entry: [{ changes: [{ field: "messages", value: { messages: [{ id: "w" }] } }] }],
+    });
+    expect(noMeta.skipped).toEqual([
+      { kind: "change", reason: "messages change without metadata.phone_number_id" },
+    ]);
+  });
+
+  it("uses the receive time when Meta's timestamp is missing or not a number", () => {
+    const out = normalizeWebhook(inbound({ timestamp: "soon", type: "text", text: { body: "x" } }), {
+      receivedAt: RECEIVED,
+    });
+    expect((out.events[0]?.data as { timestamp?: string } | undefined)?.timestamp).toBe(
+      RECEIVED.toISOString(),
+    );
+  });
+
+  it("reads \\u escapes the same as the characters (the signature is checked on the bytes, not here)", () => {
+    const raw = JSON.stringify(inbound({ type: "text", text: { body: "äöå" } })).replace(
+      "äöå",
+      "\\u00e4\\u00f6\\u00e5",
+    );
+    expect(raw).toContain("\\u00e4");
+    const out = normalizeWebhook(JSON.parse(raw));
+    expect((out.events[0]?.data as { text?: string } | undefined)?.text).toBe("äöå");
+  });
+
+  it.each([
+    ["null", null],
+    ["a number", 42],
+    ["a string", "hello"],
+    ["an array", [1, 2]],
+    ["entry not an array", { entry: { changes: [] } }],
+    ["changes not an array", { entry: [{ changes: "x" }] }],
+    ["value not an object", { entry: [{ changes: [{ field: "messages", value: 7 }] }] }],
+    ["messages of wrong types", envelope({ messages: [null, 5, "x", [], { id: 5, type: 9, text: 3 }] })],
+    [
+      "statuses of wrong types",
+      envelope({ statuses: [null, { id: "w", status: 5 }], errors: [{ code: "nan" }] }),
+    ],
+    [
+      "contacts not an array",
+      envelope({ contacts: "nope", messages: [{ id: "w", from: "1", type: "text" }] }),
+    ],
+    ["huge timestamp", envelope({ messages: [{ id: "w", from: "1", type: "text", timestamp: "1e300" }] })],
+    [
+      "location with string coordinates",
+      envelope({ messages: [{ id: "w", from: "1", type: "location", location: { latitude: "a" } }] }),
+    ],
+  ])("never throws on %s, and every event it produces is valid", (_name, payload) => {
+    const out = normalizeWebhook(payload);
+    for (const e of out.events) expect(() => assertEvent(e)).not.toThrow();
+    expect(out.dedupKeys).toHaveLength(out.events.length);
+  });
+});
