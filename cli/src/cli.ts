@@ -33,6 +33,11 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; usage: string; ab
     usage: "flank flows validate <file>",
     about: "check a flow file: OK, or each problem as file:line",
   },
+  "rotate-keys": {
+    load: async () => (await import("./commands/rotate-keys.js")).rotateKeysCommand(),
+    usage: "flank rotate-keys",
+    about: "re-encrypt integration secrets with ENCRYPTION_KEY, so ENCRYPTION_KEYS_OLD can be dropped",
+  },
   healthcheck: {
     load: async () => (await import("./commands/healthcheck.js")).healthcheckCommand,
     usage: "flank healthcheck --file <path> [--max-age-ms <n>] [--missing ok|fail]",

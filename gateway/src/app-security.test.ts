@@ -1,9 +1,8 @@
-import { connectRedis, type RedisClient } from "@flank/shared";
+import { connectRedis, MemoryTokenBuckets, type RedisClient } from "@flank/shared";
 import { whatsappFixtures as fx, hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMBEDDED_SIGNUP_PATH, INTEGRATIONS_PATH } from "./app.js";
-import { MemoryTokenBucketLimiter } from "./middleware/rate-limit-memory.js";
 import { fromIp } from "./middleware/test-support.js";
 import { ADMIN, AUTH, jsonPost, makeApp, SECRET, signed, silentLog, VERIFY } from "./test-harness.js";
 
@@ -75,7 +74,7 @@ describe("API keys", () => {
 describe("rate limits", () => {
   const limited = (env: Record<string, string>) => {
     let clock = 1_000_000;
-    const t = makeApp({ env, rateLimiter: new MemoryTokenBucketLimiter(() => clock) });
+    const t = makeApp({ env, rateLimiter: new MemoryTokenBuckets(() => clock) });
     const advance = (ms: number) => {
       clock += ms;
     };

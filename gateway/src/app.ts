@@ -1,9 +1,10 @@
 import {
-  createIntegrationService,
-  envTenantFrom,
-  type IntegrationService,
-  keyringFromConfig,
+  integrationServiceFromConfig,
+  MemoryTokenBuckets,
   newId,
+  RedisTokenBuckets,
+  redisApiRateLimitKey,
+  type TokenBuckets,
 } from "@flank/shared";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -11,9 +12,7 @@ import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
 import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { requireApiKey } from "./middleware/api-keys.js";
-import { rateLimit, type TokenBucketLimiter } from "./middleware/rate-limit.js";
-import { MemoryTokenBucketLimiter } from "./middleware/rate-limit-memory.js";
-import { RedisTokenBucketLimiter } from "./middleware/rate-limit-redis.js";
+import { rateLimit } from "./middleware/rate-limit.js";
 import { corsFor, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
@@ -42,20 +41,9 @@ export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
 /** Behind an `admin` key only ("/x/*" also matches "/x"). */
 export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;
 
-/** The integration service built from config, for callers that do not bring their own. */
-export function integrationServiceFrom(
-  deps: Pick<GatewayDeps, "config" | "stores" | "log">,
-): IntegrationService {
-  return createIntegrationService({
-    store: deps.stores.integrations,
-    keyring: keyringFromConfig(deps.config),
-    log: deps.log.child({ component: "integrations" }),
-    env: envTenantFrom(deps.config),
-  });
-}
-
-const limiterFor = (deps: GatewayDeps): TokenBucketLimiter =>
-  deps.rateLimiter ?? (deps.redis ? new RedisTokenBucketLimiter(deps.redis) : new MemoryTokenBucketLimiter());
+const limiterFor = (deps: GatewayDeps): TokenBuckets =>
+  deps.rateLimiter ??
+  (deps.redis ? new RedisTokenBuckets(deps.redis, redisApiRateLimitKey) : new MemoryTokenBuckets());
 
 /** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
 export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<GatewayEnv> {
@@ -63,7 +51,8 @@ export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<Gatewa
   const { security } = config;
   const ctx: GatewayContext = {
     ...deps,
-    integrations: deps.integrations ?? integrationServiceFrom(deps),
+    integrations:
+      deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),
     results: opts.results ?? new ResultWaiter(deps.bus, deps.log),
   };

@@ -1,8 +1,15 @@
-import type { AgentPresence, Bus, Config, IntegrationService, RedisClient, Stores } from "@flank/shared";
+import type {
+  AgentPresence,
+  Bus,
+  Config,
+  IntegrationService,
+  RedisClient,
+  Stores,
+  TokenBuckets,
+} from "@flank/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GatewayMetrics } from "./metrics.js";
-import type { TokenBucketLimiter } from "./middleware/rate-limit.js";
 import type { ResultWaiter } from "./result-waiter.js";
 
 /** What the gateway is built from; main.ts (or the embedded mode) wires the real ones. */
@@ -23,7 +30,7 @@ export interface GatewayDeps {
   /** When given, API rate limits are shared by every gateway instance through it. */
   redis?: RedisClient;
   /** Replaces the limiter chosen from `redis` (tests: a fake clock). */
-  rateLimiter?: TokenBucketLimiter;
+  rateLimiter?: TokenBuckets;
   /** Aborted when the gateway stops: ends long-lived responses (the event stream). */
   shutdown?: AbortSignal;
 }

@@ -3,8 +3,8 @@ import {
   type EventOf,
   InvalidEventError,
   newId,
-  type OutboundMessage,
   type OutboundRequestData,
+  outboundText,
   type StoredMessage,
 } from "@flank/shared";
 import type { GatewayContext } from "./deps.js";
@@ -26,27 +26,6 @@ export function idempotencyKeyOf(header: string | undefined): string {
     throw new ApiError("bad_request", "Idempotency-Key must be 1 to 200 visible ASCII characters");
   }
   return header;
-}
-
-/** What a human would read of an outbound message, for the message history. */
-function bodyOf(message: OutboundMessage): string | undefined {
-  switch (message.type) {
-    case "text":
-    case "buttons":
-    case "list":
-    case "cta_url":
-      return message.body;
-    case "image":
-    case "video":
-    case "document":
-      return message.caption;
-    case "reaction":
-      return message.emoji;
-    case "template":
-      return `template:${message.name}`;
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -94,7 +73,7 @@ async function recordQueued(ctx: GatewayContext, event: EventOf<"outbound.reques
     from: event.tenant,
     to: data.to ? userKey(data.to) : (data.recipient ?? ""),
     type: data.message.type,
-    body: bodyOf(data.message),
+    body: outboundText(data.message),
     timestamp: event.ts,
     status: "queued",
     statuses: [],

@@ -7,17 +7,18 @@ import {
   createMemoryStores,
   type Env,
   type FlankEvent,
+  integrationServiceFromConfig,
   type PublishOptions,
   parseConfig,
   type RedisClient,
   type Stores,
   signPayload,
+  type TokenBuckets,
   topicChannel,
 } from "@flank/shared";
 import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
-import { type AppOptions, createApp, integrationServiceFrom } from "./app.js";
-import type { TokenBucketLimiter } from "./middleware/rate-limit.js";
+import { type AppOptions, createApp } from "./app.js";
 
 export const SECRET = "test-app-secret";
 export const VERIFY = "verify-me-please";
@@ -77,7 +78,7 @@ export interface MakeAppOptions {
   bus?: Bus;
   stores?: Stores;
   log?: Logger;
-  rateLimiter?: TokenBucketLimiter;
+  rateLimiter?: TokenBuckets;
   redis?: RedisClient;
   appOptions?: AppOptions;
 }
@@ -91,7 +92,7 @@ export function makeApp(opts: MakeAppOptions = {}) {
   const stores = opts.stores ?? createMemoryStores();
   const registry = new Registry();
   const presence = createAgentPresence(config, undefined);
-  const integrations = integrationServiceFrom({ config, stores, log });
+  const integrations = integrationServiceFromConfig(config, stores.integrations, log);
   const app = createApp(
     {
       config,

@@ -1,15 +1,17 @@
 import {
   type Bus,
   type Config,
-  createIntegrationService,
-  envTenantFrom,
   type FlowRegistry,
   type IntegrationService,
   type IntegrationStore,
-  keyringFromConfig,
+  integrationServiceFromConfig,
   type Logger,
+  MemoryTokenBuckets,
   type RedisClient,
+  RedisTokenBuckets,
+  redisRateLimitKey,
   type Stores,
+  type TokenBuckets,
 } from "@flank/shared";
 import { BotWorker } from "./bot-worker.js";
 import { type DelayQueue, MemoryDelayQueue } from "./delay-queue.js";
@@ -18,9 +20,6 @@ import { createGraphClient } from "./graph-client.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
-import type { RateLimiter } from "./rate-limiter.js";
-import { MemoryRateLimiter } from "./rate-limiter-memory.js";
-import { RedisRateLimiter } from "./rate-limiter-redis.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { MemorySendLedger } from "./send-ledger-memory.js";
@@ -58,18 +57,6 @@ export interface ResponderDeps {
 
 export interface Responder {
   stop(opts?: { timeoutMs?: number }): Promise<void>;
-}
-
-/** The integration service built from config, for callers that do not bring their own. */
-export function integrationServiceFrom(
-  deps: Pick<ResponderDeps, "config" | "stores" | "log">,
-): IntegrationService {
-  return createIntegrationService({
-    store: deps.stores.integrations,
-    keyring: keyringFromConfig(deps.config),
-    log: deps.log.child({ component: "integrations" }),
-    env: envTenantFrom(deps.config),
-  });
 }
 
 /**
@@ -122,7 +109,9 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   if (!model) log.info("no OPENAI_API_KEY: offline mode, replies come from the flows' scripts");
 
   const ledgerTtlMs = config.bus.dedupTtlSeconds * 1000;
-  const limiter: RateLimiter = deps.redis ? new RedisRateLimiter(deps.redis) : new MemoryRateLimiter();
+  const limiter: TokenBuckets = deps.redis
+    ? new RedisTokenBuckets(deps.redis, redisRateLimitKey)
+    : new MemoryTokenBuckets();
   const ledger: SendLedger = deps.redis
     ? new RedisSendLedger(deps.redis, ledgerTtlMs)
     : new MemorySendLedger(ledgerTtlMs);
@@ -134,13 +123,16 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         bus: deps.bus,
         stores: deps.stores,
         cache: deps.sessionCache,
-        tenants: tenantLookupFrom(deps.integrations ?? integrationServiceFrom(deps), {
-          store: deps.stores.integrations,
-          // With PHONE_NUMBER_ID set, the token belongs to that number only (the env integration).
-          ...(config.whatsapp.phoneNumberId || !config.whatsapp.token
-            ? {}
-            : { fallbackToken: config.whatsapp.token }),
-        }),
+        tenants: tenantLookupFrom(
+          deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
+          {
+            store: deps.stores.integrations,
+            // With PHONE_NUMBER_ID set, the token belongs to that number only (the env integration).
+            ...(config.whatsapp.phoneNumberId || !config.whatsapp.token
+              ? {}
+              : { fallbackToken: config.whatsapp.token }),
+          },
+        ),
         graph: createGraphClient({
           base: config.whatsapp.graphApiBase,
           timeoutMs: r.sendTimeoutMs,

@@ -1,5 +1,9 @@
-import { type OutboundResultData, type RedisClient, RedisScript } from "@flank/shared";
-import { redisSendLedgerKey as sendLedgerKey } from "@flank/shared";
+import {
+  type OutboundResultData,
+  type RedisClient,
+  RedisScript,
+  redisSendLedgerKey as sendLedgerKey,
+} from "@flank/shared";
 import type { Claim, SendLedger } from "./send-ledger.js";
 
 // decideClaim (send-ledger.ts) in Lua, on Redis's clock, so claim-then-set is one atomic step.

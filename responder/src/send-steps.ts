@@ -1,4 +1,4 @@
-import type { EventOf, Integration, Logger, StoredMessage } from "@flank/shared";
+import { type EventOf, type Integration, type Logger, outboundText, type StoredMessage } from "@flank/shared";
 
 /** One delivery in progress. */
 export interface SendContext {
@@ -22,31 +22,10 @@ export function windowOpen(lastInboundAt: string | undefined, now: number): bool
   return !Number.isNaN(last) && now - last < WINDOW_MS;
 }
 
-/** What a human would read in an outbound message. */
-function bodyOf(message: EventOf<"outbound.request">["data"]["message"]): string | undefined {
-  switch (message.type) {
-    case "text":
-    case "buttons":
-    case "list":
-    case "cta_url":
-      return message.body;
-    case "image":
-    case "video":
-    case "document":
-      return message.caption;
-    case "reaction":
-      return message.emoji;
-    case "template":
-      return `[template ${message.name}]`;
-    default:
-      return undefined;
-  }
-}
-
 /** The outbound message as stored (id = idempotency key) so Meta's statuses attach to it later. */
 export function storedOutbound(event: EventOf<"outbound.request">, at: string): StoredMessage {
   const req = event.data;
-  const body = bodyOf(req.message);
+  const body = outboundText(req.message);
   return {
     id: req.idempotencyKey,
     conversationId: event.conversationId,

@@ -11,22 +11,17 @@ import {
   newId,
   type OutboundMessage,
   type OutboundResultData,
-  type SessionCache,
   SecretError,
+  type SessionCache,
   type Stores,
+  type TokenBuckets,
 } from "@flank/shared";
 import type { DelayQueue } from "./delay-queue.js";
 import { classifyFailure } from "./error-classifier.js";
 import { needsOpenWindow, toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";
-import {
-  bucketsFor,
-  numberBucketKey,
-  type PacingOptions,
-  type RateLimiter,
-  recipientBucketKey,
-} from "./rate-limiter.js";
+import { bucketsFor, numberBucketKey, type PacingOptions, recipientBucketKey } from "./rate-limiter.js";
 import { nextRetryDelay, type RetryPolicyOptions } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { type SendContext, storedOutbound, type Templates, windowOpen } from "./send-steps.js";
@@ -70,7 +65,7 @@ export interface SenderDeps {
   cache?: Pick<SessionCache, "getConversation">;
   tenants: TenantLookup;
   graph: GraphClient;
-  limiter: RateLimiter;
+  limiter: TokenBuckets;
   ledger: SendLedger;
   delays: DelayQueue;
   metrics: ResponderMetrics;

@@ -6,11 +6,12 @@ import {
   createLogger,
   createMemoryBus,
   createMemoryStores,
-  MemorySessionCache,
   type EventOf,
   type FlankEvent,
   type GraphTestServer,
   type IntegrationService,
+  MemorySessionCache,
+  MemoryTokenBuckets,
   type OutboundRequestData,
   type Stores,
   startGraphServer,
@@ -19,7 +20,6 @@ import { MemoryDelayQueue } from "./delay-queue.js";
 import { createGraphClient } from "./graph-client.js";
 import { tenantLookupFrom } from "./index.js";
 import { createMemoryMetrics } from "./metrics.js";
-import { MemoryRateLimiter } from "./rate-limiter-memory.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { MemorySendLedger } from "./send-ledger-memory.js";
@@ -93,7 +93,7 @@ export async function startSenderHarness(
       extra.tenants ??
       tenantLookupFrom(integrations, { store: stores.integrations, fallbackToken: CONFIG_TOKEN }),
     graph: createGraphClient({ base: graph.base, timeoutMs: 500 }),
-    limiter: new MemoryRateLimiter(),
+    limiter: new MemoryTokenBuckets(),
     ledger,
     delays,
     metrics,

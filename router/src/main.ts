@@ -5,7 +5,8 @@ import { createRouterWorker } from "./router-worker.js";
 /** The router process: flows → worker on the shared bus, stores and Redis (CONVENTIONS 2–3). */
 void runService("router", async ({ config, log, bus, stores, redis, add }) => {
   const flows = await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
-  if (!redis) log.warn("no REDIS_URL: agent presence and the session cache are per process (fine for one instance)");
+  if (!redis)
+    log.warn("no REDIS_URL: agent presence and the session cache are per process (fine for one instance)");
   const worker = createRouterWorker({
     bus,
     stores,

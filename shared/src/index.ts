@@ -7,6 +7,7 @@ export * from "./flows/index.js";
 export * from "./integrations/index.js";
 export * from "./lifecycle/index.js";
 export * from "./log/index.js";
+export * from "./rate-limit/index.js";
 export * from "./redis/client.js";
 export * from "./routing/index.js";
 export * from "./simulator/index.js";

@@ -1,3 +1,4 @@
+import { tapStream } from "@flank/gateway";
 import {
   type Bus,
   conversationChannel,
@@ -6,11 +7,9 @@ import {
   inboundTextWebhook,
   type Logger,
   postWebhook,
-  type Subscription,
   type WebhookTarget,
 } from "@flank/shared";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { playgroundPage } from "./page.js";
 
@@ -93,31 +92,13 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
     const from = WaId.safeParse(c.req.query("from"));
     if (!from.success) return c.json({ error: "from: a phone number, 6 to 15 digits" }, 400);
     const conversationId = conversationIdOf(deps.phoneNumberId, from.data);
-    return streamSSE(c, async (stream) => {
-      const closed = new Promise<void>((resolve) => {
-        stream.onAbort(resolve);
-        if (shutdown.signal.aborted) resolve();
-        shutdown.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      let sub: Subscription | undefined;
-      try {
-        sub = await deps.bus.tap(conversationChannel(conversationId), async (event) => {
-          await stream.writeSSE({ event: event.type, id: event.id, data: JSON.stringify(event) });
-        });
-      } catch (err) {
-        deps.log.warn({ err }, "playground tap failed");
-        await stream.writeSSE({ event: "failure", data: "event bus unavailable" });
-        return;
-      }
-      await stream.writeSSE({ event: "ready", data: JSON.stringify({ conversationId }) });
-      const ping = setInterval(() => void stream.write(": ping\n\n"), keepAliveMs);
-      ping.unref();
-      try {
-        await closed;
-      } finally {
-        clearInterval(ping);
-        await sub.close().catch(() => undefined);
-      }
+    return tapStream(c, {
+      bus: deps.bus,
+      log: deps.log,
+      pattern: conversationChannel(conversationId),
+      ready: { conversationId },
+      keepAliveMs,
+      shutdown: shutdown.signal,
     });
   });
 

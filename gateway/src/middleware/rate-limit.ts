@@ -1,39 +1,10 @@
 import type { IncomingMessage } from "node:http";
+import type { Bucket, TokenBuckets } from "@flank/shared";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { GatewayEnv } from "../deps.js";
 import { errorBody } from "../errors.js";
 import { bearerToken, keyFingerprint } from "./api-keys.js";
-
-/** A token bucket: `ratePerSec` tokens refill continuously, up to `burst`. */
-export interface Bucket {
-  key: string;
-  ratePerSec: number;
-  burst: number;
-}
-
-/**
- * Token buckets, in memory (one process) or Redis (shared by every gateway instance). Both run
- * the same arithmetic: `refill` and `waitMs` below (the Redis adapter in Lua).
- */
-export interface TokenBucketLimiter {
-  /** Takes one token from every bucket, or none: 0 when taken, else ms until all could be. */
-  take(buckets: readonly Bucket[]): Promise<number>;
-}
-
-export interface BucketState {
-  tokens: number;
-  ts: number;
-}
-
-export function refill(state: BucketState | undefined, bucket: Bucket, now: number): BucketState {
-  if (!state) return { tokens: bucket.burst, ts: now };
-  const elapsed = Math.max(0, now - state.ts) / 1000;
-  return { tokens: Math.min(bucket.burst, state.tokens + elapsed * bucket.ratePerSec), ts: now };
-}
-
-export const waitMs = (state: BucketState, bucket: Bucket): number =>
-  state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / bucket.ratePerSec) * 1000);
 
 /** A limit of `perMinute` requests a minute, allowing a minute's worth at once. */
 export const perMinuteBucket = (key: string, perMinute: number): Bucket => ({
@@ -57,7 +28,8 @@ export function clientIp(c: Context, trustProxy: boolean): string {
 }
 
 export interface RateLimitOptions {
-  limiter: TokenBucketLimiter;
+  /** Only `take`: the API never blocks a bucket (that is the responder's answer to Meta). */
+  limiter: Pick<TokenBuckets, "take">;
   /** Requests per minute per API key (RATE_LIMIT_PER_KEY); 0 = no per-key limit. */
   perKeyPerMinute: number;
   /** Requests per minute per client IP (RATE_LIMIT_PER_IP); 0 = no per-IP limit. */

@@ -1,14 +1,8 @@
-import {
-  CHANNEL_PREFIX,
-  conversationChannel,
-  type FlankEvent,
-  type Subscription,
-  topicChannel,
-} from "@flank/shared";
+import { CHANNEL_PREFIX, conversationChannel, type FlankEvent, topicChannel } from "@flank/shared";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { StreamQuery } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
+import { tapStream } from "../sse-tap.js";
 import { queryOf } from "../validate.js";
 
 export interface StreamOptions {
@@ -36,34 +30,14 @@ export function streamRoutes(ctx: GatewayContext, opts: StreamOptions = {}): Hon
       (!topic || event.type === topic) &&
       (conversation !== undefined || channel === topicChannel(event.type));
 
-    return streamSSE(c, async (stream) => {
-      let sub: Subscription | undefined;
-      const closed = new Promise<void>((resolve) => {
-        stream.onAbort(resolve);
-        // Server shutdown ends open streams too, or the HTTP server would wait for every client.
-        if (ctx.shutdown?.aborted) resolve();
-        ctx.shutdown?.addEventListener("abort", () => resolve(), { once: true });
-      });
-      try {
-        sub = await ctx.bus.tap(pattern, async (event, channel) => {
-          if (wanted(event, channel)) {
-            await stream.writeSSE({ event: event.type, id: event.id, data: JSON.stringify(event) });
-          }
-        });
-      } catch (err) {
-        ctx.log.warn({ err, pattern }, "stream tap failed");
-        await stream.writeSSE({ event: "error", data: "event bus unavailable" });
-        return;
-      }
-      await stream.writeSSE({ event: "ready", data: JSON.stringify({ pattern }) });
-      const ping = setInterval(() => void stream.write(": ping\n\n"), keepAliveMs);
-      ping.unref();
-      try {
-        await closed;
-      } finally {
-        clearInterval(ping);
-        await sub.close().catch(() => undefined);
-      }
+    return tapStream(c, {
+      bus: ctx.bus,
+      log: ctx.log,
+      pattern,
+      wanted,
+      ready: { pattern },
+      keepAliveMs,
+      ...(ctx.shutdown ? { shutdown: ctx.shutdown } : {}),
     });
   });
 

@@ -98,7 +98,11 @@ describe("config", () => {
       WHATSAPP_TOKEN: "EAAsecret",
       REDIS_URL: "redis://:hunter22@h:6379",
       API_KEYS: "key-1234",
+      ENCRYPTION_KEY: "a".repeat(64),
+      ENCRYPTION_KEYS_OLD: "b".repeat(64),
     });
-    expect(configSecrets(c)).toEqual(expect.arrayContaining(["EAAsecret", "hunter22", "key-1234"]));
+    expect(configSecrets(c)).toEqual(
+      expect.arrayContaining(["EAAsecret", "hunter22", "key-1234", "a".repeat(64), "b".repeat(64)]),
+    );
   });
 });

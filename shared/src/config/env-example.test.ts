@@ -21,6 +21,11 @@ describe(".env.example", () => {
     expect([...listed].filter((k) => !Object.keys(EnvSchema.in.shape).includes(k as string))).toEqual([]);
   });
 
+  it("every variable of the config schema, aliases included, is documented in the README", () => {
+    const readme = readFileSync(new URL("README.md", root), "utf8");
+    expect(Object.keys(EnvSchema.in.shape).filter((k) => !readme.includes(`\`${k}\``))).toEqual([]);
+  });
+
   it("parses as a valid configuration as it stands", async () => {
     const { parseEnv } = await import("node:util");
     const { parseConfig } = await import("./load.js");

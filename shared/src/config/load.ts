@@ -43,6 +43,7 @@ export function configSecrets(config: Config): string[] {
     whatsapp.verifyToken,
     openai.apiKey,
     security.encryptionKey,
+    ...security.encryptionKeysOld,
     ...security.apiKeys,
     ...security.adminApiKeys,
     passwordOf(redis.url),

@@ -51,12 +51,12 @@ export const redisSessionMessagesKey = (conversationId: string): string =>
 /** Agent presence: ZSET agent → last heartbeat (ms), HASH agent → conversations held. */
 export const redisAgentSeenKey = (prefix = "flank"): string => `${prefix}:agents:seen`;
 export const redisAgentLoadKey = (prefix = "flank"): string => `${prefix}:agents:load`;
-/** Responder: token buckets, the send ledger (idempotency) and the delayed-retry queue. */
+/** Token buckets (shared/src/rate-limit): the responder's send pacing; the gateway's API limits. */
 export const redisRateLimitKey = (bucket: string): string => `flank:rate:${bucket}`;
+export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:${bucket}`;
+/** Responder: the send ledger (idempotency) and the delayed-retry queue. */
 export const redisSendLedgerKey = (idempotencyKey: string): string => `flank:send:${idempotencyKey}`;
 export const REDIS_DELAYED_OUTBOUND_KEY = "flank:delayed:outbound";
-/** Gateway: API rate limits per key and per IP. */
-export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:${bucket}`;
 
 /** NATS JetStream: one stream holds every work subject; subjects are `flankq.<topic>.<partition>`. */
 export const NATS_STREAM = "FLANK";

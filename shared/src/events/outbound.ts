@@ -124,6 +124,27 @@ export const OutboundMessage = z.discriminatedUnion("type", [
 export type OutboundMessage = z.infer<typeof OutboundMessage>;
 export type OutboundType = OutboundMessage["type"];
 
+/** What a human would read of an outbound message, for the message history (pure). */
+export function outboundText(message: OutboundMessage): string | undefined {
+  switch (message.type) {
+    case "text":
+    case "buttons":
+    case "list":
+    case "cta_url":
+      return message.body;
+    case "image":
+    case "video":
+    case "document":
+      return message.caption;
+    case "reaction":
+      return message.emoji;
+    case "template":
+      return `[template ${message.name}]`;
+    default:
+      return undefined;
+  }
+}
+
 export const OUTBOUND_SOURCES = ["bot", "api", "agent", "system"] as const;
 
 export const OutboundRequestData = z

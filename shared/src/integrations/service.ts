@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
-import type { Keyring } from "../crypto/keyring.js";
+import type { Config } from "../config/schema.js";
+import { type Keyring, keyringFromConfig } from "../crypto/keyring.js";
 import { errorMessage } from "../errors.js";
 import { newId } from "../events/event.js";
 import { type Integration, type IntegrationStore, UniqueViolation } from "../store/types.js";
-import { type EnvTenant, envIntegration } from "./env-integration.js";
+import { type EnvTenant, envIntegration, envTenantFrom } from "./env-integration.js";
 import { IntegrationConflict, IntegrationInvalid } from "./errors.js";
 import { IntegrationInput, IntegrationPatch } from "./schemas.js";
 import { TtlCache } from "./ttl-cache.js";
@@ -168,4 +169,21 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
     },
   };
   return service;
+}
+
+/**
+ * The integration service as every service builds it from config: ENCRYPTION_KEY (and
+ * ENCRYPTION_KEYS_OLD) over the integrations store, with the environment's number as fallback.
+ */
+export function integrationServiceFromConfig(
+  config: Pick<Config, "whatsapp" | "flow" | "security">,
+  store: IntegrationStore,
+  log: Logger,
+): IntegrationService {
+  return createIntegrationService({
+    store,
+    keyring: keyringFromConfig(config),
+    log: log.child({ component: "integrations" }),
+    env: envTenantFrom(config),
+  });
 }

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./logger.js";
+import { createLogger, redactKeys } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
@@ -44,5 +44,26 @@ describe("logger", () => {
     expect(out).not.toContain("s3cr3t-value");
     expect(out).not.toContain("sha256=abc");
     expect(out).toContain("[redacted]");
+  });
+
+  it("redacts secret keys in arrays and four levels deep", () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ destination }).child({ conversationId: "c1" });
+    log.info({ items: [{ token }], a: { b: { c: { password: "hunter22" } } } }, "nested");
+    const out = lines.join("");
+    expect(out).not.toContain(token);
+    expect(out).not.toContain("hunter22");
+  });
+});
+
+describe("redactKeys", () => {
+  it("copies only the objects that hold a secret; the rest is returned as is", () => {
+    const clean = { id: "c1", nested: { n: 1 } };
+    expect(redactKeys(clean)).toBe(clean);
+    const mixed = { clean: clean.nested, headers: { Authorization: "Bearer x" } };
+    const out = redactKeys(mixed) as typeof mixed;
+    expect(out).toEqual({ clean: { n: 1 }, headers: { Authorization: "[redacted]" } });
+    expect(out.clean).toBe(clean.nested);
+    expect(mixed.headers.Authorization).toBe("Bearer x");
   });
 });

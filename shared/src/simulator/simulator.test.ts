@@ -77,7 +77,10 @@ describe("Cloud API simulator: status webhooks", () => {
     const res = await call(`/v25.0/${PNID}/messages`, { body: text("+16505551234") });
     const wamid = ((await res.json()) as { messages: { id: string }[] }).messages[0]?.id;
     expect(wamid).toMatch(/^wamid\./);
-    await waitFor(() => receiver.payloads.length === 3, { what: "three status webhooks" });
+    // The receiver sees a webhook before the simulator has read its answer: wait for both.
+    await waitFor(() => receiver.payloads.length === 3 && sim.statuses.every((st) => st.httpStatus !== 0), {
+      what: "three status webhooks, answered",
+    });
 
     expect(receiver.payloads.map((p) => p.signature)).toEqual(["ok", "ok", "ok"]);
     expect(receiver.payloads.flatMap(statusesOf)).toEqual([

@@ -1,0 +1,54 @@
+import type { Bus, FlankEvent, Logger, Subscription } from "@flank/shared";
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+
+export interface TapStreamOptions {
+  bus: Pick<Bus, "tap">;
+  log: Logger;
+  pattern: string;
+  /** Which tapped events to send (default all). */
+  wanted?: (event: FlankEvent, channel: string) => boolean;
+  /** Sent as the `ready` event once the tap is live. */
+  ready: unknown;
+  /** Comment lines sent this often keep proxies from closing an idle stream. */
+  keepAliveMs: number;
+  /** Server shutdown ends open streams too, or the HTTP server would wait for every client. */
+  shutdown?: AbortSignal;
+}
+
+/**
+ * A bus tap as server-sent events (`event: <topic>`, `id`, `data: <event JSON>`), at-most-once
+ * like every tap, until the client goes away or the server stops. Used by `GET /v1/stream` and
+ * the playground.
+ */
+export function tapStream(c: Context, opts: TapStreamOptions): Response {
+  const { bus, log, pattern, wanted, shutdown } = opts;
+  return streamSSE(c, async (stream) => {
+    const closed = new Promise<void>((resolve) => {
+      stream.onAbort(resolve);
+      if (shutdown?.aborted) resolve();
+      shutdown?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    let sub: Subscription;
+    try {
+      sub = await bus.tap(pattern, async (event, channel) => {
+        if (!wanted || wanted(event, channel)) {
+          await stream.writeSSE({ event: event.type, id: event.id, data: JSON.stringify(event) });
+        }
+      });
+    } catch (err) {
+      log.warn({ err, pattern }, "event stream tap failed");
+      await stream.writeSSE({ event: "error", data: "event bus unavailable" });
+      return;
+    }
+    await stream.writeSSE({ event: "ready", data: JSON.stringify(opts.ready) });
+    const ping = setInterval(() => void stream.write(": ping\n\n"), opts.keepAliveMs);
+    ping.unref();
+    try {
+      await closed;
+    } finally {
+      clearInterval(ping);
+      await sub.close().catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,71 @@
+import { type RedisClient, RedisScript } from "../redis/client.js";
+import { type Bucket, blockMs, keepBlockedMs, keepMs, type TokenBuckets } from "./token-bucket.js";
+
+// Every bucket of one take in one atomic step, on Redis's clock so instances with skewed clocks
+// agree. Same arithmetic as token-bucket.ts (refill, block, take from all or none); ARGV holds
+// rate, burst and keep (ms) per key. PEXPIRE only lengthens, so a block's longer keep survives.
+const TAKE = new RedisScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tokens = {}
+local wait = 0
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[i * 3 - 2])
+  local burst = tonumber(ARGV[i * 3 - 1])
+  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked')
+  local tk = tonumber(h[1])
+  local ts = tonumber(h[2])
+  local blocked = tonumber(h[3]) or 0
+  if tk == nil or ts == nil then tk = burst; ts = now end
+  tk = math.min(burst, tk + math.max(0, now - ts) / 1000 * rate)
+  tokens[i] = tk
+  local w = math.max(0, blocked - now)
+  if tk < 1 then w = math.max(w, math.ceil((1 - tk) / rate * 1000)) end
+  if w > wait then wait = w end
+end
+for i = 1, #KEYS do
+  local tk = tokens[i]
+  if wait == 0 then tk = tk - 1 end
+  redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', now))
+  local keep = tonumber(ARGV[i * 3])
+  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+end
+return wait
+`);
+
+// ARGV: block ms, keep ms.
+const BLOCK = new RedisScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untilMs = now + tonumber(ARGV[1])
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
+if untilMs > blocked then redis.call('HSET', KEYS[1], 'blocked', string.format('%d', untilMs)) end
+if redis.call('HEXISTS', KEYS[1], 'tokens') == 0 then
+  redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', string.format('%d', now))
+end
+local keep = tonumber(ARGV[2])
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
+return 1
+`);
+
+/**
+ * Token buckets in Redis, shared by every instance of a service. `keyOf` names a bucket's key
+ * (from events/names.ts), so each service keeps its own key space.
+ */
+export class RedisTokenBuckets implements TokenBuckets {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keyOf: (bucket: string) => string,
+  ) {}
+
+  async take(buckets: readonly Bucket[]): Promise<number> {
+    if (buckets.length === 0) return 0;
+    const keys = buckets.map((b) => this.keyOf(b.key));
+    const args = buckets.flatMap((b) => [b.ratePerSec, b.burst, keepMs(b)]);
+    return Number(await TAKE.run<number>(this.client, keys, args));
+  }
+
+  async block(key: string, ms: number): Promise<void> {
+    await BLOCK.run<number>(this.client, [this.keyOf(key)], [blockMs(ms), keepBlockedMs(ms)]);
+  }
+}

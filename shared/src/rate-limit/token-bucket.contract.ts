@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { newId } from "../events/event.js";
+import { waitFor } from "../testing/wait.js";
+import type { Bucket, TokenBuckets } from "./token-bucket.js";
+
+/** One suite for every TokenBuckets adapter: they must behave alike (CONVENTIONS 15). */
+export function tokenBucketsContract(name: string, make: () => TokenBuckets): void {
+  describe(`TokenBuckets contract: ${name}`, () => {
+    // A fresh key per test, so adapters sharing one Redis never see each other's buckets.
+    const bucket = (ratePerSec: number, burst: number): Bucket => ({
+      key: `t:${newId()}`,
+      ratePerSec,
+      burst,
+    });
+
+    it("allows the burst, then reports how long until the next token", async () => {
+      const limiter = make();
+      const b = bucket(0.1, 3);
+      expect([await limiter.take([b]), await limiter.take([b]), await limiter.take([b])]).toEqual([0, 0, 0]);
+      const wait = await limiter.take([b]);
+      expect(wait).toBeGreaterThan(9000);
+      expect(wait).toBeLessThanOrEqual(10_000);
+    });
+
+    it("keeps buckets apart, and takes from all of them or from none", async () => {
+      const limiter = make();
+      const tight = bucket(0.1, 1);
+      const roomy = bucket(0.1, 3);
+      const other = bucket(0.1, 1);
+      expect(await limiter.take([tight, roomy])).toBe(0);
+      expect(await limiter.take([tight, roomy])).toBeGreaterThan(0);
+      expect(await limiter.take([roomy, tight])).toBeGreaterThan(0);
+      // The refused takes left roomy's two remaining tokens alone.
+      expect(await limiter.take([roomy])).toBe(0);
+      expect(await limiter.take([roomy])).toBe(0);
+      expect(await limiter.take([roomy])).toBeGreaterThan(0);
+      expect(await limiter.take([other])).toBe(0);
+      expect(await limiter.take([])).toBe(0);
+    });
+
+    it("refills at the rate", async () => {
+      const limiter = make();
+      const b = bucket(50, 1);
+      expect(await limiter.take([b])).toBe(0);
+      const wait = await limiter.take([b]);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(20);
+      await waitFor(async () => (await limiter.take([b])) === 0, { timeoutMs: 2000 });
+    });
+
+    it("a block holds a bucket that still has tokens, and no other", async () => {
+      const limiter = make();
+      const b = bucket(100, 10);
+      expect(await limiter.take([b])).toBe(0);
+      await limiter.block(b.key, 5000);
+      const wait = await limiter.take([b]);
+      expect(wait).toBeGreaterThan(4000);
+      expect(wait).toBeLessThanOrEqual(5000);
+      const other = bucket(100, 10);
+      expect(await limiter.take([other, b])).toBeGreaterThan(4000);
+      expect(await limiter.take([other])).toBe(0);
+    });
+
+    it("a shorter block never cuts a longer one short", async () => {
+      const limiter = make();
+      const b = bucket(100, 10);
+      await limiter.block(b.key, 5000);
+      await limiter.block(b.key, 10);
+      expect(await limiter.take([b])).toBeGreaterThan(4000);
+    });
+
+    it("a block ends, and the bucket refills from empty", async () => {
+      const limiter = make();
+      const b = bucket(100, 10);
+      await limiter.block(b.key, 30);
+      expect(await limiter.take([b])).toBeGreaterThan(0);
+      await waitFor(async () => (await limiter.take([b])) === 0, { timeoutMs: 2000 });
+    });
+  });
+}

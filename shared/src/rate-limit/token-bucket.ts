@@ -1,0 +1,65 @@
+/** A token bucket: `ratePerSec` tokens refill continuously, up to `burst`. */
+export interface Bucket {
+  key: string;
+  ratePerSec: number;
+  burst: number;
+}
+
+/**
+ * Token buckets, in memory (one process) or in Redis (shared by every instance). Both adapters run
+ * the arithmetic below (the Redis one in Lua) and pass one contract suite (token-bucket.contract.ts).
+ */
+export interface TokenBuckets {
+  /** Takes one token from every bucket, or none: 0 when taken, else ms until all could be. */
+  take(buckets: readonly Bucket[]): Promise<number>;
+  /** Holds a bucket for `ms` whatever its tokens (the responder: Meta said a number or pair is over). */
+  block(key: string, ms: number): Promise<void>;
+}
+
+export interface BucketState {
+  tokens: number;
+  ts: number;
+  blockedUntil: number;
+}
+
+export function refill(state: BucketState | undefined, bucket: Bucket, now: number): BucketState {
+  if (!state) return { tokens: bucket.burst, ts: now, blockedUntil: 0 };
+  const elapsed = Math.max(0, now - state.ts) / 1000;
+  return { ...state, tokens: Math.min(bucket.burst, state.tokens + elapsed * bucket.ratePerSec), ts: now };
+}
+
+/** Ms until a refilled bucket can give a token: the rest of a block, or until one has refilled. */
+export function waitMs(state: BucketState, bucket: Bucket, now: number): number {
+  const blocked = Math.max(0, state.blockedUntil - now);
+  const short = state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / bucket.ratePerSec) * 1000);
+  return Math.max(blocked, short);
+}
+
+/** One take over every bucket, all or none: the states to store and the wait (0 = taken). */
+export function takeAll(
+  states: readonly (BucketState | undefined)[],
+  buckets: readonly Bucket[],
+  now: number,
+): { wait: number; states: BucketState[] } {
+  const refilled = buckets.map((b, i) => refill(states[i], b, now));
+  const wait = Math.max(0, ...refilled.map((s, i) => waitMs(s, buckets[i] as Bucket, now)));
+  return { wait, states: wait === 0 ? refilled.map((s) => ({ ...s, tokens: s.tokens - 1 })) : refilled };
+}
+
+/** A bucket nobody has drawn from yet starts empty when blocked; a block never shortens another. */
+export function blocked(state: BucketState | undefined, until: number, now: number): BucketState {
+  if (!state) return { tokens: 0, ts: now, blockedUntil: until };
+  return { ...state, blockedUntil: Math.max(state.blockedUntil, until) };
+}
+
+/** Whole, non-negative ms: what Redis's PEXPIRE and the stored timestamps take. */
+export const blockMs = (ms: number): number => Math.max(0, Math.round(ms));
+
+/**
+ * How long a bucket is kept after a take: until it would be full again (a full bucket is the same
+ * as none), plus a second of slack. Never shortens a longer keep left by a block.
+ */
+export const keepMs = (bucket: Bucket): number => Math.ceil((bucket.burst / bucket.ratePerSec) * 1000) + 1000;
+
+/** How long a blocked bucket is kept: a minute past the block, so it does not return full at once. */
+export const keepBlockedMs = (ms: number): number => blockMs(ms) + 60_000;
