@@ -14,8 +14,17 @@ export function startProcess(name, args, env, { ready } = {}) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let partial = "";
+  // Warnings and errors by message, so a run's report says what went wrong inside the services.
+  const problems = {};
   const keep = (d) => {
     output = (output + String(d)).slice(-20_000);
+    const lines = (partial + String(d)).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /"level":(\d+).*?"msg":"([^"]*)"/.exec(line);
+      if (m && Number(m[1]) >= 40) problems[m[2]] = (problems[m[2]] ?? 0) + 1;
+    }
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
@@ -24,6 +33,7 @@ export function startProcess(name, args, env, { ready } = {}) {
     name,
     pid: child.pid,
     output: () => output,
+    problems: () => ({ ...problems }),
     ready: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       let done = false;

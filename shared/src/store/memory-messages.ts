@@ -6,16 +6,28 @@ import type { MessageStore, Page, PageRequest, StatusEntry, StatusUpdate, Stored
 const position = (m: StoredMessage): Position => [m.timestamp, m.id];
 const oldestFirst = (a: StoredMessage, b: StoredMessage) => comparePositions(position(a), position(b));
 
+export const DEFAULT_MAX_MEMORY_MESSAGES = 10_000;
+
 export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, StoredMessage>();
   /** wamid → id; status webhooks look messages up by wamid. */
   private readonly wamids = new Map<string, string>();
 
+  constructor(private readonly maxRows = DEFAULT_MAX_MEMORY_MESSAGES) {}
+
   async insert(message: StoredMessage): Promise<boolean> {
     if (this.rows.has(message.id)) return false;
     this.rows.set(message.id, structuredClone(message));
     if (message.wamid) this.indexWamid(message.wamid, message.id);
+    // A Map iterates in insertion order: the first key is the oldest message.
+    while (this.rows.size > this.maxRows) this.drop(this.rows.keys().next().value as string);
     return true;
+  }
+
+  private drop(id: string): void {
+    const wamid = this.rows.get(id)?.wamid;
+    this.rows.delete(id);
+    if (wamid !== undefined && this.wamids.get(wamid) === id) this.wamids.delete(wamid);
   }
 
   async get(id: string): Promise<StoredMessage | undefined> {

@@ -8,6 +8,8 @@ import type { DedupStore, Stores, Summary, SummaryStore } from "./types.js";
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; tests pass a fake clock. */
   now?: () => number;
+  /** Messages kept, oldest dropped first (default 10,000): process memory is not a database. */
+  maxMessages?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
   const iso = () => new Date(clock()).toISOString();
   return {
     conversations: new MemoryConversationStore(iso),
-    messages: new MemoryMessageStore(),
+    messages: new MemoryMessageStore(opts.maxMessages),
     users: new MemoryUserStore(iso),
     summaries: new MemorySummaryStore(),
     integrations: new MemoryIntegrationStore(iso),
