@@ -18,9 +18,9 @@ import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
 import { agentRoutes } from "./routes/agents.js";
 import { docsRoutes } from "./routes/docs.js";
-import { embeddedSignupRoutes } from "./routes/embedded-signup.js";
+import { EMBEDDED_SIGNUP_PATH, embeddedSignupRoutes } from "./routes/embedded-signup.js";
 import { historyRoutes } from "./routes/history.js";
-import { integrationRoutes } from "./routes/integrations.js";
+import { INTEGRATIONS_PATH, integrationRoutes } from "./routes/integrations.js";
 import { messageRoutes } from "./routes/messages.js";
 import { opsRoutes } from "./routes/ops.js";
 import { type StreamOptions, streamRoutes } from "./routes/stream.js";
@@ -36,8 +36,7 @@ export interface AppOptions {
 
 /** Paths behind an `api` (send and read) or `admin` key (ARCHITECTURE §7: everything but the webhook, health, metrics and docs). */
 export const API_PATHS = ["/send", "/get", "/v1/*"] as const;
-export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
-export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
+export { EMBEDDED_SIGNUP_PATH, INTEGRATIONS_PATH };
 /** Behind an `admin` key only ("/x/*" also matches "/x"). */
 export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;
 

@@ -1,3 +1,4 @@
+import { CreateIntegrationBody, UpdateIntegrationBody } from "@flank/shared";
 import { z } from "zod";
 import {
   Accepted,
@@ -15,6 +16,8 @@ import {
   StreamQuery,
   VerifyQuery,
 } from "./api-schemas.js";
+import { EMBEDDED_SIGNUP_PATH, EmbeddedSignupBody } from "./routes/embedded-signup.js";
+import { INTEGRATIONS_PATH } from "./routes/integrations.js";
 import { WEBHOOK_PATHS } from "./routes/webhook.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -25,11 +28,12 @@ const json = (schema: z.ZodType): JsonSchema => {
 };
 
 interface Op {
-  method: "get" | "post";
+  method: "get" | "post" | "patch" | "put" | "delete";
   path: string;
   summary: string;
   tag: string;
-  auth?: boolean;
+  /** `true`: a send/read (or admin) key; `"admin"`: an admin key only. */
+  auth?: boolean | "admin";
   query?: z.ZodObject;
   pathParams?: string[];
   body?: z.ZodType;
@@ -159,6 +163,97 @@ const OPS: Op[] = [
     query: StreamQuery,
     responses: { 200: { description: "text/event-stream", contentType: "text/event-stream" } },
   },
+  ...(
+    [
+      ["get", "/v1/agents", "Agents online and their load", []],
+      [
+        "post",
+        "/v1/agents/{agentId}/heartbeat",
+        "Marks an agent online and hands it queued conversations",
+        ["agentId"],
+      ],
+      ["post", "/v1/agents/{agentId}/offline", "Marks an agent offline", ["agentId"]],
+      [
+        "get",
+        "/v1/agents/conversations",
+        "Conversations for agents' screens (route, stage, agent, tenant)",
+        [],
+      ],
+      ["post", "/v1/agents/conversations/{id}/take", "An agent takes the conversation over", ["id"]],
+      [
+        "post",
+        "/v1/agents/conversations/{id}/reply",
+        "An agent replies (outbound.request, source agent)",
+        ["id"],
+      ],
+      ["post", "/v1/agents/conversations/{id}/release", "Gives the conversation back to the bot", ["id"]],
+      ["post", "/v1/agents/conversations/{id}/handoff", "Queues the conversation for a human", ["id"]],
+    ] as const
+  ).map(
+    ([method, path, summary, pathParams]): Op => ({
+      method,
+      path,
+      summary,
+      tag: "agents",
+      auth: true,
+      pathParams: [...pathParams],
+      responses: { 200: { description: "done" }, 400: error("bad input"), 404: error("unknown") },
+    }),
+  ),
+  {
+    method: "post",
+    path: INTEGRATIONS_PATH,
+    summary: "Creates an integration (a business number); secrets are stored encrypted and answered masked",
+    tag: "integrations",
+    auth: "admin",
+    body: CreateIntegrationBody,
+    responses: { 201: { description: "created" }, 400: error("names bad fields"), 409: error("taken") },
+  },
+  {
+    method: "get",
+    path: INTEGRATIONS_PATH,
+    summary: "Lists integrations, secrets masked",
+    tag: "integrations",
+    auth: "admin",
+    responses: { 200: { description: "the integrations" } },
+  },
+  ...(["get", "patch", "put", "delete"] as const).map(
+    (method): Op => ({
+      method,
+      path: `${INTEGRATIONS_PATH}/{id}`,
+      summary: {
+        get: "One integration",
+        patch: "Changes some fields",
+        put: "Same as PATCH",
+        delete: "Deletes it",
+      }[method],
+      tag: "integrations",
+      auth: "admin",
+      pathParams: ["id"],
+      ...(method === "patch" || method === "put" ? { body: UpdateIntegrationBody } : {}),
+      responses: {
+        [method === "delete" ? 204 : 200]: { description: "done" },
+        400: error("names bad fields"),
+        404: error("unknown integration"),
+        409: error("taken"),
+      },
+    }),
+  ),
+  {
+    method: "post",
+    path: EMBEDDED_SIGNUP_PATH,
+    summary: "Embedded Signup: exchanges the code, subscribes the app to the WABA, creates the integration",
+    tag: "integrations",
+    auth: "admin",
+    body: EmbeddedSignupBody,
+    responses: {
+      201: { description: "the integration" },
+      400: error("names bad fields"),
+      409: error("number already integrated"),
+      502: error("Meta refused or could not be reached"),
+      503: error("FB_APP_ID / FB_APP_SECRET not configured"),
+    },
+  },
   {
     method: "get",
     path: "/healthz",
@@ -208,7 +303,7 @@ function operation(op: Op) {
   return {
     summary: op.summary,
     tags: [op.tag],
-    ...(op.auth ? { security: [{ apiKey: [] }] } : {}),
+    ...(op.auth ? { security: [{ [op.auth === "admin" ? "adminKey" : "apiKey"]: [] }] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
       ? { requestBody: { required: true, content: { "application/json": { schema: json(op.body) } } } }
@@ -240,9 +335,14 @@ export function buildOpenApi(): Record<string, unknown> {
       title: "Flank gateway",
       version: "1",
       description:
-        "Meta WhatsApp webhook receiver and the send, history and live-stream API. API routes need `Authorization: Bearer <key>` with a key from API_KEYS.",
+        "Meta WhatsApp webhook receiver, the send, history, live-stream and agent API, and the integrations admin API. API routes need `Authorization: Bearer <key>`: a key from API_KEYS (or ADMIN_API_KEYS), and an ADMIN_API_KEYS key for integrations.",
     },
-    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "a key from API_KEYS or ADMIN_API_KEYS" },
+        adminKey: { type: "http", scheme: "bearer", description: "a key from ADMIN_API_KEYS" },
+      },
+    },
     paths,
   };
 }

@@ -21,6 +21,8 @@ const digits = (what: string) =>
     .regex(/^\d{5,20}$/, `${what} must be 5 to 20 digits`);
 
 /** What the Embedded Signup page posts after Facebook Login (its `code`, and the ids from its message event). */
+export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
+
 export const EmbeddedSignupBody = z.strictObject({
   code: z.string().trim().min(1).max(4096),
   waba_id: digits("waba_id"),

@@ -20,6 +20,8 @@ export interface IntegrationRouteDeps {
  * `/api/v1/channels/whatsapp/integrations` behind `requireApiKey(keys, "admin")`. Bodies are
  * snake_case; every answer shows access_token and app_secret masked (`****wxyz`).
  */
+export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
+
 export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> {
   const { service } = deps;
   const app = new Hono<GatewayEnv>();

@@ -78,6 +78,10 @@ describe("/openapi.json and /docs", () => {
       "/v1/messages/{id}",
       "/v1/conversations",
       "/v1/stream",
+      "/v1/agents/conversations/{id}/take",
+      "/api/v1/channels/whatsapp/integrations",
+      "/api/v1/channels/whatsapp/integrations/{id}",
+      "/api/v1/channels/whatsapp/embedded-signup",
       "/readyz",
     ]) {
       expect(doc.paths, path).toHaveProperty([path]);
@@ -87,6 +91,14 @@ describe("/openapi.json and /docs", () => {
     const message = doc.paths["/v1/messages"]?.post?.requestBody?.content["application/json"]?.schema;
     expect(JSON.stringify(message)).toContain("cta_url");
     expect(Object.keys(message?.properties ?? {})).not.toContain("source");
+    const create = doc.paths["/api/v1/channels/whatsapp/integrations"]?.post as {
+      security: object[];
+      requestBody: { content: Record<string, { schema: { properties?: object } }> };
+    };
+    expect(create.security).toEqual([{ adminKey: [] }]);
+    expect(Object.keys(create.requestBody.content["application/json"]?.schema.properties ?? {})).toEqual(
+      expect.arrayContaining(["phone_number_id", "access_token", "template_fallback"]),
+    );
   });
 
   it("serves a self-contained HTML page rendered from the document", async () => {
