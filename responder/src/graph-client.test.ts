@@ -1,7 +1,8 @@
 import { type GraphTestServer, startGraphServer } from "@flank/shared";
 import { freePort } from "@flank/shared/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createGraphClient } from "./graph-client.js";
+import { createGraphClient as createClient, type GraphClientOptions } from "./graph-client.js";
+import { createLeanFetch } from "./lean-fetch.js";
 
 let graph: GraphTestServer;
 beforeAll(async () => {
@@ -18,7 +19,13 @@ const body = {
   text: { body: "x" },
 };
 
-describe("Graph client", () => {
+// The responder runs the client on its lean fetch; the global one is the default elsewhere.
+describe.each([
+  ["global fetch", fetch],
+  ["lean fetch", createLeanFetch()],
+])("Graph client on %s", (_, transport) => {
+  const createGraphClient = (opts: GraphClientOptions) => createClient({ ...opts, fetch: transport });
+
   it("posts to {base}/{phone_number_id}/messages with the bearer token and returns the wamid", async () => {
     const client = createGraphClient({ base: graph.base, timeoutMs: 2000 });
     const result = await client.send("123", "TOKEN", body);

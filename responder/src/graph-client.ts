@@ -23,7 +23,7 @@ interface MetaErrorBody {
 
 const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** POST /{phone_number_id}/messages with fetch (undici) and a hard timeout; never throws. */
+/** POST /{phone_number_id}/messages with the given fetch (the global one by default) and a hard timeout; never throws. */
 export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const doFetch = opts.fetch ?? fetch;
   const base = opts.base.replace(/\/+$/, "");

@@ -17,6 +17,7 @@ import { BotWorker } from "./bot-worker.js";
 import { type DelayQueue, MemoryDelayQueue } from "./delay-queue.js";
 import { RedisDelayQueue } from "./delay-queue-redis.js";
 import { createGraphClient } from "./graph-client.js";
+import { createLeanFetch } from "./lean-fetch.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
@@ -50,6 +51,7 @@ export interface ResponderDeps {
   metrics?: ResponderMetrics;
   /** Replaces the OpenAI model built from config (tests, custom models). */
   model?: ChatModel;
+  /** The transport for the Graph API and the model; the lean fetch (lean-fetch.ts) by default. */
   fetch?: typeof fetch;
   /** Start only one half (e.g. a sender-only instance). Both by default. */
   run?: { bot?: boolean; sender?: boolean };
@@ -93,6 +95,8 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const { config, log } = deps;
   const r = config.responder;
   const metrics = deps.metrics ?? createMemoryMetrics();
+  // One keep-alive pool for the model and the Graph API (see lean-fetch.ts for why not the global fetch).
+  const http = deps.fetch ?? createLeanFetch();
   const model =
     deps.model ??
     (config.openai.apiKey
@@ -104,6 +108,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
           maxTokens: r.maxTokens,
           timeoutMs: r.openaiTimeoutMs,
           maxRetries: r.openaiMaxRetries,
+          fetch: http,
         })
       : undefined);
   if (!model) log.info("no OPENAI_API_KEY: offline mode, replies come from the flows' scripts");
@@ -136,7 +141,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         graph: createGraphClient({
           base: config.whatsapp.graphApiBase,
           timeoutMs: r.sendTimeoutMs,
-          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+          fetch: http,
         }),
         limiter,
         ledger,

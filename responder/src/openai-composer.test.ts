@@ -1,5 +1,6 @@
 import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLeanFetch } from "./lean-fetch.js";
 import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";
 
 let server: OpenAITestServer;
@@ -8,8 +9,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
+// The responder gives the SDK its lean fetch: the SDK must behave the same on it (retries, timeouts).
+let transport: typeof fetch;
 const model = (over: Partial<Parameters<typeof createOpenAIModel>[0]> = {}) =>
   createOpenAIModel({
+    fetch: transport,
     apiKey: "sk-test",
     baseUrl: server.url,
     model: "gpt-test",
@@ -29,7 +33,14 @@ const failure = async (promise: Promise<unknown>) => {
   return "no error";
 };
 
-describe("OpenAI model (real SDK against a local server)", () => {
+describe.each([
+  ["global fetch", fetch],
+  ["lean fetch", createLeanFetch()],
+])("OpenAI model (real SDK against a local server) on %s", (_, f) => {
+  beforeAll(() => {
+    transport = f;
+  });
+
   it("sends model, temperature, max tokens and messages; returns the content", async () => {
     server.setHandler(() => ({ content: " the answer " }));
     const before = server.requests.length;

@@ -16,6 +16,8 @@ export interface OpenAIModelOptions {
   timeoutMs: number;
   /** The SDK's own retries (429, 5xx, timeouts) before a call counts as failed. */
   maxRetries: number;
+  /** The SDK's transport (the responder passes its lean fetch); the global fetch when left out. */
+  fetch?: typeof fetch;
 }
 
 export class EmptyCompletionError extends Error {
@@ -31,6 +33,7 @@ export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
     ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
     timeout: opts.timeoutMs,
     maxRetries: opts.maxRetries,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   return {
     async complete(messages, callOpts = {}) {

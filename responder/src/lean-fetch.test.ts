@@ -1,0 +1,87 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { freePort } from "@flank/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLeanFetch } from "./lean-fetch.js";
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === "/slow") return void setTimeout(() => res.end("late"), 1000);
+    if (req.url === "/moved") return void res.writeHead(302, { location: "/echo" }).end();
+    if (req.url === "/empty") return void res.writeHead(204).end();
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      res.writeHead(201, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] });
+      res.end(JSON.stringify({ method: req.method, url: req.url, body, h: req.headers["x-h"] ?? null }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+const lean = createLeanFetch();
+
+describe("lean fetch", () => {
+  it("sends method, headers (record, pairs or Headers) and body; returns a real Response", async () => {
+    for (const headers of [
+      { "x-h": "v" },
+      [["x-h", "v"]] as [string, string][],
+      new Headers({ "x-h": "v" }),
+    ]) {
+      const res = await lean(`${base}/echo`, { method: "post", headers, body: "hi" });
+      expect(res).toBeInstanceOf(Response);
+      expect(res.status).toBe(201);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+      expect(await res.json()).toEqual({ method: "POST", url: "/echo", body: "hi", h: "v" });
+    }
+  });
+
+  it("sends bytes as they are", async () => {
+    const res = await lean(`${base}/echo`, { method: "PUT", body: new TextEncoder().encode("bytes") });
+    expect(await res.json()).toMatchObject({ method: "PUT", body: "bytes" });
+  });
+
+  it("follows a redirect like fetch (a 302 after POST becomes a GET)", async () => {
+    const res = await lean(`${base}/moved`, { method: "POST", body: "x" });
+    expect(await res.json()).toMatchObject({ method: "GET", url: "/echo", body: "" });
+  });
+
+  it("gives a 204 a null body", async () => {
+    const res = await lean(`${base}/empty`);
+    expect(res.status).toBe(204);
+    expect(res.body).toBeNull();
+  });
+
+  it("rejects with the signal's reason: TimeoutError for AbortSignal.timeout, AbortError for abort()", async () => {
+    await expect(lean(`${base}/slow`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      name: "TimeoutError",
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await expect(lean(`${base}/slow`, { signal: controller.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+  });
+
+  it("rejects when nothing listens", async () => {
+    await expect(lean(`http://127.0.0.1:${await freePort()}/x`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("hands what it cannot send itself (a stream body, a Request) to the global fetch", async () => {
+    const stream = new Blob(["streamed"]).stream();
+    const res = await lean(`${base}/echo`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    expect(await res.json()).toMatchObject({ body: "streamed" });
+    const viaRequest = await lean(new Request(`${base}/echo`, { method: "POST", body: "req" }));
+    expect(await viaRequest.json()).toMatchObject({ body: "req" });
+  });
+});
