@@ -8,6 +8,7 @@ import {
   changesBetween,
   createEvent,
   type EventOf,
+  type FlankEvent,
   type Flow,
   type FlowRegistry,
   GROUPS,
@@ -144,14 +145,17 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     const releasedAgent = before && agentOf(before.route);
     if (releasedAgent && saved.route !== before.route) await deps.presence.addLoad(releasedAgent, -1);
 
-    const updates = changesBetween(before, saved, decision.reason).map((data) =>
+    let updates: FlankEvent[] = changesBetween(before, saved, decision.reason).map((data) =>
       createEvent({ type: "conversation.updated", tenant, conversationId: id, data }),
     );
-    if (updates.length)
-      await deps.bus.publish(updates, { dedupKeys: updates.map((_, i) => `${done}:u${i}`) });
+    let updateKeys = updates.map((_, i) => `${done}:u${i}`);
 
     let final = saved;
     if (saved.route === "queue") {
+      // Ours before the assignment's own updates; otherwise they go out with the routed event.
+      if (updates.length) await deps.bus.publish(updates, { dedupKeys: updateKeys });
+      updates = [];
+      updateKeys = [];
       // Each message of a queued chat retries assignment, so chats wait only until an agent is online.
       const assigned = await assignQueued(routing, id, "assigned from the queue");
       if (assigned.ok) final = assigned.conversation;
@@ -170,7 +174,10 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
         flowId: flow.id,
       },
     });
-    await deps.bus.publish(routed, { dedupKeys: [`${done}:routed`] });
+    // One append for the updates and the routed event: one round trip, all or nothing.
+    await deps.bus.publish([...updates, routed], {
+      dedupKeys: [...updateKeys, `${done}:routed`],
+    });
     await deps.stores.dedup.claim(done, ttl);
     log.info(
       {
