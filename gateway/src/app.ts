@@ -13,7 +13,7 @@ import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { requireApiKey } from "./middleware/api-keys.js";
 import { rateLimit } from "./middleware/rate-limit.js";
-import { corsFor, securityHeaders } from "./middleware/security.js";
+import { corsFor, type SecurityHeaderOptions, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -44,27 +44,40 @@ const limiterFor = (deps: GatewayDeps): TokenBuckets =>
   deps.rateLimiter ??
   (deps.redis ? new RedisTokenBuckets(deps.redis, redisApiRateLimitKey) : new MemoryTokenBuckets());
 
-/** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
-export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<GatewayEnv> {
-  const { config, log } = deps;
-  const { security } = config;
-  const ctx: GatewayContext = {
+/** Built once per app from the deps and shared by its routes (and by startGateway's webhook fast path). */
+export function createContext(deps: GatewayDeps, results?: ResultWaiter): GatewayContext {
+  return {
     ...deps,
     integrations:
       deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),
-    results: opts.results ?? new ResultWaiter(deps.bus, deps.log),
+    results: results ?? new ResultWaiter(deps.bus, deps.log),
   };
+}
+
+/** The security header policy: the API's, with the docs page and the mounted sub-apps' exceptions. */
+export const securityOptions = (
+  config: Pick<GatewayDeps["config"], "env">,
+  mounts: AppOptions["mount"] = [],
+): SecurityHeaderOptions => ({
+  production: config.env === "production",
+  ownPolicyPrefixes: mounts.map((m) => m.path),
+});
+
+/** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
+export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<GatewayEnv> {
+  return buildApp(createContext(deps, opts.results), opts);
+}
+
+/** createApp over a context the caller shares (startGateway). */
+export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> = {}): Hono<GatewayEnv> {
+  const { config, log } = ctx;
+  const { security } = config;
   const mounts = opts.mount ?? [];
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ generator: () => newId() }));
   // First, so every answer carries them: errors, 404s, 401s and 429s included.
-  app.use(
-    securityHeaders({
-      production: config.env === "production",
-      ownPolicyPrefixes: mounts.map((m) => m.path),
-    }),
-  );
+  app.use(securityHeaders(securityOptions(config, mounts)));
   app.use(observe(ctx));
   app.onError(onError(log));
   app.notFound(notFound);
@@ -79,7 +92,7 @@ export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<Gatewa
   // the key check, so guessing keys is limited too), then the key of the right kind.
   const cors = corsFor(security.corsOrigins);
   const limit = rateLimit({
-    limiter: limiterFor(deps),
+    limiter: limiterFor(ctx),
     perKeyPerMinute: security.rateLimitPerKey,
     perIpPerMinute: security.rateLimitPerIp,
     trustProxy: security.trustProxy,

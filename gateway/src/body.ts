@@ -8,22 +8,26 @@ export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024 + 256 * 1024;
 const tooLarge = (limit: number) =>
   new ApiError("payload_too_large", `request body is larger than ${limit} bytes`, { limit });
 
+const overDeclared = (declared: string | undefined, limit: number) =>
+  declared !== undefined && Number(declared) > limit;
+
 /**
  * The request body as bytes, read once, refused early: on a Content-Length over the limit before
  * reading anything, and as soon as the bytes read pass it. Under @hono/node-server it reads the
  * Node request directly (no web stream in between); elsewhere (app.request in tests) the web body.
  */
 export function readBody(c: Context, limit: number): Promise<Buffer> {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (incoming && typeof incoming.on === "function" && !incoming.readableEnded && !incoming.readableDidRead) {
     return readIncoming(incoming, limit);
   }
+  if (overDeclared(c.req.header("content-length"), limit)) return Promise.reject(tooLarge(limit));
   return readWebBody(c.req.raw, limit);
 }
 
-function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+/** A Node request's body, with the same limits as readBody (the webhook fast path reads it directly). */
+export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+  if (overDeclared(incoming.headers["content-length"], limit)) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -58,34 +58,56 @@ export function validationError(error: z.ZodError, where = "body"): ApiError {
   );
 }
 
+/** An error answer's JSON (CONVENTIONS 11). */
+export function errorJson(requestId: string, code: ErrorCode | string, message: string, details?: unknown) {
+  return {
+    error: details === undefined ? { code, message } : { code, message, details },
+    requestId,
+  };
+}
+
 export function errorBody(
   c: Context<GatewayEnv>,
   code: ErrorCode | string,
   message: string,
   details?: unknown,
 ) {
-  return {
-    error: details === undefined ? { code, message } : { code, message, details },
-    requestId: c.get("requestId"),
-  };
+  return errorJson(c.get("requestId"), code, message, details);
+}
+
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  body: ReturnType<typeof errorJson>;
+  /** Not an expected failure: a 500 the caller logs as a crash. */
+  unexpected: boolean;
+}
+
+/** How an error is answered, by Hono's onError and by the webhook fast path alike. */
+export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
+  const answer = (status: ContentfulStatusCode, code: string, message: string, details?: unknown) => ({
+    status,
+    body: errorJson(requestId, code, message, details),
+    unexpected: false,
+  });
+  if (err instanceof ApiError) return answer(ERROR_STATUS[err.code], err.code, err.message, err.details);
+  if (err instanceof FlankError && err.name === "InvalidStoreInput") {
+    // A bad cursor or limit that got past validation: the client's input, not a crash.
+    return answer(400, "bad_request", err.message);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return answer(status, status === 413 ? "payload_too_large" : "bad_request", err.message);
+  }
+  return { ...answer(500, "internal", "internal error"), unexpected: true };
 }
 
 export const onError =
   (log: Logger): ErrorHandler<GatewayEnv> =>
   (err, c) => {
-    if (err instanceof ApiError) {
-      return c.json(errorBody(c, err.code, err.message, err.details), ERROR_STATUS[err.code]);
-    }
-    if (err instanceof FlankError && err.name === "InvalidStoreInput") {
-      // A bad cursor or limit that got past validation: the client's input, not a crash.
-      return c.json(errorBody(c, "bad_request", err.message), 400);
-    }
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      return c.json(errorBody(c, status === 413 ? "payload_too_large" : "bad_request", err.message), status);
-    }
-    log.error({ err, requestId: c.get("requestId"), path: c.req.path }, "unhandled error");
-    return c.json(errorBody(c, "internal", "internal error"), 500);
+    const requestId = c.get("requestId");
+    const { status, body, unexpected } = errorAnswer(err, requestId);
+    if (unexpected) log.error({ err, requestId, path: c.req.path }, "unhandled error");
+    return c.json(body, status);
   };
 
 export const notFound: NotFoundHandler<GatewayEnv> = (c) =>

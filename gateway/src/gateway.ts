@@ -1,11 +1,12 @@
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { type AppOptions, createApp } from "./app.js";
+import { getRequestListener } from "@hono/node-server";
+import { type AppOptions, buildApp, createContext } from "./app.js";
 import type { GatewayDeps } from "./deps.js";
 import { assertProductionReady } from "./production-check.js";
 import { ResultWaiter } from "./result-waiter.js";
 import { startStatusWriter } from "./status-writer.js";
+import { createWebhookListener } from "./webhook-listener.js";
 
 export interface StartOptions {
   /** Defaults to config.port; 0 picks a free port (tests). */
@@ -45,23 +46,25 @@ export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): 
   assertSafeConfig(deps);
   const shutdown = new AbortController();
   const results = new ResultWaiter(deps.bus, deps.log);
-  const app = createApp(
-    { ...deps, shutdown: shutdown.signal },
-    { results, stream: opts.stream, mount: opts.mount },
-  );
+  const ctx = createContext({ ...deps, shutdown: shutdown.signal }, results);
+  const app = buildApp(ctx, { stream: opts.stream, mount: opts.mount });
+  // Webhook POSTs skip Hono (webhook-listener.ts: the ingest hot path); everything else is the app.
+  const webhook = await createWebhookListener(ctx, opts.mount);
+  const hono = getRequestListener(app.fetch, { hostname: opts.hostname });
+  const server = createServer((req, res) => {
+    if (!webhook(req, res)) void hono(req, res);
+  });
 
   const writer =
     opts.statusWriter === false
       ? undefined
       : await startStatusWriter(deps, { maxAttempts: deps.config.bus.maxAttempts });
 
-  let server: ReturnType<typeof serve> | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    server = serve(
-      { fetch: app.fetch, port: opts.port ?? deps.config.port, hostname: opts.hostname },
-      (info: AddressInfo) => resolve(info.port),
-    );
     server.once("error", reject);
+    server.listen(opts.port ?? deps.config.port, opts.hostname, () =>
+      resolve((server.address() as AddressInfo).port),
+    );
   }).catch(async (err) => {
     await writer?.stop();
     throw err;
@@ -70,13 +73,12 @@ export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): 
 
   const closeServer = () =>
     new Promise<void>((resolve) => {
-      const http = server as Server | undefined;
-      if (!http?.listening) return resolve();
+      if (!server.listening) return resolve();
       // close() drops connections idle right now; responses that end later (event streams ended by
       // the shutdown signal) leave keep-alive sockets behind, so sweep again until the server is closed.
-      const sweep = setInterval(() => http.closeIdleConnections(), 50);
-      const deadline = setTimeout(() => http.closeAllConnections(), opts.closeTimeoutMs ?? 5000);
-      http.close(() => {
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), opts.closeTimeoutMs ?? 5000);
+      server.close(() => {
         clearInterval(sweep);
         clearTimeout(deadline);
         resolve();

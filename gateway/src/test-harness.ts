@@ -1,12 +1,15 @@
 // Helpers for this package's tests only (not exported from index.ts).
+import { Writable } from "node:stream";
 import {
   type Bus,
   type Config,
   createAgentPresence,
+  createLogger,
   createMemoryBus,
   createMemoryStores,
   type Env,
   type FlankEvent,
+  type IntegrationService,
   integrationServiceFromConfig,
   type PublishOptions,
   parseConfig,
@@ -19,6 +22,7 @@ import {
 import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
 import { type AppOptions, createApp } from "./app.js";
+import type { GatewayDeps } from "./deps.js";
 
 export const SECRET = "test-app-secret";
 export const VERIFY = "verify-me-please";
@@ -80,10 +84,13 @@ export interface MakeAppOptions {
   log?: Logger;
   rateLimiter?: TokenBuckets;
   redis?: RedisClient;
+  /** Replaces the service built from the config and stores. */
+  integrations?: IntegrationService;
   appOptions?: AppOptions;
 }
 
-export function makeApp(opts: MakeAppOptions = {}) {
+/** The deps createApp or startGateway get, with the bus spied on. */
+export function makeDeps(opts: Omit<MakeAppOptions, "appOptions"> = {}) {
   const log = opts.log ?? silentLog();
   const config = testConfig(opts.env);
   const inner =
@@ -92,22 +99,39 @@ export function makeApp(opts: MakeAppOptions = {}) {
   const stores = opts.stores ?? createMemoryStores();
   const registry = new Registry();
   const presence = createAgentPresence(config, undefined);
-  const integrations = integrationServiceFromConfig(config, stores.integrations, log);
-  const app = createApp(
-    {
-      config,
-      bus,
-      stores,
-      log,
-      registry,
-      presence,
-      integrations,
-      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
-      ...(opts.redis ? { redis: opts.redis } : {}),
-    },
-    opts.appOptions,
-  );
-  return { app, bus, inner, stores, registry, config, log, presence, integrations };
+  const integrations = opts.integrations ?? integrationServiceFromConfig(config, stores.integrations, log);
+  const deps: GatewayDeps = {
+    config,
+    bus,
+    stores,
+    log,
+    registry,
+    presence,
+    integrations,
+    ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    ...(opts.redis ? { redis: opts.redis } : {}),
+  };
+  return { deps, bus, inner, stores, registry, config, log, presence, integrations };
+}
+
+export function makeApp(opts: MakeAppOptions = {}) {
+  const t = makeDeps(opts);
+  return { app: createApp(t.deps, opts.appOptions), ...t };
+}
+
+/** A logger whose lines are kept, parsed. */
+export function captureLog(level = "info") {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level,
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
+  return { log, lines };
 }
 
 /** A webhook POST init, signed like Meta signs it (over the exact bytes). */

@@ -1,5 +1,4 @@
 import { type FlankEvent, type ResolvedIntegration, SecretError } from "@flank/shared";
-import type { Logger } from "pino";
 import type { GatewayContext } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { numberOf } from "../webhook-tenants.js";
@@ -15,29 +14,37 @@ export type Tenants = Map<string, ResolvedIntegration | undefined>;
  * caller is not authenticated yet. A store failure is a 503 too.
  */
 export async function resolveTenants(
-  ctx: Pick<GatewayContext, "integrations">,
+  ctx: Pick<GatewayContext, "integrations" | "log">,
   ids: readonly string[],
-  log: Logger,
+  requestId: string,
 ): Promise<Tenants> {
+  const found = await Promise.all(ids.map((id) => resolveOne(ctx, id, requestId)));
   const tenants: Tenants = new Map();
-  await Promise.all(
-    ids.map(async (id) => {
-      try {
-        tenants.set(id, await ctx.integrations.resolve(id));
-      } catch (err) {
-        if (err instanceof SecretError) {
-          log.error(
-            { alert: true, phoneNumberId: id, err },
-            "integration secrets cannot be decrypted: check ENCRYPTION_KEY and ENCRYPTION_KEYS_OLD; answering 503 so Meta retries",
-          );
-          throw new ApiError("not_configured", "integration unavailable; retry later", undefined, err);
-        }
-        log.error({ phoneNumberId: id, err }, "integration lookup failed; answering 503 so Meta retries");
-        throw new ApiError("not_ready", "integrations unavailable; retry later", undefined, err);
-      }
-    }),
-  );
+  for (let i = 0; i < ids.length; i++) tenants.set(ids[i] as string, found[i]);
   return tenants;
+}
+
+async function resolveOne(
+  { integrations, log }: Pick<GatewayContext, "integrations" | "log">,
+  id: string,
+  requestId: string,
+): Promise<ResolvedIntegration | undefined> {
+  try {
+    return await integrations.resolve(id);
+  } catch (err) {
+    if (err instanceof SecretError) {
+      log.error(
+        { requestId, alert: true, phoneNumberId: id, err },
+        "integration secrets cannot be decrypted: check ENCRYPTION_KEY and ENCRYPTION_KEYS_OLD; answering 503 so Meta retries",
+      );
+      throw new ApiError("not_configured", "integration unavailable; retry later", undefined, err);
+    }
+    log.error(
+      { requestId, phoneNumberId: id, err },
+      "integration lookup failed; answering 503 so Meta retries",
+    );
+    throw new ApiError("not_ready", "integrations unavailable; retry later", undefined, err);
+  }
 }
 
 export type SecretChoice = { ok: true; secret: string | undefined } | { ok: false };
@@ -53,10 +60,10 @@ export function secretForBatch(
   tenants: Tenants,
   globalSecret: string | undefined,
 ): SecretChoice {
-  if (ids.length === 0) return { ok: true, secret: globalSecret };
-  const secrets = new Set(ids.map((id) => tenants.get(id)?.integration.appSecret ?? globalSecret));
-  if (secrets.size !== 1) return { ok: false };
-  return { ok: true, secret: secrets.values().next().value };
+  const secretOf = (id: string) => tenants.get(id)?.integration.appSecret ?? globalSecret;
+  const secret = ids.length === 0 ? globalSecret : secretOf(ids[0] as string);
+  for (let i = 1; i < ids.length; i++) if (secretOf(ids[i] as string) !== secret) return { ok: false };
+  return { ok: true, secret };
 }
 
 export type UnroutedReason = "unknown_integration" | "disabled_integration";
