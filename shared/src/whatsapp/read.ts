@@ -10,11 +10,11 @@ export const obj = (v: unknown): Json | undefined =>
 export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Objects of an array, skipping anything else. */
-export const objs = (v: unknown): Json[] =>
-  arr(v).flatMap((x): Json[] => {
-    const o = obj(x);
-    return o ? [o] : [];
-  });
+export function objs(v: unknown): Json[] {
+  const out: Json[] = [];
+  if (Array.isArray(v)) for (const x of v) if (obj(x)) out.push(x as Json);
+  return out;
+}
 
 /** A non-empty string; "" reads as absent (BSUID users get `"from": ""`, contract §5). */
 export const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -49,7 +49,10 @@ export function isoFromUnix(v: unknown): string | undefined {
  */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
   return out as T;
 }
 
