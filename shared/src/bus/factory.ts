@@ -3,7 +3,6 @@ import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
 import type { Bus, BusTuning } from "./bus.js";
 import { createMemoryBus } from "./memory.js";
-import { createNatsBus } from "./nats.js";
 import { createRedisBus } from "./redis.js";
 
 export const busTuning = (config: Config): Partial<BusTuning> => ({
@@ -23,8 +22,11 @@ export async function createBus(config: Config, log: Logger): Promise<Bus> {
     case "redis":
       if (!config.redis.url) throw new FlankError("ConfigError", "BUS=redis needs REDIS_URL");
       return createRedisBus(config.redis.url, log, tuning);
-    case "nats":
+    case "nats": {
       if (!config.nats.url) throw new FlankError("ConfigError", "BUS=nats needs NATS_URL");
+      // Loaded only when chosen, like the Mongo stores: a Redis deployment does not carry the client.
+      const { createNatsBus } = await import("./nats.js");
       return createNatsBus(config.nats.url, log, tuning);
+    }
   }
 }

@@ -3,7 +3,6 @@ import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
 import type { RedisClient } from "../redis/client.js";
 import { createMemoryStores } from "./memory.js";
-import { createMongoStores } from "./mongo.js";
 import type { SessionCache } from "./session-cache.js";
 import { MemorySessionCache } from "./session-cache-memory.js";
 import { RedisSessionCache } from "./session-cache-redis.js";
@@ -15,6 +14,9 @@ export async function createStores(config: Config, log: Logger): Promise<Stores>
   const { uri, db } = config.mongo;
   // parseConfig already requires MONGODB_URI with STORE=mongo; this guards hand-built configs.
   if (!uri) throw new FlankError("ConfigError", "MONGODB_URI is required when STORE=mongo");
+  // Loaded only here: the driver allocates ~20 MB at import (bson's serialize buffer), which a
+  // process on STORE=memory should not carry.
+  const { createMongoStores } = await import("./mongo.js");
   return createMongoStores({ uri, db }, log.child({ component: "mongo" }));
 }
 

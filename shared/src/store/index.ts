@@ -1,6 +1,5 @@
 export * from "./factory.js";
 export * from "./memory.js";
-export * from "./mongo.js";
 export { InvalidStoreInput } from "./page.js";
 export {
   ConversationSnapshot,
