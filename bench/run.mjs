@@ -25,8 +25,14 @@ if (!args.has("--no-build"))
     stdio: "inherit",
   });
 
+// The services run with the heap flags the production image sets (Dockerfile), so the memory
+// figures are those of the shipped settings.
+const imageNodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(`${root}Dockerfile`, "utf8"))?.[1];
+if (!imageNodeOptions) throw new Error("Dockerfile sets no NODE_OPTIONS");
+
 const baseEnv = {
   NODE_ENV: "production",
+  NODE_OPTIONS: imageNodeOptions,
   APP_SECRET,
   API_KEYS: "bench-key",
   ENCRYPTION_KEY: "a".repeat(64),

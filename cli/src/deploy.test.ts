@@ -106,4 +106,12 @@ describe("Dockerfile", () => {
     const defaultPort = EnvSchema.parse({}).port;
     expect(dockerfile).toContain(`EXPOSE ${defaultPort}`);
   });
+
+  it("sizes the heap of the runtime stage (the flags the bench reads and runs the services with)", () => {
+    const flags = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+    expect(flags).toMatch(/--max-old-space-size=\d+/);
+    expect(flags).toMatch(/--max-semi-space-size=\d+/);
+    expect(dockerfile.indexOf("ENV NODE_OPTIONS")).toBeGreaterThan(dockerfile.lastIndexOf("FROM "));
+    expect(readFileSync(join(REPO_ROOT, "bench", "run.mjs"), "utf8")).toContain("ENV NODE_OPTIONS=");
+  });
 });
