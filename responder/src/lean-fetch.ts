@@ -20,8 +20,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
  */
 export function createLeanFetch(opts: { maxSockets?: number } = {}): typeof fetch {
   const agents = {
-    "http:": new HttpAgent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 }),
-    "https:": new HttpsAgent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 }),
+    "http:": new HttpAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
+    "https:": new HttpsAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
   };
   const lean = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
