@@ -64,8 +64,8 @@ async function ingestRuns(servers) {
   const runs = [];
   for (const [i, s] of servers.entries()) {
     const fixed = await load(s.url, { connections: 100, duration: FIXED_S, rate: 5000 });
-    const best = rounds[i].find((r) => r.rps === median(rounds[i].map((x) => x.rps)));
-    runs.push({ name: s.name, rounds: rounds[i], saturation: best, fixed, peakRssMb: s.proc.peakRssMb() });
+    const typical = rounds[i].find((r) => r.rps === median(rounds[i].map((x) => x.rps)));
+    runs.push({ name: s.name, rounds: rounds[i], saturation: typical, fixed, peakRssMb: s.proc.peakRssMb() });
   }
   const ratios = (i) => rounds[i].map((r, k) => Number((r.rps / rounds[0][k].rps).toFixed(3)));
   return { runs, ratios };
