@@ -1,8 +1,10 @@
-// Load generator, run as its own process: signed webhook POSTs with distinct wamids.
+// Load generator, run as its own process: signed webhook POSTs with distinct wamids; autocannon
+// as fast as it goes, or paced evenly at a fixed rate.
 // Usage: node load.mjs <url> <json options> — prints one JSON result line.
 //   options: { connections, duration, rate?, amount?, users, secret, recordFile? }
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
+import { pacedLoad } from "./lib/paced.mjs";
 import { nextWamid, sign, webhookBody } from "./lib/payload.mjs";
 
 const [url, raw] = process.argv.slice(2);
@@ -11,34 +13,45 @@ const users = opts.users ?? 1000;
 const sent = opts.recordFile ? [] : undefined;
 let n = 0;
 
-const instance = autocannon({
-  url,
-  method: "POST",
-  connections: opts.connections ?? 100,
-  ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 10 }),
-  ...(opts.rate ? { overallRate: opts.rate } : {}),
-  timeout: 10,
-  requests: [
-    {
-      setupRequest: (req) => {
-        const user = String(16500000000 + (n++ % users));
-        const wamid = nextWamid();
-        const body = webhookBody(wamid, user);
-        sent?.push([wamid, Date.now()]);
-        return {
-          ...req,
-          body,
-          headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, opts.secret) },
-        };
-      },
-    },
-  ],
-});
+const request = (due) => {
+  const user = String(16500000000 + (n++ % users));
+  const wamid = nextWamid();
+  const body = webhookBody(wamid, user);
+  sent?.push([wamid, due]);
+  return {
+    body,
+    headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, opts.secret) },
+  };
+};
 
-instance.on("done", (result) => {
+const report = (result) => {
   if (sent) writeFileSync(opts.recordFile, JSON.stringify(sent));
-  process.stdout.write(
-    `${JSON.stringify({
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+};
+
+if (opts.rate) {
+  // A fixed rate: paced evenly, latency from when each request was due (lib/paced.mjs).
+  report(
+    await pacedLoad({
+      url,
+      rate: opts.rate,
+      amount: opts.amount ?? Math.round(opts.rate * (opts.duration ?? 10)),
+      connections: opts.connections ?? 100,
+      next: request,
+    }),
+  );
+} else {
+  // As fast as it goes: autocannon, closed loop on `connections` keep-alive connections.
+  const instance = autocannon({
+    url,
+    method: "POST",
+    connections: opts.connections ?? 100,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 10 }),
+    timeout: 10,
+    requests: [{ setupRequest: (req) => ({ ...req, ...request(Date.now()) }) }],
+  });
+  instance.on("done", (result) =>
+    report({
       requests: result.requests.total,
       rps: result.requests.average,
       p50: result.latency.p50,
@@ -47,6 +60,6 @@ instance.on("done", (result) => {
       errors: result.errors,
       timeouts: result.timeouts,
       durationS: result.duration,
-    })}\n`,
+    }),
   );
-});
+}
