@@ -22,11 +22,6 @@ RUN npx turbo run build && npm prune --omit=dev --no-audit --no-fund
 # --- runtime: only what the services run (compiled code, shipped flows, production modules) ---
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
-# Heap sizing for one service per container; `npm run bench` runs the services with these same
-# flags. An 8 MB young generation and a 96 MB old generation (each service keeps 30-60 MB live)
-# hold a service near 110-145 MB resident under load; without them V8 lets garbage grow to
-# 250-300 MB before collecting. Raise --max-old-space-size for headroom (README, Benchmarks).
-ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=96"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { parse } from "yaml";
 import { freePort, startNatsServer, startRedisServer } from "../shared/dist/testing/servers.js";
 import { APP_SECRET, PHONE_NUMBER_ID } from "./lib/payload.mjs";
 import { httpReady, runJson, startProcess } from "./lib/procs.mjs";
@@ -25,14 +26,17 @@ if (!args.has("--no-build"))
     stdio: "inherit",
   });
 
-// The services run with the heap flags the production image sets (Dockerfile), so the memory
-// figures are those of the shipped settings.
-const imageNodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(`${root}Dockerfile`, "utf8"))?.[1];
-if (!imageNodeOptions) throw new Error("Dockerfile sets no NODE_OPTIONS");
+// Each service runs with the node flags docker-compose.yml gives it (the workers' heap sizing),
+// so the memory figures are those of the shipped settings.
+const compose = parse(readFileSync(`${root}docker-compose.yml`, "utf8"), { merge: true });
+const serviceArgs = (name) => {
+  const command = compose.services[name]?.command;
+  if (command?.[0] !== "node") throw new Error(`docker-compose.yml: ${name} is not run with node`);
+  return command.slice(1);
+};
 
 const baseEnv = {
   NODE_ENV: "production",
-  NODE_OPTIONS: imageNodeOptions,
   APP_SECRET,
   API_KEYS: "bench-key",
   ENCRYPTION_KEY: "a".repeat(64),
@@ -99,7 +103,7 @@ const startGateway = (busEnv) => async () => {
   const port = await freePort();
   const proc = startProcess(
     "gateway",
-    ["gateway/dist/main.js"],
+    serviceArgs("gateway"),
     { ...baseEnv, ...busEnv, PORT: String(port) },
     {
       ready: httpReady(`http://127.0.0.1:${port}/readyz`),
@@ -158,7 +162,7 @@ async function endToEnd(redis) {
   const services = [
     startProcess(
       "gateway",
-      ["gateway/dist/main.js"],
+      serviceArgs("gateway"),
       { ...env, PORT: String(port) },
       {
         ready: httpReady(`http://127.0.0.1:${port}/readyz`),
@@ -166,7 +170,7 @@ async function endToEnd(redis) {
     ),
     startProcess(
       "router",
-      ["router/dist/main.js"],
+      serviceArgs("router"),
       { ...env, LOG_LEVEL: "info" },
       {
         ready: (o) => o.includes("router started"),
@@ -174,7 +178,7 @@ async function endToEnd(redis) {
     ),
     startProcess(
       "responder",
-      ["responder/dist/main.js"],
+      serviceArgs("responder"),
       { ...env, LOG_LEVEL: "info" },
       {
         ready: (o) => o.includes("responder started"),
