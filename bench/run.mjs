@@ -202,7 +202,7 @@ async function endToEnd(redis) {
         ...(await e2ePhase(url, replies, {
           rate,
           amount: rate * (quick ? 5 : 10),
-          connections: 20,
+          connections: 100,
           users: E2E_USERS,
         })),
       });
