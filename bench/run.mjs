@@ -1,6 +1,6 @@
 // npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
-// Options: --quick (shorter runs), --only=ingest|e2e, --no-build.
+// Options: --quick (shorter runs), --only=ingest|client|e2e, --no-build.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -13,6 +13,8 @@ import { markdown } from "./lib/report.mjs";
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
+if (only && !["ingest", "client", "e2e"].includes(only))
+  throw new Error(`--only=${only}: expected ingest, client or e2e`);
 const SATURATION_S = quick ? 3 : 6;
 const INGEST_ROUNDS = quick ? 3 : 5;
 const FIXED_S = quick ? 5 : 10;
@@ -284,7 +286,7 @@ const results = {
   machine: { cpus: cpus().length, node: process.version },
   quick,
 };
-if (only !== "e2e") {
+if (!only || only === "ingest") {
   const nats = await startNatsServer();
   try {
     results.ingest = await withRedis((redis) => ingest(redis, nats));
@@ -292,7 +294,9 @@ if (only !== "e2e") {
     await nats.stop();
   }
 }
-if (only !== "ingest") results.endToEnd = await withRedis(endToEnd);
+if (!only || only === "client")
+  results.redisClient = await withRedis((redis) => runJson(["bench/redis-client.mjs", redis.url]));
+if (!only || only === "e2e") results.endToEnd = await withRedis(endToEnd);
 
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
