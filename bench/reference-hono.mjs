@@ -15,7 +15,17 @@ app.post("/webhook/whatsapp", async (c) => {
   const expected = Buffer.from(`sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`);
   const got = Buffer.from(c.req.header("x-hub-signature-256") ?? "");
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) return c.text("bad signature", 401);
-  await redis.xAdd("reference:webhooks", "*", { body: body.toString("utf8") });
+  // Trimmed like Flank's partition streams (BUS_STREAM_MAXLEN's default), so Redis grows alike.
+  await redis.sendCommand([
+    "XADD",
+    "reference:webhooks",
+    "MAXLEN",
+    "~",
+    "100000",
+    "*",
+    "body",
+    body.toString("utf8"),
+  ]);
   return c.text("ok");
 });
 const server = serve({ fetch: app.fetch, port: Number(port), hostname: "127.0.0.1" }, () =>
