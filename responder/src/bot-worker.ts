@@ -88,23 +88,21 @@ export class BotWorker {
       return;
     }
 
-    if (this.deps.options.markRead) {
-      await this.publish(event, readKey(message.wamid), address, {
-        type: "read",
-        messageId: message.wamid,
-        ...(this.deps.options.typingIndicator ? { typing: true } : {}),
-      });
-    }
-
     const flow = this.deps.flows.resolve(data.flowId);
     const stage = flow.stages[data.stageAfter] ?? flow.stages[flow.initialStage];
     if (!stage) throw new Error(`flow ${flow.id} has no stage ${data.stageAfter}`);
     const idleMs = flow.idleTimeoutMinutes * 60_000;
-    const { summary, session } = await this.deps.memory.prepare(
-      event.conversationId,
-      idleMs,
-      this.deps.options.historyMessages,
-    );
+    // The read receipt and the memory read do not depend on each other: one wait, not two.
+    const [, { summary, session, state }] = await Promise.all([
+      this.deps.options.markRead
+        ? this.publish(event, readKey(message.wamid), address, {
+            type: "read",
+            messageId: message.wamid,
+            ...(this.deps.options.typingIndicator ? { typing: true } : {}),
+          })
+        : undefined,
+      this.deps.memory.prepare(event.conversationId, idleMs, this.deps.options.historyMessages),
+    ]);
 
     let reply: string;
     let mode: "model" | "offline" | "fallback";
@@ -144,10 +142,14 @@ export class BotWorker {
       return;
     }
     const at = new Date(this.now()).toISOString();
-    await this.deps.memory.record(event.conversationId, [
-      { role: "user", text, at: message.timestamp || at },
-      { role: "assistant", text: reply, at },
-    ]);
+    await this.deps.memory.record(
+      event.conversationId,
+      [
+        { role: "user", text, at: message.timestamp || at },
+        { role: "assistant", text: reply, at },
+      ],
+      state,
+    );
     log.info({ mode, stage: data.stageAfter, durationMs: this.now() - started }, "reply composed");
   }
 

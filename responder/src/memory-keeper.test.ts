@@ -1,8 +1,11 @@
+import { createLogger, createMemoryStores } from "@flank/shared";
 import { type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startBotHarness, TENANT, USER } from "./bot.harness.js";
-import { countOf } from "./metrics.js";
+import { MemoryKeeper } from "./memory-keeper.js";
+import { countOf, createMemoryMetrics } from "./metrics.js";
 import { createOpenAIModel } from "./openai-composer.js";
+import { MemorySessionHistory } from "./session-history.js";
 
 const CONVERSATION = `${TENANT}:${USER}`;
 const MIN = 60_000;
@@ -66,5 +69,60 @@ describe("conversation memory", () => {
     );
     // The old session's turns are not replayed; the summary stands in for them.
     expect(prompt.map((m) => m.content).slice(1)).toEqual(["hello again"]);
+  });
+});
+
+describe("MemoryKeeper.record with prepare's state", () => {
+  /** History and summaries that count their reads, over the in-memory ones. */
+  const counted = () => {
+    const history = new MemorySessionHistory();
+    const summaries = createMemoryStores().summaries;
+    const reads = { history: 0, summaries: 0 };
+    const keeper = new MemoryKeeper({
+      history: {
+        append: (id, turns) => history.append(id, turns),
+        recent: (id, n) => {
+          reads.history++;
+          return history.recent(id, n);
+        },
+      },
+      summaries: {
+        ...summaries,
+        get: (id) => {
+          reads.summaries++;
+          return summaries.get(id);
+        },
+        put: (s) => summaries.put(s),
+      },
+      summaryEvery: 2,
+      metrics: createMemoryMetrics(),
+      log: createLogger({ level: "silent" }),
+    });
+    return { keeper, history, summaries, reads };
+  };
+  const exchange = (n: number) => [
+    { role: "user" as const, text: `question ${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString() },
+    {
+      role: "assistant" as const,
+      text: `answer ${n}`,
+      at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+    },
+  ];
+
+  it("reads nothing again, and summarizes at the same exchange as a fresh read would", async () => {
+    const withState = counted();
+    const without = counted();
+    for (const n of [1, 2, 3]) {
+      const prepared = await withState.keeper.prepare("c", 60 * MIN, 10);
+      const readsBefore = { ...withState.reads };
+      await withState.keeper.record("c", exchange(n), prepared.state);
+      expect(withState.reads).toEqual(readsBefore);
+      await without.keeper.prepare("c", 60 * MIN, 10);
+      await without.keeper.record("c", exchange(n));
+    }
+    expect(await withState.history.recent("c", 10)).toEqual(await without.history.recent("c", 10));
+    const a = await withState.summaries.get("c");
+    expect(a?.text).toMatch(/^The user said: question/);
+    expect(a).toEqual(await without.summaries.get("c"));
   });
 });

@@ -12,6 +12,12 @@ import {
 } from "./session.js";
 import type { SessionHistory } from "./session-history.js";
 
+/** What `prepare` read: the recent turns (at least the summary window) and the summary. */
+export interface MemoryState {
+  turns: Turn[];
+  summary?: Summary;
+}
+
 export interface MemoryKeeperDeps {
   summaries: SummaryStore;
   history: SessionHistory;
@@ -41,12 +47,15 @@ export class MemoryKeeper {
     return this.deps.summaryEvery * 2 + 4;
   }
 
-  /** Before composing: the long-term summary and the active session's turns. */
+  /**
+   * Before composing: the long-term summary and the active session's turns, plus what `record`
+   * needs afterwards (`state`), so it need not read them again.
+   */
   async prepare(
     conversationId: string,
     idleMs: number,
     maxTurns: number,
-  ): Promise<{ summary?: string; session: Turn[] }> {
+  ): Promise<{ summary?: string; session: Turn[]; state: MemoryState }> {
     const now = this.now();
     const turns = await this.deps.history.recent(conversationId, Math.max(maxTurns, this.window));
     let summary = await this.deps.summaries.get(conversationId);
@@ -55,14 +64,24 @@ export class MemoryKeeper {
       if (pending.length > 0) summary = await this.write(conversationId, summary, pending, "expired");
     }
     const session = currentSession(turns, now, idleMs);
-    return { ...(summary ? { summary: summary.text } : {}), session: session.slice(-Math.max(0, maxTurns)) };
+    return {
+      ...(summary ? { summary: summary.text } : {}),
+      session: session.slice(-Math.max(0, maxTurns)),
+      state: { turns, ...(summary ? { summary } : {}) },
+    };
   }
 
-  /** After replying: remember both turns and summarize every SUMMARY_EVERY exchanges. */
-  async record(conversationId: string, turns: readonly Turn[]): Promise<void> {
-    for (const turn of turns) await this.deps.history.append(conversationId, turn);
-    const recent = await this.deps.history.recent(conversationId, this.window);
-    const summary = await this.deps.summaries.get(conversationId);
+  /**
+   * After replying: remember the turns and summarize every SUMMARY_EVERY exchanges. With the
+   * `state` its `prepare` returned, the history and summary are not read again: the bus hands one
+   * conversation's messages to one handler at a time, so nothing was added in between.
+   */
+  async record(conversationId: string, turns: readonly Turn[], state?: MemoryState): Promise<void> {
+    await this.deps.history.append(conversationId, turns);
+    const recent = state
+      ? [...state.turns, ...turns].slice(-this.window)
+      : await this.deps.history.recent(conversationId, this.window);
+    const summary = state ? state.summary : await this.deps.summaries.get(conversationId);
     const pending = uncovered(recent, summary?.updatedAt);
     if (userExchanges(pending) >= this.deps.summaryEvery)
       await this.write(conversationId, summary, pending, "every");

@@ -3,7 +3,8 @@ import type { Turn } from "./prompt.js";
 
 /** The active session's recent turns per conversation (backed by the shared SessionCache). */
 export interface SessionHistory {
-  append(conversationId: string, turn: Turn): Promise<void>;
+  /** Appends the turns in order, in one write. */
+  append(conversationId: string, turns: readonly Turn[]): Promise<void>;
   /** The last `limit` turns, oldest first. */
   recent(conversationId: string, limit: number): Promise<Turn[]>;
 }
@@ -14,9 +15,9 @@ export class MemorySessionHistory implements SessionHistory {
 
   constructor(private readonly cap = 200) {}
 
-  async append(conversationId: string, turn: Turn): Promise<void> {
+  async append(conversationId: string, turns: readonly Turn[]): Promise<void> {
     const list = this.turns.get(conversationId) ?? [];
-    list.push({ ...turn });
+    list.push(...turns.map((t) => ({ ...t })));
     if (list.length > this.cap) list.splice(0, list.length - this.cap);
     this.turns.set(conversationId, list);
   }
@@ -27,12 +28,12 @@ export class MemorySessionHistory implements SessionHistory {
 }
 
 /** The subset of shared's SessionCache the responder uses. */
-export type SessionCacheLike = Pick<SessionCache, "appendMessage" | "recent" | "getConversation">;
+export type SessionCacheLike = Pick<SessionCache, "appendMessages" | "recent" | "getConversation">;
 
 /** SessionHistory over the shared SessionCache; an agent's messages read as the business's side. */
 export function sessionHistoryFrom(cache: SessionCacheLike, keep: number): SessionHistory {
   return {
-    append: (conversationId, turn) => cache.appendMessage(conversationId, turn, keep),
+    append: (conversationId, turns) => cache.appendMessages(conversationId, turns, keep),
     recent: async (conversationId, limit) =>
       (await cache.recent(conversationId, limit)).map((e) => ({
         role: e.role === "user" ? "user" : "assistant",

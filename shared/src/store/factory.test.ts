@@ -22,7 +22,7 @@ describe("store factory", () => {
   it("uses the memory session cache with the configured TTL when there is no Redis", async () => {
     const cache = createSessionCache(parseConfig({ SESSION_TTL_SECONDS: "120" }), undefined, log);
     expect(cache).toBeInstanceOf(MemorySessionCache);
-    await cache.appendMessage("t:u", { role: "user", text: "hi", at: "2026-01-01T00:00:00.000Z" }, 2);
+    await cache.appendMessages("t:u", [{ role: "user", text: "hi", at: "2026-01-01T00:00:00.000Z" }], 2);
     expect(await cache.recent("t:u", 2)).toHaveLength(1);
   });
 });

@@ -29,9 +29,12 @@ export class MemorySessionCache implements SessionCache {
     this.conversations.set(conversation.id, { value: structuredClone(conversation), expiresAt });
   }
 
-  async appendMessage(conversationId: string, entry: SessionEntry, keep: number): Promise<void> {
+  async appendMessages(conversationId: string, added: readonly SessionEntry[], keep: number): Promise<void> {
     const max = readKeep(keep);
-    const entries = [...(this.live(this.messages, conversationId) ?? []), structuredClone(entry)].slice(-max);
+    if (added.length === 0) return;
+    const entries = [...(this.live(this.messages, conversationId) ?? []), ...structuredClone(added)].slice(
+      -max,
+    );
     this.messages.set(conversationId, { value: entries, expiresAt: this.now() + this.ttlSeconds * 1000 });
   }
 

@@ -51,12 +51,20 @@ export class RedisSessionCache implements SessionCache {
     });
   }
 
-  async appendMessage(conversationId: string, entry: SessionEntry, keep: number): Promise<void> {
+  async appendMessages(
+    conversationId: string,
+    entries: readonly SessionEntry[],
+    keep: number,
+  ): Promise<void> {
     const max = readKeep(keep);
+    if (entries.length === 0) return;
     const key = redisSessionMessagesKey(conversationId);
     await this.client
       .multi()
-      .rPush(key, JSON.stringify(entry))
+      .rPush(
+        key,
+        entries.map((e) => JSON.stringify(e)),
+      )
       .lTrim(key, -max, -1)
       .expire(key, wholeSeconds(this.ttlSeconds))
       .exec();

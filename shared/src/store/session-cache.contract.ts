@@ -70,17 +70,27 @@ export function sessionCacheContract(name: string, harness: SessionCacheHarness)
 
     it("keeps the last `keep` messages and returns the last n, oldest first", async () => {
       const id = `${uniq("t")}:u`;
-      for (const n of [1, 2, 3, 4, 5]) await c().appendMessage(id, entry(n, n % 2 ? "user" : "assistant"), 3);
+      for (const n of [1, 2, 3, 4, 5])
+        await c().appendMessages(id, [entry(n, n % 2 ? "user" : "assistant")], 3);
       expect(await c().recent(id, 10)).toEqual([entry(3), entry(4, "assistant"), entry(5)]);
       expect(await c().recent(id, 2)).toEqual([entry(4, "assistant"), entry(5)]);
       expect(await c().recent(id, 0)).toEqual([]);
       expect(await c().recent(`${uniq("t")}:u`, 5)).toEqual([]);
     });
 
+    it("appends several entries at once, in order, and keeps the last `keep`", async () => {
+      const id = `${uniq("t")}:u`;
+      await c().appendMessages(id, [entry(1)], 3);
+      await c().appendMessages(id, [entry(2, "assistant"), entry(3), entry(4, "assistant")], 3);
+      expect(await c().recent(id, 10)).toEqual([entry(2, "assistant"), entry(3), entry(4, "assistant")]);
+      await c().appendMessages(id, [], 3);
+      expect(await c().recent(id, 10)).toHaveLength(3);
+    });
+
     it("expires messages with the cache TTL", async () => {
       const short = await harness.open(1);
       const id = `${uniq("t")}:u`;
-      await short.appendMessage(id, entry(1), 5);
+      await short.appendMessages(id, [entry(1)], 5);
       expect(await short.recent(id, 5)).toHaveLength(1);
       await waitFor(async () => (await short.recent(id, 5)).length === 0, {
         timeoutMs: 5000,
@@ -92,7 +102,7 @@ export function sessionCacheContract(name: string, harness: SessionCacheHarness)
       const [a, b] = [`${uniq("t")}:a`, `${uniq("t")}:b`];
       for (const id of [a, b]) {
         await c().putConversation(conversation(id));
-        await c().appendMessage(id, entry(1), 5);
+        await c().appendMessages(id, [entry(1)], 5);
       }
       await c().clear(a);
       expect(await c().getConversation(a)).toBeUndefined();
@@ -112,7 +122,7 @@ export function sessionCacheContract(name: string, harness: SessionCacheHarness)
     });
 
     it("rejects bad sizes", async () => {
-      await expect(c().appendMessage("t:u", entry(1), 0)).rejects.toThrow(/keep/);
+      await expect(c().appendMessages("t:u", [entry(1)], 0)).rejects.toThrow(/keep/);
       await expect(c().recent("t:u", -1)).rejects.toThrow(/non-negative/);
     });
   });

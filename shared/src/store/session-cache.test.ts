@@ -69,7 +69,7 @@ describe.skipIf(!hasBinary("redis-server"))("redis", () => {
         updatedAt: "2026-01-01T00:00:00.000Z",
         version: 1,
       });
-      await cache.appendMessage("t:ttl", { role: "user", text: "hi", at: "2026-01-01T00:00:00.000Z" }, 5);
+      await cache.appendMessages("t:ttl", [{ role: "user", text: "hi", at: "2026-01-01T00:00:00.000Z" }], 5);
       for (const key of [redisSessionKey("t:ttl"), redisSessionMessagesKey("t:ttl")]) {
         const ttl = await client.ttl(key);
         expect(ttl).toBeGreaterThan(7000);

@@ -20,8 +20,8 @@ export interface SessionCache {
   getConversation(id: string): Promise<Conversation | undefined>;
   /** `ttlSeconds` defaults to the cache's TTL (config `store.sessionTtlSeconds`). */
   putConversation(conversation: Conversation, ttlSeconds?: number): Promise<void>;
-  /** Appends, keeps only the last `keep` entries, and renews the TTL. */
-  appendMessage(conversationId: string, entry: SessionEntry, keep: number): Promise<void>;
+  /** Appends the entries in order (one round trip), keeps only the last `keep`, and renews the TTL. */
+  appendMessages(conversationId: string, entries: readonly SessionEntry[], keep: number): Promise<void>;
   /** The last `n` entries, oldest first. */
   recent(conversationId: string, n: number): Promise<SessionEntry[]>;
   clear(conversationId: string): Promise<void>;
