@@ -75,78 +75,48 @@ async function ingestRuns(servers) {
     for (const [i, s] of servers.entries())
       rounds[i].push(await load(s.url, { connections: 100, duration: SATURATION_S }));
   }
-  const runs = servers.map((s, i) => ({
-    name: s.name,
-    rounds: rounds[i],
-    saturation: rounds[i].find((r) => r.rps === median(rounds[i].map((x) => x.rps))),
-    fixed: fixed[i],
-    peakRssMb: s.proc.peakRssMb(),
-  }));
-  const ratios = (i) => rounds[i].map((r, k) => Number((r.rps / rounds[0][k].rps).toFixed(3)));
-  return { runs, ratios };
+  return servers.map((s, i) => {
+    const ratios = rounds[i].map((r, k) => Number((r.rps / rounds[0][k].rps).toFixed(3)));
+    return {
+      name: s.name,
+      rounds: rounds[i],
+      ratios,
+      ratio: median(ratios),
+      saturation: rounds[i].find((r) => r.rps === median(rounds[i].map((x) => x.rps))),
+      fixed: fixed[i],
+      peakRssMb: s.proc.peakRssMb(),
+    };
+  });
 }
 
-const startCeiling = async () => {
+/** A server on a free port, started and ready; `args` and `ready` get the port. */
+async function startServer(name, args, { env = {}, ready = () => (o) => o.includes("listening") } = {}) {
   const port = await freePort();
-  const proc = startProcess(
-    "ceiling",
-    ["bench/ceiling.mjs", String(port)],
-    {},
-    { ready: (o) => o.includes("listening") },
-  );
+  const proc = startProcess(name, args(port), { ...env, PORT: String(port) }, { ready: ready(port) });
   await proc.ready();
-  return { proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
-};
+  return { name, proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
+}
 
-const startReference = (redis) => async () => {
-  const port = await freePort();
-  const proc = startProcess(
-    "reference",
-    ["bench/reference-hono.mjs", String(port), redis.url],
-    {},
-    { ready: (o) => o.includes("listening") },
-  );
-  await proc.ready();
-  return { proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
-};
-
-const startGateway = (busEnv) => async () => {
-  const port = await freePort();
-  const proc = startProcess(
-    "gateway",
-    serviceArgs("gateway"),
-    { ...baseEnv, ...busEnv, PORT: String(port) },
-    {
-      ready: httpReady(`http://127.0.0.1:${port}/readyz`),
-    },
-  );
-  await proc.ready();
-  return { proc, url: `http://127.0.0.1:${port}/webhook/whatsapp` };
-};
+const startGateway = (name, busEnv) =>
+  startServer(name, () => serviceArgs("gateway"), {
+    env: { ...baseEnv, ...busEnv },
+    ready: (port) => httpReady(`http://127.0.0.1:${port}/readyz`),
+  });
 
 async function ingest(redis, nats) {
   const servers = [];
   try {
-    servers.push({ name: "node:http ceiling", ...(await startCeiling()) });
-    servers.push({
-      name: "gateway, Redis bus",
-      ...(await startGateway({ BUS: "redis", REDIS_URL: redis.url })()),
-    });
-    servers.push({
-      name: "gateway, NATS bus",
-      ...(await startGateway({ BUS: "nats", NATS_URL: nats.url })()),
-    });
-    servers.push({ name: "reference: plain Hono, verify + XADD", ...(await startReference(redis)()) });
-    const { runs, ratios } = await ingestRuns(servers);
-    return {
-      runs,
-      ratiosRedis: ratios(1),
-      ratiosNats: ratios(2),
-      ratiosReference: ratios(3),
-      ratioRedis: median(ratios(1)),
-      ratioNats: median(ratios(2)),
-      ratioReference: median(ratios(3)),
-    };
+    servers.push(await startServer("node:http ceiling", (port) => ["bench/ceiling.mjs", String(port)]));
+    servers.push(await startGateway("gateway, Redis bus", { BUS: "redis", REDIS_URL: redis.url }));
+    servers.push(await startGateway("gateway, NATS bus", { BUS: "nats", NATS_URL: nats.url }));
+    servers.push(
+      await startServer("reference: plain Hono, verify + XADD", (port) => [
+        "bench/reference-hono.mjs",
+        String(port),
+        redis.url,
+      ]),
+    );
+    return { runs: await ingestRuns(servers) };
   } finally {
     for (const s of servers) await s.proc.stop();
   }

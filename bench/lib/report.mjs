@@ -6,17 +6,20 @@ export function markdown(r) {
       "| ingest (signed ~1.2 KB webhook) | req/s at -c 100 | p50 / p99 ms | p50 / p99 ms at 5,000 req/s | ratio to ceiling |",
     );
     lines.push("| --- | --- | --- | --- | --- |");
-    const ratio = [1, r.ingest.ratioRedis, r.ingest.ratioNats, r.ingest.ratioReference];
-    for (const [i, run] of r.ingest.runs.entries()) {
+    for (const run of r.ingest.runs) {
       const s = run.saturation;
       const f = run.fixed;
       lines.push(
-        `| ${run.name} | ${Math.round(s.rps)} | ${s.p50} / ${s.p99} | ${f.p50} / ${f.p99} | ${ratio[i].toFixed(2)} |`,
+        `| ${run.name} | ${Math.round(s.rps)} | ${s.p50} / ${s.p99} | ${f.p50} / ${f.p99} | ${run.ratio.toFixed(2)} |`,
       );
     }
+    const perRound = r.ingest.runs
+      .slice(1)
+      .map((run) => `${run.name}: ${run.ratios.join(", ")}`)
+      .join("; ");
     lines.push("");
     lines.push(
-      `req/s is the median of ${r.ingest.runs[0].rounds.length} interleaved rounds; the ratio is the median of the rounds' ratios (Redis: ${r.ingest.ratiosRedis.join(", ")}; NATS: ${r.ingest.ratiosNats.join(", ")}; reference: ${r.ingest.ratiosReference.join(", ")}).`,
+      `req/s is the median of ${r.ingest.runs[0].rounds.length} interleaved rounds; the ratio is the median of the rounds' ratios (${perRound}).`,
     );
     lines.push("");
   }

@@ -1,10 +1,8 @@
 // Helpers for this package's tests only (not exported from index.ts).
-import { Writable } from "node:stream";
 import {
   type Bus,
   type Config,
   createAgentPresence,
-  createLogger,
   createMemoryBus,
   createMemoryStores,
   type Env,
@@ -117,21 +115,6 @@ export function makeDeps(opts: Omit<MakeAppOptions, "appOptions"> = {}) {
 export function makeApp(opts: MakeAppOptions = {}) {
   const t = makeDeps(opts);
   return { app: createApp(t.deps, opts.appOptions), ...t };
-}
-
-/** A logger whose lines are kept, parsed. */
-export function captureLog(level = "info") {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level,
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
-  return { log, lines };
 }
 
 /** A webhook POST init, signed like Meta signs it (over the exact bytes). */

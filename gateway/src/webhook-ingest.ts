@@ -41,6 +41,9 @@ export type WebhookIngest = (req: IngestRequest) => Promise<IngestResult>;
 const PUBLISHED = Object.freeze({ outcome: "ok" as const });
 const FAILED = Object.freeze({ outcome: "error" as const });
 const nothingPublished = (): PublishResult => ({ published: [], duplicates: [] });
+/** A 503, so Meta retries the POST later. */
+const busUnavailable = (err: unknown) =>
+  new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
 
 /**
  * Meta's webhook POST without HTTP (contract §12), for the Hono route and the node:http fast path
@@ -64,7 +67,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
       metrics.publishLatency.observe(FAILED, (performance.now() - started) / 1000);
       if (err instanceof InvalidEventError) return publishValid(events, dedupKeys, err);
       log.error({ err }, "bus publish failed; answering 503 so Meta retries");
-      throw new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
+      throw busUnavailable(err);
     }
   };
 
@@ -82,7 +85,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
         { dedupKeys: valid.map((i) => keys[i]) },
       );
     } catch (err) {
-      throw new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
+      throw busUnavailable(err);
     }
   };
 

@@ -1,13 +1,13 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import type { IntegrationService } from "@flank/shared";
-import { whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
+import { captureLog, whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_BODY_LIMIT } from "./body.js";
 import { type RunningGateway, startGateway } from "./gateway.js";
 import { WEBHOOK_PATHS } from "./routes/webhook.js";
-import { captureLog, type MakeAppOptions, makeApp, makeDeps, signed, VERIFY } from "./test-harness.js";
+import { type MakeAppOptions, makeApp, makeDeps, signed, VERIFY } from "./test-harness.js";
 
 // The URLs the fast path claimed, to tell its answers from Hono's behind the same server.
 const claimed = vi.hoisted(() => [] as string[]);

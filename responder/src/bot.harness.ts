@@ -1,13 +1,13 @@
 import {
   createEvent,
   createFlowRegistry,
-  createLogger,
   createMemoryBus,
   createMemoryStores,
   type EventOf,
   MemorySessionCache,
   newId,
 } from "@flank/shared";
+import { captureLog } from "@flank/shared/testing";
 import { BotWorker, type BotWorkerOptions } from "./bot-worker.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics } from "./metrics.js";
@@ -41,11 +41,7 @@ export async function startBotHarness(
     now?: () => number;
   } = {},
 ) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "debug",
-    destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
-  });
+  const { log, lines: logs } = captureLog("debug");
   const bus = createMemoryBus(log, { partitions: 2 });
   const stores = createMemoryStores();
   const metrics = createMemoryMetrics();

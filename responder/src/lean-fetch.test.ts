@@ -9,6 +9,10 @@ let base: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/slow") return void setTimeout(() => res.end("late"), 1000);
+    if (req.url === "/trickle") {
+      res.writeHead(200).write("first part");
+      return void setTimeout(() => res.end("late"), 1000);
+    }
     if (req.url === "/moved") return void res.writeHead(302, { location: "/echo" }).end();
     if (req.url === "/empty") return void res.writeHead(204).end();
     let body = "";
@@ -64,6 +68,10 @@ describe("lean fetch", () => {
 
   it("rejects with the signal's reason: TimeoutError for AbortSignal.timeout, AbortError for abort()", async () => {
     await expect(lean(`${base}/slow`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      name: "TimeoutError",
+    });
+    // Also while the body is still arriving.
+    await expect(lean(`${base}/trickle`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
       name: "TimeoutError",
     });
     const controller = new AbortController();

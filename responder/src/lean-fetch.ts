@@ -36,12 +36,12 @@ export function createLeanFetch(opts: { maxSockets?: number } = {}): typeof fetc
     let payload: string | Uint8Array | undefined = body ?? undefined;
     const headers = headersOf(init.headers);
     for (let hop = 0; ; hop++) {
-      const res = await send(url, method, headers, payload, init.signal ?? undefined, agents);
+      const { res, bytes } = await exchange(url, method, headers, payload, init.signal ?? undefined, agents);
+      const status = res.statusCode ?? 500;
       const location = res.headers.location;
-      if (hop < 3 && location && REDIRECTS.has(res.statusCode ?? 0)) {
-        res.resume();
+      if (hop < 3 && location && REDIRECTS.has(status)) {
         url = new URL(location, url);
-        if (res.statusCode === 303 || (method === "POST" && (res.statusCode ?? 0) < 303)) {
+        if (status === 303 || (method === "POST" && status < 303)) {
           method = "GET";
           payload = undefined;
           delete headers["content-type"];
@@ -49,7 +49,12 @@ export function createLeanFetch(opts: { maxSockets?: number } = {}): typeof fetc
         }
         continue;
       }
-      return toResponse(res, init.signal ?? undefined);
+      const responseHeaders = new Headers();
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        responseHeaders.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+      // Statuses that may not carry a body (fetch's "null body status").
+      const nullBody = status === 204 || status === 205 || status === 304;
+      return new Response(nullBody ? null : bytes, { status, headers: responseHeaders });
     }
   };
   return lean as typeof fetch;
@@ -57,53 +62,40 @@ export function createLeanFetch(opts: { maxSockets?: number } = {}): typeof fetc
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-function send(
+/** One request and its whole body; the signal aborts either, with its reason. */
+function exchange(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: string | Uint8Array | undefined,
   signal: AbortSignal | undefined,
   agents: { "http:": HttpAgent; "https:": HttpsAgent },
-): Promise<IncomingMessage> {
+): Promise<{ res: IncomingMessage; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
-    const req = request(url, { method, headers, agent }, (res) => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(res);
-    });
+    const https = url.protocol === "https:";
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      { method, headers, agent: https ? agents["https:"] : agents["http:"] },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.once("error", fail);
+        res.once("end", () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve({ res, bytes: Buffer.concat(chunks) });
+        });
+      },
+    );
+    // Destroying the request also ends a response being read, with the same error.
     const onAbort = () => req.destroy(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    req.once("error", (err) => {
+    const fail = (err: Error) => {
       signal?.removeEventListener("abort", onAbort);
       reject(err);
-    });
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    req.once("error", fail);
     req.end(body);
-  });
-}
-
-/** Reads the whole body (still abortable) into a fetch Response. */
-function toResponse(res: IncomingMessage, signal: AbortSignal | undefined): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const onAbort = () => res.destroy(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    res.on("data", (chunk: Buffer) => chunks.push(chunk));
-    res.once("error", (err) => {
-      signal?.removeEventListener("abort", onAbort);
-      reject(err);
-    });
-    res.once("end", () => {
-      signal?.removeEventListener("abort", onAbort);
-      const status = res.statusCode ?? 500;
-      const headers = new Headers();
-      for (let i = 0; i < res.rawHeaders.length; i += 2)
-        headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-      // Statuses that may not carry a body (fetch's "null body status").
-      const nullBody = status === 204 || status === 205 || status === 304;
-      resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, headers }));
-    });
   });
 }
 

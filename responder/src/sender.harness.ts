@@ -3,7 +3,6 @@ import {
   createEvent,
   createIntegrationService,
   createKeyring,
-  createLogger,
   createMemoryBus,
   createMemoryStores,
   type EventOf,
@@ -16,6 +15,7 @@ import {
   type Stores,
   startGraphServer,
 } from "@flank/shared";
+import { captureLog } from "@flank/shared/testing";
 import { MemoryDelayQueue } from "./delay-queue.js";
 import { createGraphClient } from "./graph-client.js";
 import { tenantLookupFrom } from "./index.js";
@@ -68,11 +68,7 @@ export async function startSenderHarness(
     tenants?: TenantLookup;
   } = {},
 ): Promise<SenderHarness> {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "debug",
-    destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
-  });
+  const { log, lines: logs } = captureLog("debug");
   const bus = extra.bus ?? createMemoryBus(log, { partitions: 2, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
   const stores = extra.stores ?? createMemoryStores();
   const graph = extra.graph ?? (await startGraphServer());

@@ -1,6 +1,5 @@
-import { Writable } from "node:stream";
-import { createLogger, createMemoryStores, type IntegrationStore } from "@flank/shared";
-import { whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
+import { type createLogger, createMemoryStores, type IntegrationStore } from "@flank/shared";
+import { captureLog, whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
 import { describe, expect, it } from "vitest";
 import { collect, makeApp, SECRET, signed } from "../test-harness.js";
 
@@ -179,16 +178,7 @@ describe("webhook routing by tenant", () => {
   });
 
   it("answers 503 and logs an alert when the number's stored secrets cannot be decrypted", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger({
-      level: "info",
-      destination: new Writable({
-        write(chunk, _enc, done) {
-          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          done();
-        },
-      }),
-    });
+    const { log, lines } = captureLog();
     const stores = createMemoryStores();
     const now = new Date().toISOString();
     await stores.integrations.create({
