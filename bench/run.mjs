@@ -58,8 +58,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /**
  * A paced 5,000 req/s against each server, then saturation (-c 100) in interleaved rounds, with
  * all servers up at once. The paced phases come first, while Redis is small: the streams grow by
- * ~1 GB over the saturation rounds, and Redis then forks for AOF rewrites and waits on a busy disk,
- * so a later 10 s window caught one stall or none and its p99 moved by 100 ms between runs.
+ * ~1 GB over the saturation rounds, and Redis then forks for each AOF rewrite (about 26 ms here),
+ * which a later 10 s window may or may not catch.
  * The ceiling is the load generator's own limit and swings with whatever else the machine does,
  * so each round measures ceiling and gateways back to back, and the ratio is the median of the
  * rounds' ratios: a noisy minute moves both sides of one ratio.
