@@ -1,7 +1,8 @@
 // Load generator, run as its own process: signed webhook POSTs with distinct wamids; autocannon
 // as fast as it goes, or paced evenly at a fixed rate.
 // Usage: node load.mjs <url> <json options> — prints one JSON result line.
-//   options: { connections, duration, rate?, amount?, users, secret, recordFile? }
+//   options: { connections, duration, rate?, warmupS?, amount?, users, secret, recordFile? }
+//   recordFile gets [wamid, due, timed] per request (timed: false during a paced warm-up).
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { pacedLoad } from "./lib/paced.mjs";
@@ -13,11 +14,11 @@ const users = opts.users ?? 1000;
 const sent = opts.recordFile ? [] : undefined;
 let n = 0;
 
-const request = (due) => {
+const request = (due, timed = true) => {
   const user = String(16500000000 + (n++ % users));
   const wamid = nextWamid();
   const body = webhookBody(wamid, user);
-  sent?.push([wamid, due]);
+  sent?.push([wamid, due, timed]);
   return {
     body,
     headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, opts.secret) },
@@ -35,7 +36,8 @@ if (opts.rate) {
     await pacedLoad({
       url,
       rate: opts.rate,
-      amount: opts.amount ?? Math.round(opts.rate * (opts.duration ?? 10)),
+      amount: opts.amount ?? Math.round(opts.rate * ((opts.warmupS ?? 0) + (opts.duration ?? 10))),
+      warmupS: opts.warmupS,
       connections: opts.connections ?? 100,
       next: request,
     }),

@@ -19,6 +19,8 @@ const SATURATION_S = quick ? 3 : 6;
 const INGEST_ROUNDS = quick ? 3 : 5;
 const WARMUP_S = quick ? 4 : 8;
 const FIXED_S = quick ? 5 : 10;
+/** Paced phases start with this much untimed load at the same rate (bench/lib/paced.mjs says why). */
+const PACED_WARMUP_S = 2;
 const E2E_MESSAGES = quick ? 5000 : 20_000;
 const E2E_USERS = quick ? 250 : 1000;
 const root = new URL("../", import.meta.url).pathname;
@@ -69,7 +71,10 @@ async function ingestRuns(servers) {
   // 35-51 ms (the bare servers have little code to warm); after 8 s of load, 9-23 ms.
   for (const s of servers) await load(s.url, { connections: 100, duration: WARMUP_S });
   const fixed = [];
-  for (const s of servers) fixed.push(await load(s.url, { connections: 100, duration: FIXED_S, rate: 5000 }));
+  for (const s of servers)
+    fixed.push(
+      await load(s.url, { connections: 100, duration: FIXED_S, rate: 5000, warmupS: PACED_WARMUP_S }),
+    );
   const rounds = servers.map(() => []);
   for (let round = 0; round < INGEST_ROUNDS; round++) {
     for (const [i, s] of servers.entries())
@@ -182,7 +187,8 @@ async function endToEnd(redis) {
         rate,
         ...(await e2ePhase(url, replies, {
           rate,
-          amount: rate * (quick ? 5 : 10),
+          amount: rate * (PACED_WARMUP_S + (quick ? 5 : 10)),
+          warmupS: PACED_WARMUP_S,
           connections: 100,
           users: E2E_USERS,
         })),
@@ -218,10 +224,10 @@ async function e2ePhase(url, replies, options) {
   // Each message's user and send time, in the load generator's order (autocannon setupRequest order).
   const users = options.users;
   const sentByUser = new Map();
-  sent.forEach(([, t], i) => {
+  sent.forEach(([, t, timed], i) => {
     const user = String(16500000000 + (i % users));
     if (!sentByUser.has(user)) sentByUser.set(user, []);
-    sentByUser.get(user).push(t);
+    sentByUser.get(user).push([t, timed]);
   });
   const repliesByUser = new Map();
   for (const [user, t] of got) {
@@ -233,7 +239,11 @@ async function e2ePhase(url, replies, options) {
   for (const [user, times] of sentByUser) {
     const r = repliesByUser.get(user) ?? [];
     if (r.length !== times.length) mismatched++;
-    for (let k = 0; k < Math.min(r.length, times.length); k++) latencies.push(r[k] - times[k]);
+    for (let k = 0; k < Math.min(r.length, times.length); k++) {
+      const [t, timed] = times[k];
+      // A paced phase's warm-up messages are matched like the rest, but not timed.
+      if (timed) latencies.push(r[k] - t);
+    }
   }
   latencies.sort((a, b) => a - b);
   const pct = (p) =>
