@@ -15,6 +15,26 @@ export const MAX_JSON_DEPTH = 64;
 
 /** True when the JSON text nests objects/arrays deeper than `max` (brackets inside strings do not count). */
 export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
+  return !fewBrackets(bytes, max) && walkDeeperThan(bytes, max);
+}
+
+/**
+ * No more than `max` opening brackets in all (strings included) cannot nest deeper than `max`.
+ * Counted with native indexOf, this settles a typical webhook (about 15) in a fraction of the
+ * byte-by-byte walk's time, which was 1.8 µs of a 1.2 KB body.
+ */
+function fewBrackets(bytes: Uint8Array, max: number): boolean {
+  let n = 0;
+  for (const bracket of OPENING) {
+    for (let i = bytes.indexOf(bracket); i !== -1; i = bytes.indexOf(bracket, i + 1)) {
+      if (++n > max) return false;
+    }
+  }
+  return true;
+}
+const OPENING = [0x7b, 0x5b];
+
+function walkDeeperThan(bytes: Uint8Array, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {

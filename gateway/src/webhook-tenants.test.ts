@@ -55,6 +55,14 @@ describe("nestsDeeperThan", () => {
     expect(nestsDeeperThan(Buffer.from('{"a":{"b":[{}]}}'), 3)).toBe(true);
   });
 
+  it("walks the text only when there are more opening brackets than the limit", () => {
+    // Many brackets side by side are shallow; the same count nested is not.
+    const wide = `[${"{},".repeat(MAX_JSON_DEPTH * 2)}{}]`;
+    expect(nestsDeeperThan(Buffer.from(wide), MAX_JSON_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(Buffer.from(`{"a":${nested(MAX_JSON_DEPTH)}}`), MAX_JSON_DEPTH)).toBe(true);
+    expect(nestsDeeperThan(Buffer.from(`{"a":[1,{"b":2}],"c":{}}`), 3)).toBe(false);
+  });
+
   it("ignores brackets inside strings, escaped quotes included", () => {
     expect(nestsDeeperThan(Buffer.from(`{"t":"${"[".repeat(500)}"}`), 2)).toBe(false);
     expect(nestsDeeperThan(Buffer.from(`{"t":"\\"${"{".repeat(500)}"}`), 2)).toBe(false);
