@@ -48,15 +48,22 @@ export class RedisScript {
   constructor(private readonly source: string) {}
 
   async run<T>(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args.map(String)];
     if (this.sha) {
       try {
-        return await client.sendCommand<T>(["EVALSHA", this.sha, ...tail]);
+        return await client.sendCommand<T>(evalsha(this.sha, keys, args));
       } catch (err) {
         if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
       }
     }
     this.sha = await client.sendCommand<string>(["SCRIPT", "LOAD", this.source]);
-    return client.sendCommand<T>(["EVALSHA", this.sha, ...tail]);
+    return client.sendCommand<T>(evalsha(this.sha, keys, args));
   }
+}
+
+/** EVALSHA's arguments in one array (the hot path: every script call on every message). */
+function evalsha(sha: string, keys: readonly string[], args: readonly (string | number)[]): string[] {
+  const out = ["EVALSHA", sha, String(keys.length)];
+  for (const key of keys) out.push(key);
+  for (const arg of args) out.push(typeof arg === "string" ? arg : String(arg));
+  return out;
 }

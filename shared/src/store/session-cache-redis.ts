@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { redisSessionKey, redisSessionMessagesKey } from "../events/names.js";
-import type { RedisClient } from "../redis/client.js";
+import { type RedisClient, RedisScript } from "../redis/client.js";
 import { readTtl } from "./page.js";
 import {
   ConversationSnapshot,
@@ -12,6 +12,15 @@ import {
   wholeSeconds,
 } from "./session-cache.js";
 import type { Conversation } from "./types.js";
+
+// RPUSH, LTRIM and EXPIRE as one command: one script call instead of MULTI, three commands and
+// EXEC (five commands for the client to encode and Redis to parse). Atomic, like the MULTI was.
+// KEYS: the list. ARGV: keep, ttl seconds, then the entries (pushed 1,000 at a time: unpack's limit).
+const APPEND_MESSAGES = new RedisScript(`
+for i = 3, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`);
 
 function parseJson(text: string): unknown {
   try {
@@ -58,16 +67,9 @@ export class RedisSessionCache implements SessionCache {
   ): Promise<void> {
     const max = readKeep(keep);
     if (entries.length === 0) return;
-    const key = redisSessionMessagesKey(conversationId);
-    await this.client
-      .multi()
-      .rPush(
-        key,
-        entries.map((e) => JSON.stringify(e)),
-      )
-      .lTrim(key, -max, -1)
-      .expire(key, wholeSeconds(this.ttlSeconds))
-      .exec();
+    const args: (string | number)[] = [max, wholeSeconds(this.ttlSeconds)];
+    for (const e of entries) args.push(JSON.stringify(e));
+    await APPEND_MESSAGES.run(this.client, [redisSessionMessagesKey(conversationId)], args);
   }
 
   async recent(conversationId: string, n: number): Promise<SessionEntry[]> {

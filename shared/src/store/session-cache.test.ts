@@ -57,6 +57,21 @@ describe.skipIf(!hasBinary("redis-server"))("redis", () => {
       expect(await cache.recent("t:bad", 5)).toEqual([{ role: "user", text: "hi", at: "x" }]);
     });
 
+    it("appends, trims and renews the TTL in one command", async () => {
+      const cache = new RedisSessionCache(client, 7200, log);
+      const entry = (i: number) => ({ role: "user" as const, text: `m${i}`, at: "2026-01-01T00:00:00.000Z" });
+      await cache.appendMessages("t:one", [entry(0)], 3); // loads the script
+      await client.sendCommand(["CONFIG", "RESETSTAT"]);
+      await cache.appendMessages("t:one", [entry(1), entry(2), entry(3)], 3);
+      const stats = String(await client.sendCommand(["INFO", "commandstats"]));
+      const calls = (name: string) =>
+        Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      expect(calls("evalsha")).toBe(1);
+      expect(calls("multi") + calls("exec")).toBe(0);
+      expect((await cache.recent("t:one", 10)).map((e) => e.text)).toEqual(["m1", "m2", "m3"]);
+      expect(await client.ttl(redisSessionMessagesKey("t:one"))).toBeGreaterThan(7000);
+    });
+
     it("sets a TTL on both keys", async () => {
       const cache = new RedisSessionCache(client, 7200, log);
       await cache.putConversation({
