@@ -114,6 +114,20 @@ describe("sender: the 24-hour window", () => {
     expect(h.graph.sent()[0]).toMatchObject({ type: "text" });
   });
 
+  it("reads a conversation's window once while it is open, not on every send", async () => {
+    await h.openWindow();
+    let reads = 0;
+    const read = h.cache.getConversation.bind(h.cache);
+    h.cache.getConversation = (id) => {
+      reads++;
+      return read(id);
+    };
+    for (const i of [1, 2, 3]) await h.request({ message: text(`m${i}`), idempotencyKey: `w${i}` });
+    await waitFor(() => h.results.length === 3);
+    expect(h.results.map((r) => r.status)).toEqual(["sent", "sent", "sent"]);
+    expect(reads).toBe(1);
+  });
+
   it("a session cache error falls back to the store", async () => {
     await h.openWindow();
     h.cache.getConversation = () => Promise.reject(new Error("redis down"));

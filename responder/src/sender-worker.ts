@@ -21,6 +21,7 @@ import { classifyFailure } from "./error-classifier.js";
 import { needsOpenWindow, toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";
+import { OpenWindows } from "./open-windows.js";
 import { bucketsFor, numberBucketKey, type PacingOptions, recipientBucketKey } from "./rate-limiter.js";
 import { nextRetryDelay, type RetryPolicyOptions } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
@@ -52,6 +53,8 @@ export interface SenderOptions {
   leaseMs: number;
   /** Delay queue polling interval. */
   pollMs?: number;
+  /** Conversations whose open 24-hour window is remembered in process (default 10,000). */
+  openWindowsKept?: number;
   concurrency?: number;
 }
 
@@ -86,6 +89,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class SenderWorker {
   private readonly owner = newId();
   private readonly now: () => number;
+  /** Windows read open before: most replies go to a conversation whose window is known open. */
+  private readonly windows: OpenWindows;
   private consumer: Consumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
@@ -93,6 +98,7 @@ export class SenderWorker {
 
   constructor(private readonly deps: SenderDeps) {
     this.now = deps.now ?? Date.now;
+    this.windows = new OpenWindows(deps.options.openWindowsKept);
   }
 
   async start(): Promise<void> {
@@ -200,13 +206,11 @@ export class SenderWorker {
     }
     const templates: Templates = { fallback: tenant?.templateFallback };
     let message: OutboundMessage = req.message;
-    if (needsOpenWindow(message)) {
-      if (!windowOpen(await this.lastInboundAt(event.conversationId), this.now())) {
-        const template = templateOf(templates);
-        if (!template) return this.fail(ctx, windowError(), "window_closed");
-        log.info({ template: template.name }, "24-hour window closed; sending the fallback template");
-        message = template;
-      }
+    if (needsOpenWindow(message) && !(await this.windowOpen(event.conversationId))) {
+      const template = templateOf(templates);
+      if (!template) return this.fail(ctx, windowError(), "window_closed");
+      log.info({ template: template.name }, "24-hour window closed; sending the fallback template");
+      message = template;
     }
     const recipient = req.to ?? req.recipient;
     for (;;) {
@@ -264,16 +268,20 @@ export class SenderWorker {
     }
   }
 
-  /** Park the request: the ledger remembers the attempts, the delay queue brings it back. */
-  /** The cache first (a miss or a Redis error falls back to the store, the source of truth). */
-  private async lastInboundAt(conversationId: string): Promise<string | undefined> {
+  /** Known open (no read), else read the cache first (a miss or a Redis error falls back to the store). */
+  private async windowOpen(conversationId: string): Promise<boolean> {
+    if (this.windows.isOpen(conversationId, this.now())) return true;
     const cached = await this.deps.cache?.getConversation(conversationId).catch((err: unknown) => {
       this.deps.log.warn({ err, conversationId }, "session cache unavailable; reading the store");
       return undefined;
     });
-    return (cached ?? (await this.deps.stores.conversations.get(conversationId)))?.lastInboundAt;
+    const last = (cached ?? (await this.deps.stores.conversations.get(conversationId)))?.lastInboundAt;
+    const now = this.now();
+    this.windows.note(conversationId, last, now);
+    return windowOpen(last, now);
   }
 
+  /** Park the request: the ledger remembers the attempts, the delay queue brings it back. */
   private async defer(ctx: SendContext, delayMs: number): Promise<void> {
     await this.deps.ledger.defer(ctx.event.data.idempotencyKey, ctx.attempts, delayMs);
     await this.later(ctx.event, delayMs);

@@ -1,0 +1,41 @@
+import { WINDOW_MS } from "./send-steps.js";
+
+/**
+ * Which conversations' 24-hour windows this process already knows to be open, and until when.
+ * A window only ever grows (the router never moves `lastInboundAt` backwards, and a user message
+ * that was seen stays sent), so "open until T" stays true until T whatever happened since: a known
+ * open window needs no read of the session cache. Unknown or lapsed means read it as before.
+ * Bounded: past `max` conversations the oldest noted is forgotten (a forgotten one is read again).
+ */
+export class OpenWindows {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly max = 10_000) {}
+
+  isOpen(conversationId: string, now: number): boolean {
+    const until = this.until.get(conversationId);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.until.delete(conversationId);
+    return false;
+  }
+
+  /** Remembers the window a read returned; a closed or unparsable one is not kept. */
+  note(conversationId: string, lastInboundAt: string | undefined, now: number): void {
+    const last = lastInboundAt ? Date.parse(lastInboundAt) : Number.NaN;
+    if (Number.isNaN(last)) return;
+    const until = last + WINDOW_MS;
+    if (now >= until || (this.until.get(conversationId) ?? 0) >= until) return;
+    // Re-inserted, so the Map's order is the order noted and the first key the one to forget.
+    this.until.delete(conversationId);
+    this.until.set(conversationId, until);
+    if (this.until.size > this.max) {
+      const oldest = this.until.keys().next().value;
+      if (oldest !== undefined) this.until.delete(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+}
