@@ -201,6 +201,30 @@ describe("router worker", () => {
     expect(await r.stores.conversations.get("222:5555")).toMatchObject({ version: 3, stage: "closing" });
   });
 
+  it("reads the session cache only for a conversation it has not saved itself", async () => {
+    const r = await setup();
+    let reads = 0;
+    const read = r.cache.getConversation.bind(r.cache);
+    r.cache.getConversation = (id) => {
+      reads++;
+      return read(id);
+    };
+    for (const text of ["hi", "I'd like to book", "12/05 at 10:30"])
+      await r.bus.publish(textFrom("5577", text));
+    await r.routedCount(3);
+    expect(r.seen.routed().map((e) => e.data.stageAfter)).toEqual(["greeting", "collect", "confirm"]);
+    expect(reads).toBe(1);
+    // Saved meanwhile by someone else (the agent API): the copy kept in process is stale, and the
+    // store's compare-and-set catches it just as it catches a stale session cache.
+    const c = await r.stores.conversations.get("111:5577");
+    if (!c) throw new Error("no conversation");
+    await r.stores.conversations.save({ ...c, stage: "greeting" }, c.version);
+    await r.bus.publish(textFrom("5577", "book"));
+    await r.routedCount(4);
+    expect(r.seen.routed()[3]?.data).toMatchObject({ stageBefore: "greeting", stageAfter: "collect" });
+    expect(await r.stores.conversations.get("111:5577")).toMatchObject({ version: 5, stage: "collect" });
+  });
+
   it("routes a redelivered event once", async () => {
     const r = await setup();
     const e = textFrom("5566", "book");

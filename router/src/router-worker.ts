@@ -21,6 +21,7 @@ import {
 import type { IntentClassifier } from "./classifier.js";
 import { messageTime, nextDraft, sightingOf, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
+import { RecentConversations } from "./recent-conversations.js";
 import { messageText } from "./text-match.js";
 
 /** What the router needs of the session cache (a subset of shared's SessionCache). */
@@ -41,6 +42,8 @@ export interface RouterDeps {
   concurrency?: number;
   /** How long a routed event id is remembered, so a redelivery is not routed twice. */
   dedupTtlSeconds?: number;
+  /** Conversations kept in process as the first guess before the session cache (default 10,000; 0 = none). */
+  recentConversations?: number;
   clock?: () => Date;
 }
 
@@ -61,12 +64,16 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
   const clock = deps.clock ?? (() => new Date());
   const ttl = deps.dedupTtlSeconds ?? 7 * 24 * 3600;
   const flowIds = new Map<string, { flowId: string | undefined; until: number }>();
+  const recent = new RecentConversations(deps.recentConversations);
   const routing: RoutingDeps = {
     conversations: deps.stores.conversations,
     presence: deps.presence,
     bus: deps.bus,
     log: deps.log,
-    onSaved: async (c) => deps.cache?.putConversation(c),
+    onSaved: async (c) => {
+      recent.remember(c);
+      await deps.cache?.putConversation(c);
+    },
   };
   let consumer: Consumer | undefined;
   let stopping: Promise<void> | undefined;
@@ -121,10 +128,14 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       return intent && intent !== "none" ? decide(current, message, flow, { now: at, intent }) : rules;
     };
 
-    const cached = await deps.cache?.getConversation(id).catch((err: unknown) => {
-      log.warn({ err }, "session cache read failed; reading the store");
-      return undefined;
-    });
+    // What this process saved last, else the session cache: either may be stale, which the
+    // store's compare-and-set catches.
+    const cached =
+      recent.get(id) ??
+      (await deps.cache?.getConversation(id).catch((err: unknown) => {
+        log.warn({ err }, "session cache read failed; reading the store");
+        return undefined;
+      }));
     const {
       result: decision,
       before,
