@@ -2,7 +2,7 @@ import { type GraphTestServer, startGraphServer } from "@flank/shared";
 import { freePort } from "@flank/shared/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphClient as createClient, type GraphClientOptions } from "./graph-client.js";
-import { createLeanFetch } from "./lean-fetch.js";
+import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
 
 let graph: GraphTestServer;
 beforeAll(async () => {
@@ -19,12 +19,13 @@ const body = {
   text: { body: "x" },
 };
 
-// The responder runs the client on its lean fetch; the global one is the default elsewhere.
+// The responder runs the client on the lean request; the global fetch is the default elsewhere.
 describe.each([
-  ["global fetch", fetch],
-  ["lean fetch", createLeanFetch()],
-])("Graph client on %s", (_, transport) => {
-  const createGraphClient = (opts: GraphClientOptions) => createClient({ ...opts, fetch: transport });
+  ["global fetch", fetchRequest()],
+  ["lean fetch", fetchRequest(createLeanHttp().fetch)],
+  ["lean request", createLeanHttp().request],
+])("Graph client on %s", (_, request) => {
+  const createGraphClient = (opts: GraphClientOptions) => createClient({ ...opts, request });
 
   it("posts to {base}/{phone_number_id}/messages with the bearer token and returns the wamid", async () => {
     const client = createGraphClient({ base: graph.base, timeoutMs: 2000 });

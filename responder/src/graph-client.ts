@@ -1,6 +1,7 @@
 import type { MetaError } from "@flank/shared";
 import type { SendFailure } from "./error-classifier.js";
 import type { GraphBody } from "./graph-body.js";
+import { fetchRequest, type LeanAnswer, type LeanRequest } from "./lean-fetch.js";
 
 export type GraphCallResult =
   | { ok: true; status: number; body: unknown; wamid?: string }
@@ -11,10 +12,10 @@ export interface GraphClient {
 }
 
 export interface GraphClientOptions {
-  /** e.g. https://graph.facebook.com/v25.0, or a test server (config.whatsapp.graphApiBase). */
   base: string;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  /** The transport: the global fetch by default; the responder passes lean-fetch.ts's. */
+  request?: LeanRequest;
 }
 
 interface MetaErrorBody {
@@ -23,22 +24,20 @@ interface MetaErrorBody {
 
 const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** POST /{phone_number_id}/messages with the given fetch (the global one by default) and a hard timeout; never throws. */
+/** POST /{phone_number_id}/messages with the given transport and a hard timeout; never throws. */
 export function createGraphClient(opts: GraphClientOptions): GraphClient {
-  const doFetch = opts.fetch ?? fetch;
+  const request = opts.request ?? fetchRequest();
   const base = opts.base.replace(/\/+$/, "");
   return {
     async send(phoneNumberId, token, body) {
-      let res: Response;
-      let text: string;
+      let res: LeanAnswer;
       try {
-        res = await doFetch(`${base}/${encodeURIComponent(phoneNumberId)}/messages`, {
+        res = await request(`${base}/${encodeURIComponent(phoneNumberId)}/messages`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(opts.timeoutMs),
+          timeoutMs: opts.timeoutMs,
         });
-        text = await res.text();
       } catch (err) {
         const name = (err as { name?: string }).name;
         const timedOut = name === "TimeoutError" || name === "AbortError";
@@ -54,11 +53,11 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       }
       let parsed: unknown;
       try {
-        parsed = text ? JSON.parse(text) : undefined;
+        parsed = res.text ? JSON.parse(res.text) : undefined;
       } catch {
-        parsed = text;
+        parsed = res.text;
       }
-      if (res.ok) {
+      if (res.status >= 200 && res.status <= 299) {
         const wamid = asString((parsed as { messages?: { id?: unknown }[] } | undefined)?.messages?.[0]?.id);
         return { ok: true, status: res.status, body: parsed, ...(wamid ? { wamid } : {}) };
       }

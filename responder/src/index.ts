@@ -17,7 +17,7 @@ import { BotWorker } from "./bot-worker.js";
 import { type DelayQueue, MemoryDelayQueue } from "./delay-queue.js";
 import { RedisDelayQueue } from "./delay-queue-redis.js";
 import { createGraphClient } from "./graph-client.js";
-import { createLeanFetch } from "./lean-fetch.js";
+import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
@@ -95,8 +95,10 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const { config, log } = deps;
   const r = config.responder;
   const metrics = deps.metrics ?? createMemoryMetrics();
-  // One keep-alive pool for the model and the Graph API (see lean-fetch.ts for why not the global fetch).
-  const http = deps.fetch ?? createLeanFetch();
+  // One keep-alive pool for the model and the Graph API (see lean-fetch.ts for why not the global
+  // fetch); the Graph API client takes its Response-free `request`.
+  const lean = createLeanHttp();
+  const http = deps.fetch ?? lean.fetch;
   const model =
     deps.model ??
     (config.openai.apiKey
@@ -141,7 +143,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         graph: createGraphClient({
           base: config.whatsapp.graphApiBase,
           timeoutMs: r.sendTimeoutMs,
-          fetch: http,
+          request: deps.fetch ? fetchRequest(deps.fetch) : lean.request,
         }),
         limiter,
         ledger,

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { freePort } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLeanFetch } from "./lean-fetch.js";
+import { createLeanHttp } from "./lean-fetch.js";
 
 let server: Server;
 let base: string;
@@ -32,7 +32,7 @@ afterAll(() => {
   server.close();
 });
 
-const lean = createLeanFetch();
+const lean = createLeanHttp().fetch;
 
 describe("lean fetch", () => {
   it("sends method, headers (record, pairs or Headers) and body; returns a real Response", async () => {
@@ -91,5 +91,34 @@ describe("lean fetch", () => {
     expect(await res.json()).toMatchObject({ body: "streamed" });
     const viaRequest = await lean(new Request(`${base}/echo`, { method: "POST", body: "req" }));
     expect(await viaRequest.json()).toMatchObject({ body: "req" });
+  });
+});
+
+describe("lean request (no Response)", () => {
+  const { request } = createLeanHttp();
+  const post = (path: string, timeoutMs = 2000, body = "hi") =>
+    request(`${base}${path}`, { method: "POST", headers: { "X-H": "v" }, body, timeoutMs });
+
+  it("sends method, headers and body; answers status and text", async () => {
+    const answer = await post("/echo");
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(answer.text)).toEqual({ method: "POST", url: "/echo", body: "hi", h: "v" });
+  });
+
+  it("follows a redirect like fetch and answers a 204 with no text", async () => {
+    expect(JSON.parse((await post("/moved")).text)).toMatchObject({ method: "GET", url: "/echo", body: "" });
+    expect(await post("/empty")).toEqual({ status: 204, statusText: "", text: "" });
+  });
+
+  it("rejects with a TimeoutError past the deadline, also while the body is arriving", async () => {
+    await expect(post("/slow", 50)).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(post("/trickle", 50)).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("rejects when nothing listens", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/x`;
+    await expect(request(closed, { method: "GET", headers: {}, timeoutMs: 500 })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

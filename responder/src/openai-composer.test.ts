@@ -1,6 +1,6 @@
 import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLeanFetch } from "./lean-fetch.js";
+import { createLeanHttp } from "./lean-fetch.js";
 import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";
 
 let server: OpenAITestServer;
@@ -35,7 +35,7 @@ const failure = async (promise: Promise<unknown>) => {
 
 describe.each([
   ["global fetch", fetch],
-  ["lean fetch", createLeanFetch()],
+  ["lean fetch", createLeanHttp().fetch],
 ])("OpenAI model (real SDK against a local server) on %s", (_, f) => {
   beforeAll(() => {
     transport = f;
