@@ -17,12 +17,23 @@ export interface ResponderMetrics {
 /** Counters in memory: tests read `counts`, and nothing is exported anywhere. */
 export function createMemoryMetrics(): ResponderMetrics & { counts: Map<string, number> } {
   const counts = new Map<string, number>();
-  const counter = (name: string): CounterLike => ({
-    inc(labels, value = 1) {
-      const key = `${name}${JSON.stringify(Object.fromEntries(Object.entries(labels).sort()))}`;
-      counts.set(key, (counts.get(key) ?? 0) + value);
-    },
-  });
+  const counter = (name: string): CounterLike => {
+    // Label sets are few (a handful of modes, outcomes and reasons): each one's sorted JSON key is
+    // built once, not on every inc (three a message).
+    const keys = new Map<string, string>();
+    return {
+      inc(labels, value = 1) {
+        let raw = "";
+        for (const k in labels) raw += `${k}\u0000${labels[k]}\u0000`;
+        let key = keys.get(raw);
+        if (key === undefined) {
+          key = `${name}${JSON.stringify(Object.fromEntries(Object.entries(labels).sort()))}`;
+          keys.set(raw, key);
+        }
+        counts.set(key, (counts.get(key) ?? 0) + value);
+      },
+    };
+  };
   return {
     counts,
     replies: counter("replies"),
