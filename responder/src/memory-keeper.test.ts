@@ -97,6 +97,8 @@ describe("MemoryKeeper.record with prepare's state", () => {
       summaryEvery: 2,
       metrics: createMemoryMetrics(),
       log: createLogger({ level: "silent" }),
+      // One fixed clock for both keepers: summaries are stamped with it.
+      now: () => Date.UTC(2026, 0, 1, 0, 30),
     });
     return { keeper, history, summaries, reads };
   };
