@@ -1,14 +1,16 @@
 // Stand-ins for Meta and OpenAI, in their own process: the Graph API simulator and an
 // OpenAI-compatible server that answers at once. Records when each reply reaches "Meta".
-// Prints {"graph": url, "openai": url} when ready; GET <graph>/__bench/replies returns the log.
+// Prints {"graph": url, "openai": url} when ready; GET <graph>/__bench/replies/<from> returns
+// the log from entry <from> on (only what is new: the bench polls it while replies arrive).
 import { startGraphServer } from "../shared/dist/simulator/index.js";
 import { startOpenAIServer } from "../shared/dist/testing/openai-server.js";
 
 const replies = [];
 const graph = await startGraphServer();
 graph.setHandler((req) => {
-  if (req.method === "GET" && req.path === "/__bench/replies")
-    return { kind: "raw", status: 200, body: replies };
+  const from = /^\/__bench\/replies\/(\d+)$/.exec(req.path)?.[1];
+  if (req.method === "GET" && from !== undefined)
+    return { kind: "raw", status: 200, body: replies.slice(Number(from)) };
   const body = req.body;
   // A reply is any message POST that is not a read receipt / typing indicator.
   if (req.method === "POST" && body && typeof body === "object" && !("status" in body)) {
