@@ -4,10 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { createClient } from "redis";
 import { parse } from "yaml";
 import { freePort, startNatsServer, startRedisServer } from "../shared/dist/testing/servers.js";
 import { APP_SECRET, PHONE_NUMBER_ID } from "./lib/payload.mjs";
-import { httpReady, runJson, startProcess } from "./lib/procs.mjs";
+import { cpuMs, httpReady, runJson, startProcess } from "./lib/procs.mjs";
 import { markdown } from "./lib/report.mjs";
 
 const args = new Set(process.argv.slice(2));
@@ -173,6 +174,10 @@ async function endToEnd(redis) {
     ),
   ];
   const url = `http://127.0.0.1:${port}/webhook/whatsapp`;
+  const meter = await costMeter(
+    { ...Object.fromEntries(services.map((s) => [s.name, s.pid])), redis: redis.pid, stubs: stubs.pid },
+    redis.url,
+  );
   // Replies so far, fetched incrementally: the whole log is tens of thousands of entries by the
   // last phase, and serializing it four times a second took CPU from the services under test.
   const log = [];
@@ -187,18 +192,18 @@ async function endToEnd(redis) {
     // warm-up phase, answered and checked like the rest and shown, so "sustained" is steady state.
     phases.push({
       name: `warm-up (${E2E_WARMUP.toLocaleString("en")} messages, cold services)`,
-      ...(await e2ePhase(url, replies, { amount: E2E_WARMUP, connections: 50, users: E2E_USERS })),
+      ...(await e2ePhase(url, replies, meter, { amount: E2E_WARMUP, connections: 50, users: E2E_USERS })),
     });
     phases.push({
       name: "sustained (as fast as it goes)",
-      ...(await e2ePhase(url, replies, { amount: E2E_MESSAGES, connections: 50, users: E2E_USERS })),
+      ...(await e2ePhase(url, replies, meter, { amount: E2E_MESSAGES, connections: 50, users: E2E_USERS })),
     });
     // Fixed rates send a fixed amount, so no request is cut off in flight and every one is matched.
     for (const rate of [100, 1000]) {
       phases.push({
         name: `fixed ${rate.toLocaleString("en")} msg/s`,
         rate,
-        ...(await e2ePhase(url, replies, {
+        ...(await e2ePhase(url, replies, meter, {
           rate,
           amount: rate * (PACED_WARMUP_S + (quick ? 5 : 10)),
           warmupS: PACED_WARMUP_S,
@@ -211,14 +216,49 @@ async function endToEnd(redis) {
     const problems = Object.fromEntries(services.map((s) => [s.name, s.problems()]));
     return { phases, peakRssMb: peak, problems };
   } finally {
+    await meter.close();
     for (const s of services.reverse()) await s.stop();
     await stubs.stop();
   }
 }
 
+/**
+ * What a phase cost per message: each process's CPU time (services, stubs, redis-server) and the
+ * commands Redis ran (INFO commandstats; commands inside scripts count too), from before its
+ * first message until its last reply and the quiet after it.
+ */
+async function costMeter(pids, redisUrl) {
+  const client = createClient({ url: redisUrl });
+  await client.connect();
+  const commands = async () => {
+    const info = await client.info("commandstats");
+    return [...info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const snapshot = async () => ({
+    cpu: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)])),
+    commands: await commands(),
+  });
+  return {
+    start: snapshot,
+    async since(before, messages) {
+      const now = await snapshot();
+      const per = (x) => Math.round((x * 1000) / messages);
+      return {
+        cpuUsPerMessage: Object.fromEntries(
+          Object.entries(now.cpu).map(([name, ms]) => [name, per(ms - before.cpu[name])]),
+        ),
+        // Less the INFO calls themselves: one per snapshot.
+        redisCommandsPerMessage: Number(((now.commands - before.commands - 1) / messages).toFixed(1)),
+      };
+    },
+    close: () => client.close(),
+  };
+}
+
 /** Sends a phase of messages, waits for every reply, and matches each user's k-th reply to their k-th message. */
-async function e2ePhase(url, replies, options) {
+async function e2ePhase(url, replies, meter, options) {
   const before = (await replies()).length;
+  const spent = await meter.start();
   const recordFile = `${root}bench/results/sent.tmp`;
   const result = await load(url, { ...options, recordFile });
   const sent = JSON.parse(readFileSync(recordFile, "utf8"));
@@ -234,6 +274,7 @@ async function e2ePhase(url, replies, options) {
     if (got.length >= expected && Date.now() - quietSince >= 3000) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const cost = await meter.since(spent, Math.max(1, got.length));
   // Each message's user and send time, in the load generator's order (autocannon setupRequest order).
   const users = options.users;
   const sentByUser = new Map();
@@ -271,6 +312,7 @@ async function e2ePhase(url, replies, options) {
     throughputPerS: Math.round(got.length / ((last - first) / 1000)),
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99) },
     webhook: { rps: result.rps, non2xx: result.non2xx, errors: result.errors },
+    ...cost,
   };
 }
 

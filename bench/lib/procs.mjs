@@ -3,6 +3,12 @@ import { readFileSync } from "node:fs";
 
 const root = new URL("../../", import.meta.url).pathname;
 
+/** CPU time a process has used so far, in ms (user + system, from /proc; Linux clock ticks are 10 ms). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /**
  * A service started as its own process. Peak RSS is read from /proc (VmHWM, the kernel's
  * high-water mark), so nothing is sampled and no peak is missed.

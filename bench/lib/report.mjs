@@ -42,6 +42,14 @@ export function markdown(r) {
       );
     }
     lines.push("");
+    const sustained = e.phases.find((p) => p.name.startsWith("sustained"));
+    if (sustained?.cpuUsPerMessage) {
+      const cpu = Object.entries(sustained.cpuUsPerMessage).map(([k, v]) => `${k} ${v}`);
+      lines.push(
+        `Per message in the sustained phase: CPU µs ${cpu.join(", ")}; Redis commands ${sustained.redisCommandsPerMessage}.`,
+      );
+      lines.push("");
+    }
     lines.push(
       `Peak RSS: ${Object.entries(e.peakRssMb)
         .map(([k, v]) => `${k} ${v} MB`)

@@ -14,6 +14,8 @@ export interface TestServer {
   url: string;
   port: number;
   dir: string;
+  /** The server's process id (the benchmark reads its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ async function launch(
     url: `${scheme}://127.0.0.1:${port}`,
     port,
     dir,
+    pid: child.pid,
     stop: async () => {
       if (!exited) {
         const gone = new Promise((r) => child.once("exit", r));
