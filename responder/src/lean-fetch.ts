@@ -74,9 +74,7 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
     const responseHeaders = new Headers();
     for (let i = 0; i < res.rawHeaders.length; i += 2)
       responseHeaders.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-    // Statuses that may not carry a body (fetch's "null body status").
-    const nullBody = status === 204 || status === 205 || status === 304;
-    return new Response(nullBody ? null : bytes, { status, headers: responseHeaders });
+    return new Response(nullBody(status) ? null : bytes, { status, headers: responseHeaders });
   };
   const request: LeanRequest = async (url, init) => {
     const deadline = new Deadline(init.timeoutMs);
@@ -90,8 +88,7 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
         agents,
       );
       const status = res.statusCode ?? 500;
-      const nullBody = status === 204 || status === 205 || status === 304;
-      return { status, statusText: "", text: nullBody ? "" : bytes.toString("utf8") };
+      return { status, statusText: "", text: nullBody(status) ? "" : bytes.toString("utf8") };
     } finally {
       deadline.clear();
     }
@@ -177,6 +174,8 @@ async function follow(
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Statuses that may not carry a body (fetch's "null body status"). */
+const nullBody = (status: number) => status === 204 || status === 205 || status === 304;
 
 /** One request and its whole body; an abort ends either, with its reason. */
 function exchange(
