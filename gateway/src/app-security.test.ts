@@ -2,8 +2,9 @@ import { connectRedis, MemoryTokenBuckets, type RedisClient } from "@flank/share
 import { whatsappFixtures as fx, hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMBEDDED_SIGNUP_PATH, INTEGRATIONS_PATH } from "./app.js";
 import { fromIp } from "./middleware/test-support.js";
+import { EMBEDDED_SIGNUP_PATH } from "./routes/embedded-signup.js";
+import { INTEGRATIONS_PATH } from "./routes/integrations.js";
 import { ADMIN, AUTH, jsonPost, makeApp, SECRET, signed, silentLog, VERIFY } from "./test-harness.js";
 
 // The gateway as a whole (issue 7 §4): keys of the right kind, limits, headers and CORS.

@@ -36,7 +36,6 @@ export interface AppOptions {
 
 /** Paths behind an `api` (send and read) or `admin` key (ARCHITECTURE §7: everything but the webhook, health, metrics and docs). */
 export const API_PATHS = ["/send", "/get", "/v1/*"] as const;
-export { EMBEDDED_SIGNUP_PATH, INTEGRATIONS_PATH };
 /** Behind an `admin` key only ("/x/*" also matches "/x"). */
 export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;
 

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { createLogger } from "@flank/shared";
 import { whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
 import { describe, expect, it } from "vitest";
-import { INTEGRATIONS_PATH } from "./app.js";
+import { INTEGRATIONS_PATH } from "./routes/integrations.js";
 import {
   ADMIN,
   ADMIN_KEY,

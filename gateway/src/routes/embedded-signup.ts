@@ -20,9 +20,9 @@ const digits = (what: string) =>
     .trim()
     .regex(/^\d{5,20}$/, `${what} must be 5 to 20 digits`);
 
-/** What the Embedded Signup page posts after Facebook Login (its `code`, and the ids from its message event). */
 export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
 
+/** What the Embedded Signup page posts after Facebook Login (its `code`, and the ids from its message event). */
 export const EmbeddedSignupBody = z.strictObject({
   code: z.string().trim().min(1).max(4096),
   waba_id: digits("waba_id"),

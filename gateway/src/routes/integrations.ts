@@ -15,13 +15,13 @@ export interface IntegrationRouteDeps {
   service: IntegrationService;
 }
 
-/**
- * The integrations API (ARCHITECTURE §7), relative paths: mount at
- * `/api/v1/channels/whatsapp/integrations` behind `requireApiKey(keys, "admin")`. Bodies are
- * snake_case; every answer shows access_token and app_secret masked (`****wxyz`).
- */
 export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
 
+/**
+ * The integrations API (ARCHITECTURE §7), relative paths: mount at INTEGRATIONS_PATH behind
+ * `requireApiKey(keys, "admin")`. Bodies are snake_case; every answer shows access_token and
+ * app_secret masked (`****wxyz`).
+ */
 export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> {
   const { service } = deps;
   const app = new Hono<GatewayEnv>();
