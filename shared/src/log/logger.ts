@@ -71,7 +71,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
           ? {
               // Most lines hold no secret: a search allocates nothing, a replace a new line.
               streamWrite: (line: string) =>
-                secrets.reduce((s, secret) => (s.includes(secret) ? s.replaceAll(secret, REDACTED) : s), line),
+                secrets.reduce(
+                  (s, secret) => (s.includes(secret) ? s.replaceAll(secret, REDACTED) : s),
+                  line,
+                ),
             }
           : {},
     },
