@@ -63,11 +63,13 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
       return fetch(input, init);
     }
     const { res, bytes } = await follow(
-      new URL(input),
-      init.method ?? "GET",
-      headersOf(init.headers),
-      body ?? undefined,
-      init.signal ? signalAbort(init.signal) : undefined,
+      {
+        url: new URL(input),
+        method: init.method ?? "GET",
+        headers: headersOf(init.headers),
+        body: body ?? undefined,
+        abort: init.signal ? signalAbort(init.signal) : undefined,
+      },
       agents,
     );
     const status = res.statusCode ?? 500;
@@ -80,11 +82,13 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
     const deadline = new Deadline(init.timeoutMs);
     try {
       const { res, bytes } = await follow(
-        new URL(url),
-        init.method,
-        headersOf(init.headers),
-        init.body,
-        deadline,
+        {
+          url: new URL(url),
+          method: init.method,
+          headers: headersOf(init.headers),
+          body: init.body,
+          abort: deadline,
+        },
         agents,
       );
       const status = res.statusCode ?? 500;
@@ -146,29 +150,31 @@ class Deadline implements Abort {
   }
 }
 
+/** One HTTP call as `exchange` makes it. */
+interface Call {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  abort: Abort | undefined;
+}
+type Agents = { "http:": HttpAgent; "https:": HttpsAgent };
+type Exchanged = { res: IncomingMessage; bytes: Buffer };
+
 /** The exchange, following redirects as fetch does. */
-async function follow(
-  first: URL,
-  firstMethod: string,
-  headers: Record<string, string>,
-  body: string | Uint8Array | undefined,
-  abort: Abort | undefined,
-  agents: { "http:": HttpAgent; "https:": HttpsAgent },
-): Promise<{ res: IncomingMessage; bytes: Buffer }> {
-  let url = first;
-  let method = firstMethod.toUpperCase();
-  let payload = body;
+async function follow(first: Call, agents: Agents): Promise<Exchanged> {
+  const call = { ...first, method: first.method.toUpperCase() };
   for (let hop = 0; ; hop++) {
-    const answer = await exchange(url, method, headers, payload, abort, agents);
+    const answer = await exchange(call, agents);
     const status = answer.res.statusCode ?? 500;
     const location = answer.res.headers.location;
     if (!(hop < 3 && location && REDIRECTS.has(status))) return answer;
-    url = new URL(location, url);
-    if (status === 303 || (method === "POST" && status < 303)) {
-      method = "GET";
-      payload = undefined;
-      delete headers["content-type"];
-      delete headers["content-length"];
+    call.url = new URL(location, call.url);
+    if (status === 303 || (call.method === "POST" && status < 303)) {
+      call.method = "GET";
+      call.body = undefined;
+      delete call.headers["content-type"];
+      delete call.headers["content-length"];
     }
   }
 }
@@ -178,14 +184,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const nullBody = (status: number) => status === 204 || status === 205 || status === 304;
 
 /** One request and its whole body; an abort ends either, with its reason. */
-function exchange(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  body: string | Uint8Array | undefined,
-  abort: Abort | undefined,
-  agents: { "http:": HttpAgent; "https:": HttpsAgent },
-): Promise<{ res: IncomingMessage; bytes: Buffer }> {
+function exchange({ url, method, headers, body, abort }: Call, agents: Agents): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
     if (abort?.aborted) return reject(abort.reason);
     const https = url.protocol === "https:";

@@ -1,3 +1,4 @@
+import { BoundedMap } from "@flank/shared";
 import { WINDOW_MS } from "./send-steps.js";
 
 /**
@@ -8,9 +9,11 @@ import { WINDOW_MS } from "./send-steps.js";
  * Bounded: past `max` conversations the oldest noted is forgotten (a forgotten one is read again).
  */
 export class OpenWindows {
-  private readonly until = new Map<string, number>();
+  private readonly until: BoundedMap<string, number>;
 
-  constructor(private readonly max = 10_000) {}
+  constructor(max = 10_000) {
+    this.until = new BoundedMap(max);
+  }
 
   isOpen(conversationId: string, now: number): boolean {
     const until = this.until.get(conversationId);
@@ -26,13 +29,7 @@ export class OpenWindows {
     if (Number.isNaN(last)) return;
     const until = last + WINDOW_MS;
     if (now >= until || (this.until.get(conversationId) ?? 0) >= until) return;
-    // Re-inserted, so the Map's order is the order noted and the first key the one to forget.
-    this.until.delete(conversationId);
     this.until.set(conversationId, until);
-    if (this.until.size > this.max) {
-      const oldest = this.until.keys().next().value;
-      if (oldest !== undefined) this.until.delete(oldest);
-    }
   }
 
   get size(): number {

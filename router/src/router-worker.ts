@@ -2,6 +2,7 @@ import {
   type AgentPresence,
   agentOf,
   assignQueued,
+  BoundedMap,
   type Bus,
   type Consumer,
   type Conversation,
@@ -21,7 +22,6 @@ import {
 import type { IntentClassifier } from "./classifier.js";
 import { messageTime, nextDraft, sightingOf, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
-import { RecentConversations } from "./recent-conversations.js";
 import { messageText } from "./text-match.js";
 
 /** What the router needs of the session cache (a subset of shared's SessionCache). */
@@ -64,14 +64,15 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
   const clock = deps.clock ?? (() => new Date());
   const ttl = deps.dedupTtlSeconds ?? 7 * 24 * 3600;
   const flowIds = new Map<string, { flowId: string | undefined; until: number }>();
-  const recent = new RecentConversations(deps.recentConversations);
+  // The conversations this router saved last: the first guess for a conversation's next message.
+  const recent = new BoundedMap<string, Conversation>(deps.recentConversations ?? 10_000);
   const routing: RoutingDeps = {
     conversations: deps.stores.conversations,
     presence: deps.presence,
     bus: deps.bus,
     log: deps.log,
     onSaved: async (c) => {
-      recent.remember(c);
+      recent.set(c.id, c);
       await deps.cache?.putConversation(c);
     },
   };

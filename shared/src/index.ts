@@ -1,3 +1,4 @@
+export * from "./bounded-map.js";
 export * from "./bus/index.js";
 export * from "./config/index.js";
 export * from "./crypto/index.js";
