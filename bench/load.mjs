@@ -1,12 +1,13 @@
 // Load generator, run as its own process: signed webhook POSTs with distinct wamids; autocannon
 // as fast as it goes, or paced evenly at a fixed rate.
 // Usage: node load.mjs <url> <json options> — prints one JSON result line.
-//   options: { connections, duration, rate?, warmupS?, amount?, users, secret, recordFile? }
-//   recordFile gets [wamid, due, timed] per request (timed: false during a paced warm-up).
+//   options: { connections, duration, rate?, warmupS?, amount?, users, secret, tag?, recordFile? }
+//   recordFile gets [token, user, due, timed] per request (timed: false during a paced warm-up);
+//   the token (`#<tag>-<n>`) is in the message text, and the stand-in model echoes it in its reply.
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { pacedLoad } from "./lib/paced.mjs";
-import { nextWamid, sign, webhookBody } from "./lib/payload.mjs";
+import { MESSAGE_TEXT, nextWamid, sign, webhookBody } from "./lib/payload.mjs";
 
 const [url, raw] = process.argv.slice(2);
 const opts = JSON.parse(raw ?? "{}");
@@ -14,11 +15,13 @@ const users = opts.users ?? 1000;
 const sent = opts.recordFile ? [] : undefined;
 let n = 0;
 
+const tag = opts.tag ?? "m";
 const request = (due, timed = true) => {
-  const user = String(16500000000 + (n++ % users));
-  const wamid = nextWamid();
-  const body = webhookBody(wamid, user);
-  sent?.push([wamid, due, timed]);
+  const i = n++;
+  const user = String(16500000000 + (i % users));
+  const token = `#${tag}-${i}`;
+  const body = webhookBody(nextWamid(), user, `${MESSAGE_TEXT} ${token}`);
+  sent?.push([token, user, due, timed]);
   return {
     body,
     headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, opts.secret) },

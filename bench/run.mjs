@@ -2,20 +2,21 @@
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
 // Options: --quick (shorter runs), --only=ingest|client|e2e, --no-build.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createClient } from "redis";
-import { parse } from "yaml";
 import { freePort, startNatsServer, startRedisServer } from "../shared/dist/testing/servers.js";
-import { APP_SECRET, PHONE_NUMBER_ID } from "./lib/payload.mjs";
+import { matchReplies, percentile } from "./lib/match.mjs";
+import { APP_SECRET } from "./lib/payload.mjs";
 import { cpuMs, httpReady, runJson, startProcess } from "./lib/procs.mjs";
 import { markdown } from "./lib/report.mjs";
+import { baseEnv, serviceArgs, startStack } from "./lib/stack.mjs";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
-if (only && !["ingest", "client", "e2e"].includes(only))
-  throw new Error(`--only=${only}: expected ingest, client or e2e`);
+if (only && !["ingest", "client", "e2e", "latency"].includes(only))
+  throw new Error(`--only=${only}: expected ingest, client, e2e or latency`);
 const SATURATION_S = quick ? 3 : 6;
 const INGEST_ROUNDS = quick ? 3 : 5;
 const WARMUP_S = quick ? 4 : 8;
@@ -25,6 +26,9 @@ const PACED_WARMUP_S = 2;
 const E2E_MESSAGES = quick ? 5000 : 20_000;
 const E2E_USERS = quick ? 250 : 1000;
 const E2E_WARMUP = quick ? 1000 : 3000;
+/** Seconds of timed load per realistic-latency phase, and the users sending it. */
+const LATENCY_S = quick ? 10 : 30;
+const LATENCY_USERS = 2000;
 const root = new URL("../", import.meta.url).pathname;
 
 if (!args.has("--no-build"))
@@ -32,26 +36,6 @@ if (!args.has("--no-build"))
     cwd: root,
     stdio: "inherit",
   });
-
-// Each service runs with the node flags docker-compose.yml gives it (the workers' heap sizing),
-// so the memory figures are those of the shipped settings.
-const compose = parse(readFileSync(`${root}docker-compose.yml`, "utf8"), { merge: true });
-const serviceArgs = (name) => {
-  const command = compose.services[name]?.command;
-  if (command?.[0] !== "node") throw new Error(`docker-compose.yml: ${name} is not run with node`);
-  return command.slice(1);
-};
-
-const baseEnv = {
-  NODE_ENV: "production",
-  APP_SECRET,
-  API_KEYS: "bench-key",
-  ENCRYPTION_KEY: "a".repeat(64),
-  PHONE_NUMBER_ID,
-  WHATSAPP_TOKEN: "bench-token",
-  VERIFY_TOKEN: "bench-verify",
-  STORE: "memory",
-};
 
 async function load(url, options) {
   return runJson(["bench/load.mjs", url, JSON.stringify({ secret: APP_SECRET, ...options })]);
@@ -131,104 +115,111 @@ async function ingest(redis, nats) {
 
 /** gateway → router → responder → Graph API simulator, as separate processes on Redis. */
 async function endToEnd(redis) {
-  const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
-  await stubs.ready();
-  const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
-  const port = await freePort();
-  const env = {
-    ...baseEnv,
-    BUS: "redis",
-    REDIS_URL: redis.url,
-    GRAPH_API_BASE: `${graph}/v25.0`,
-    OPENAI_API_KEY: "bench-openai",
-    OPENAI_BASE_URL: openai,
-    // The simulator is not Meta: lift the pacing that would otherwise be the bottleneck.
-    SEND_RATE_PER_NUMBER: "10000",
-    SEND_RATE_PER_RECIPIENT: "100",
-    SEND_BURST_PER_RECIPIENT: "45",
-  };
-  const services = [
-    startProcess(
-      "gateway",
-      serviceArgs("gateway"),
-      { ...env, PORT: String(port) },
-      {
-        ready: httpReady(`http://127.0.0.1:${port}/readyz`),
-      },
-    ),
-    startProcess(
-      "router",
-      serviceArgs("router"),
-      { ...env, LOG_LEVEL: "info" },
-      {
-        ready: (o) => o.includes("router started"),
-      },
-    ),
-    startProcess(
-      "responder",
-      serviceArgs("responder"),
-      { ...env, LOG_LEVEL: "info" },
-      {
-        ready: (o) => o.includes("responder started"),
-      },
-    ),
-  ];
-  const url = `http://127.0.0.1:${port}/webhook/whatsapp`;
-  const meter = await costMeter(
-    { ...Object.fromEntries(services.map((s) => [s.name, s.pid])), redis: redis.pid, stubs: stubs.pid },
-    redis.url,
-  );
-  // Replies so far, fetched incrementally: the whole log is tens of thousands of entries by the
-  // last phase, and serializing it four times a second took CPU from the services under test.
-  const log = [];
-  const replies = async () => {
-    log.push(...(await (await fetch(`${graph}/__bench/replies/${log.length}`)).json()));
-    return log;
-  };
+  const stack = await startStack({ redisUrl: redis.url });
+  const meter = await costMeter(stack, redis);
   try {
-    for (const s of services) await s.ready();
     const phases = [];
     // Cold services (code not yet compiled, heaps and connection pools not yet grown) first get a
     // warm-up phase, answered and checked like the rest and shown, so "sustained" is steady state.
     phases.push({
       name: `warm-up (${E2E_WARMUP.toLocaleString("en")} messages, cold services)`,
-      ...(await e2ePhase(url, replies, meter, { amount: E2E_WARMUP, connections: 50, users: E2E_USERS })),
+      ...(await e2ePhase(stack, meter, { amount: E2E_WARMUP, connections: 50, users: E2E_USERS, tag: "w" })),
     });
     phases.push({
       name: "sustained (as fast as it goes)",
-      ...(await e2ePhase(url, replies, meter, { amount: E2E_MESSAGES, connections: 50, users: E2E_USERS })),
+      ...(await e2ePhase(stack, meter, {
+        amount: E2E_MESSAGES,
+        connections: 50,
+        users: E2E_USERS,
+        tag: "s",
+      })),
     });
     // Fixed rates send a fixed amount, so no request is cut off in flight and every one is matched.
     for (const rate of [100, 1000]) {
       phases.push({
         name: `fixed ${rate.toLocaleString("en")} msg/s`,
         rate,
-        ...(await e2ePhase(url, replies, meter, {
+        ...(await e2ePhase(stack, meter, {
           rate,
           amount: rate * (PACED_WARMUP_S + (quick ? 5 : 10)),
           warmupS: PACED_WARMUP_S,
           connections: 100,
           users: E2E_USERS,
+          tag: `f${rate}`,
         })),
       });
     }
-    const peak = Object.fromEntries(services.map((s) => [s.name, s.peakRssMb()]));
-    const problems = Object.fromEntries(services.map((s) => [s.name, s.problems()]));
-    return { phases, peakRssMb: peak, problems };
+    return { phases, ...stackReport(stack) };
   } finally {
     await meter.close();
-    for (const s of services.reverse()) await s.stop();
-    await stubs.stop();
+    await stack.stop();
   }
 }
+
+/**
+ * A model that answers in seconds, as real ones do: fixed 2 s and uniform 0.5–4 s, at 300 and
+ * 1,000 msg/s from 2,000 users, services as separate processes on Redis. Reports throughput,
+ * latency from the webhook to the Graph API send, the wait before the model is called, and the
+ * model calls in flight.
+ */
+async function realLatency(redis) {
+  const stack = await startStack({ redisUrl: redis.url });
+  const meter = await costMeter(stack, redis);
+  const models = [
+    { name: "2 s", latency: { fixedMs: 2000 }, longestMs: 2000 },
+    { name: "0.5–4 s", latency: { minMs: 500, maxMs: 4000 }, longestMs: 4000 },
+  ];
+  try {
+    // Warm the cold services with an instant model first, so the phases measure steady state.
+    await stack.control("/__bench/model", { fixedMs: 0 });
+    await e2ePhase(stack, meter, { amount: E2E_WARMUP, connections: 50, users: LATENCY_USERS, tag: "lw" });
+    const phases = [];
+    for (const rate of [300, 1000]) {
+      for (const model of models) {
+        await stack.control("/__bench/model", model.latency);
+        await stack.control("/__bench/inflight", {});
+        const phase = await e2ePhase(stack, meter, {
+          rate,
+          amount: rate * (PACED_WARMUP_S + LATENCY_S),
+          warmupS: PACED_WARMUP_S,
+          connections: 200,
+          users: LATENCY_USERS,
+          tag: `l${rate}x${phases.length}`,
+        });
+        phases.push({
+          name: `${rate.toLocaleString("en")} msg/s, model ${model.name}`,
+          rate,
+          modelLongestMs: model.longestMs,
+          modelInFlight: await stack.control("/__bench/inflight"),
+          ...phase,
+        });
+      }
+    }
+    await stack.control("/__bench/model", { fixedMs: 0 });
+    return { phases, ...stackReport(stack) };
+  } finally {
+    await meter.close();
+    await stack.stop();
+  }
+}
+
+const stackReport = (stack) => ({
+  peakRssMb: Object.fromEntries([...stack.procs].map(([name, p]) => [name, p.peakRssMb()])),
+  problems: Object.fromEntries([...stack.procs].map(([name, p]) => [name, p.problems()])),
+});
 
 /**
  * What a phase cost per message: each process's CPU time (services, stubs, redis-server) and the
  * commands Redis ran (INFO commandstats; commands inside scripts count too), from before its
  * first message until its last reply and the quiet after it.
  */
-async function costMeter(pids, redisUrl) {
-  const client = createClient({ url: redisUrl });
+async function costMeter(stack, redis) {
+  const pids = {
+    ...Object.fromEntries([...stack.procs].map(([name, p]) => [name, p.pid])),
+    redis: redis.pid,
+    stubs: stack.stubs.pid,
+  };
+  const client = createClient({ url: redis.url });
   await client.connect();
   const commands = async () => {
     const info = await client.info("commandstats");
@@ -255,62 +246,60 @@ async function costMeter(pids, redisUrl) {
   };
 }
 
-/** Sends a phase of messages, waits for every reply, and matches each user's k-th reply to their k-th message. */
-async function e2ePhase(url, replies, meter, options) {
-  const before = (await replies()).length;
+/**
+ * Sends a phase of messages, waits until every one is answered (a reply may answer a burst of a
+ * user's messages together) and judges the phase by the tokens the replies echo (lib/match.mjs).
+ */
+async function e2ePhase(stack, meter, options) {
+  const before = (await stack.replies()).length;
+  const modelBefore = (await stack.control("/__bench/model/0")).length;
   const spent = await meter.start();
   const recordFile = `${root}bench/results/sent.tmp`;
-  const result = await load(url, { ...options, recordFile });
+  const result = await load(stack.url, { ...options, recordFile });
   const sent = JSON.parse(readFileSync(recordFile, "utf8"));
-  const expected = result.requests - result.non2xx;
-  // Every reply, then 3 s of quiet, so late duplicates are counted here and not in the next phase.
+  rmSync(recordFile, { force: true });
+  const expected = new Set(sent.map(([token]) => token));
+  // Every answer, then 3 s of quiet, so late duplicates are counted here and not in the next phase.
   const deadline = Date.now() + 180_000;
   let got = [];
   let quietSince = Date.now();
-  while (Date.now() < deadline) {
-    const now = (await replies()).slice(before);
+  for (;;) {
+    const now = (await stack.replies()).slice(before);
     if (now.length !== got.length) quietSince = Date.now();
     got = now;
-    if (got.length >= expected && Date.now() - quietSince >= 3000) break;
+    const answered = new Set(got.flatMap(([, , tokens]) => tokens));
+    const done = [...expected].every((t) => answered.has(t));
+    if ((done && Date.now() - quietSince >= 3000) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const cost = await meter.since(spent, Math.max(1, got.length));
-  // Each message's user and send time, in the load generator's order (autocannon setupRequest order).
-  const users = options.users;
-  const sentByUser = new Map();
-  sent.forEach(([, t, timed], i) => {
-    const user = String(16500000000 + (i % users));
-    if (!sentByUser.has(user)) sentByUser.set(user, []);
-    sentByUser.get(user).push([t, timed]);
-  });
-  const repliesByUser = new Map();
-  for (const [user, t] of got) {
-    if (!repliesByUser.has(user)) repliesByUser.set(user, []);
-    repliesByUser.get(user).push(t);
-  }
-  const latencies = [];
-  let mismatched = 0;
-  for (const [user, times] of sentByUser) {
-    const r = repliesByUser.get(user) ?? [];
-    if (r.length !== times.length) mismatched++;
-    for (let k = 0; k < Math.min(r.length, times.length); k++) {
-      const [t, timed] = times[k];
-      // A paced phase's warm-up messages are matched like the rest, but not timed.
-      if (timed) latencies.push(r[k] - t);
-    }
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
-  const first = Math.min(...sent.map(([, t]) => t));
+  const cost = await meter.since(spent, Math.max(1, sent.length));
+  const matched = matchReplies(sent, got);
+  // When each message reached the model: the wait before it (queueing in Flank, not the model).
+  const firstAsked = new Map();
+  for (const [at, tokens] of await stack.control(`/__bench/model/${modelBefore}`))
+    for (const token of tokens) if (!firstAsked.has(token)) firstAsked.set(token, at);
+  const waits = sent
+    .filter(([token, , , timed]) => timed !== false && firstAsked.has(token))
+    .map(([token, , sentAt]) => firstAsked.get(token) - sentAt)
+    .sort((a, b) => a - b);
+  const first = Math.min(...sent.map(([, , t]) => t));
   const last = Math.max(...got.map(([, t]) => t));
+  const { latencies } = matched;
   return {
-    messages: expected,
+    messages: sent.length,
     replies: got.length,
-    exactlyOneReplyEach: got.length === expected && mismatched === 0,
-    usersWithWrongReplyCount: mismatched,
-    throughputPerS: Math.round(got.length / ((last - first) / 1000)),
-    latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99) },
+    answered: matched.answered,
+    lost: matched.lost,
+    duplicates: matched.duplicates,
+    outOfOrder: matched.outOfOrder,
+    everyMessageAnsweredOnce: matched.lost === 0 && matched.duplicates === 0 && matched.unknown === 0,
+    throughputPerS: Math.round(matched.answered / ((last - first) / 1000)),
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+    },
+    waitBeforeModelMs: { p50: percentile(waits, 50), p99: percentile(waits, 99) },
     webhook: { rps: result.rps, non2xx: result.non2xx, errors: result.errors },
     ...cost,
   };
@@ -341,6 +330,7 @@ if (!only || only === "ingest") {
 if (!only || only === "client")
   results.redisClient = await withRedis((redis) => runJson(["bench/redis-client.mjs", redis.url]));
 if (!only || only === "e2e") results.endToEnd = await withRedis(endToEnd);
+if (!only || only === "latency") results.realLatency = await withRedis(realLatency);
 
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);

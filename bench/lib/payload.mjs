@@ -3,15 +3,14 @@ import { createHmac } from "node:crypto";
 export const PHONE_NUMBER_ID = "106540352242922";
 export const APP_SECRET = "bench-app-secret";
 
+export const MESSAGE_TEXT =
+  "Hello! I saw your ad and would like to book an appointment for next week, ideally Tuesday or Wednesday afternoon. Could you tell me which times are free and what I need to bring along? Thanks a lot.";
+
 /**
- * A realistic Meta text-message webhook (~1.2 KB, as the benchmark issue asks): envelope, metadata,
- * contacts with a profile, a text with context and a click-to-WhatsApp referral.
+ * A realistic Meta text-message webhook (~1.2 KB): envelope, metadata, contacts with a profile, a
+ * text with context and a click-to-WhatsApp referral.
  */
-export function webhookBody(
-  wamid,
-  user,
-  text = "Hello! I saw your ad and would like to book an appointment for next week, ideally Tuesday or Wednesday afternoon. Could you tell me which times are free and what I need to bring along? Thanks a lot.",
-) {
+export function webhookBody(wamid, user, text = MESSAGE_TEXT) {
   return JSON.stringify({
     object: "whatsapp_business_account",
     entry: [

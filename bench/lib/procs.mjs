@@ -62,6 +62,8 @@ export function startProcess(name, args, env, { ready } = {}) {
         return undefined;
       }
     },
+    /** Sends a signal (SIGKILL: the chaos suite's kill -9). */
+    kill: (signal) => child.kill(signal),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill("SIGTERM");

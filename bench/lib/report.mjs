@@ -38,7 +38,7 @@ export function markdown(r) {
     lines.push("| --- | --- | --- | --- | --- |");
     for (const p of e.phases) {
       lines.push(
-        `| ${p.name} | ${p.messages} | ${p.throughputPerS} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.exactlyOneReplyEach ? "yes" : `no (${p.replies} replies)`} |`,
+        `| ${p.name} | ${p.messages} | ${p.throughputPerS} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${answeredOnce(p)} |`,
       );
     }
     lines.push("");
@@ -50,11 +50,38 @@ export function markdown(r) {
       );
       lines.push("");
     }
+    lines.push(peakRss(e));
+    lines.push("");
+  }
+  if (r.realLatency) {
+    const e = r.realLatency;
     lines.push(
-      `Peak RSS: ${Object.entries(e.peakRssMb)
-        .map(([k, v]) => `${k} ${v} MB`)
-        .join(", ")}`,
+      "| model that takes seconds | messages | msg/s (share of offered) | p50 / p95 / p99 ms | wait before model p50 / p99 ms | model calls in flight mean / max | every message answered once | out of order | target met |",
     );
+    lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const p of e.phases) {
+      const share = p.throughputPerS / p.rate;
+      // Targets at 300 msg/s; at 1,000 msg/s the figures are reported (CPU per message is another issue's).
+      const met =
+        p.rate > 300
+          ? "(report)"
+          : p.everyMessageAnsweredOnce && share >= 0.99 && p.latencyMs.p99 <= p.modelLongestMs + 200
+            ? "yes"
+            : "no";
+      lines.push(
+        `| ${p.name} | ${p.messages} | ${p.throughputPerS} (${(share * 100).toFixed(1)}%) | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.waitBeforeModelMs.p50} / ${p.waitBeforeModelMs.p99} | ${p.modelInFlight.mean} / ${p.modelInFlight.max} | ${answeredOnce(p)} | ${p.outOfOrder} | ${met} |`,
+      );
+    }
+    lines.push("");
+    lines.push(peakRss(e));
   }
   return lines.join("\n");
 }
+
+const answeredOnce = (p) =>
+  p.everyMessageAnsweredOnce ? "yes" : `no (${p.lost} lost, ${p.duplicates} answered twice)`;
+
+const peakRss = (e) =>
+  `Peak RSS: ${Object.entries(e.peakRssMb)
+    .map(([k, v]) => `${k} ${v} MB`)
+    .join(", ")}`;

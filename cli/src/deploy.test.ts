@@ -90,7 +90,9 @@ describe("docker-compose.yml", () => {
       ).toBe(true);
     }
     expect(services.gateway?.command).toEqual(["node", "--max-old-space-size=96", "gateway/dist/main.js"]);
-    expect(readFileSync(join(REPO_ROOT, "bench", "run.mjs"), "utf8")).toContain("docker-compose.yml");
+    expect(readFileSync(join(REPO_ROOT, "bench", "lib", "stack.mjs"), "utf8")).toContain(
+      "docker-compose.yml",
+    );
   });
 
   it("starts Flank only once its dependencies are healthy", () => {

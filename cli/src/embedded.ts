@@ -95,7 +95,6 @@ export async function startEmbedded(
       log: log.child({ service: "router" }),
       cache: sessionCache,
       classifier: classifierFromConfig(config, log),
-      concurrency: config.router.concurrency,
       dedupTtlSeconds: config.bus.dedupTtlSeconds,
     });
     started({ name: "router", stop: () => router.stop() });

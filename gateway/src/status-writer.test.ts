@@ -107,7 +107,12 @@ describe("status writer", () => {
     const { log, stores } = setup();
     const handle = statusHandler(stores, log, 3);
     const event = statusEvent("wamid.FOREIGN", "sent", 1);
-    const ctx = { topic: "inbound.status" as const, group: "status-writer" };
+    const ctx = {
+      topic: "inbound.status" as const,
+      group: "status-writer",
+      queued: () => [],
+      absorb: () => {},
+    };
     await expect(handle(event, { ...ctx, attempt: 1 })).rejects.toMatchObject({ retryable: true });
     await expect(handle(event, { ...ctx, attempt: 3 })).resolves.toBeUndefined();
   });

@@ -18,7 +18,6 @@ export interface StatusWriterOptions {
   unknownAttempts?: number;
   /** The bus's attempts before dead-lettering (BUS_MAX_ATTEMPTS); raised above `unknownAttempts`. */
   maxAttempts?: number;
-  concurrency?: number;
 }
 
 export interface StatusWriter {
@@ -64,7 +63,6 @@ export async function startStatusWriter(
   const consumer: Consumer = await deps.bus.consume({
     topic: "inbound.status",
     group: GROUPS.statusWriter,
-    concurrency: opts.concurrency ?? 32,
     // Above the unknown retries, so "not stored yet" never ends in the dead-letter topic.
     maxAttempts: Math.max(opts.maxAttempts ?? 5, unknownAttempts + 1),
     handler: statusHandler(deps.stores, log, unknownAttempts),

@@ -67,6 +67,7 @@ export function spyBus(inner: Bus): SpyBus {
       }
       return inner.publish(events, opts);
     },
+    announce: (events) => inner.announce(events),
     consume: (o) => inner.consume(o),
     tap: (pattern, handler) => inner.tap(pattern, handler),
     health: () => inner.health(),

@@ -1,6 +1,11 @@
+import type { EventOf } from "@flank/shared";
 import { type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startBotHarness, USER } from "./bot.harness.js";
+import { burstOf } from "./bot-worker.js";
+
+type Routed = EventOf<"conversation.routed">;
+
 import { countOf } from "./metrics.js";
 import { createOpenAIModel } from "./openai-composer.js";
 
@@ -30,18 +35,14 @@ describe("bot worker", () => {
     h = await startBotHarness({ model: model() });
     const before = openai.requests.length;
     await h.bus.publish(h.routed("hello there", { wamid: "wamid.A" }));
-    await waitFor(() => h.requests.length === 2, { what: "read + reply" });
-    const [read, reply] = h.requests;
-    expect(read?.data).toMatchObject({
-      idempotencyKey: "read:wamid.A",
-      to: USER,
-      source: "bot",
-      message: { type: "read", messageId: "wamid.A", typing: true },
-    });
-    expect(reply?.data).toMatchObject({
+    await waitFor(() => h.requests.length === 1, { what: "reply" });
+    // The receipt goes out of band, before the model is asked.
+    expect(h.reads).toEqual([{ wamid: "wamid.A", typing: true }]);
+    expect(h.requests[0]?.data).toMatchObject({
       idempotencyKey: "bot:wamid.A",
       to: USER,
       source: "bot",
+      answers: ["wamid.A"],
       message: { type: "text", body: "reply to hello there" },
     });
     const prompt = openai.requests[before];
@@ -100,11 +101,10 @@ describe("bot worker", () => {
     const event = h.routed("hi", { wamid: "wamid.R" });
     await h.bot.handle(event);
     await h.bot.handle(event);
-    await waitFor(() => h.requests.length >= 2);
+    await waitFor(() => h.requests.length >= 1);
     await h.bus.publish(h.routed("next"));
     await waitFor(() => h.replies().length === 2);
     expect(h.replies().filter((r) => r.data.idempotencyKey === "bot:wamid.R")).toHaveLength(1);
-    expect(h.requests.filter((r) => r.data.idempotencyKey === "read:wamid.R")).toHaveLength(1);
     // The second reply rotated once: the redelivery did not count as another answer.
     expect(h.replies()[1]?.data.message).toEqual({ type: "text", body: "Hello again!" });
   });
@@ -115,5 +115,157 @@ describe("bot worker", () => {
     await h.bus.publish(h.routed("for the bot"));
     await waitFor(() => h.requests.length === 1);
     expect(h.requests[0]?.data.message.type).toBe("text");
+    expect(h.reads).toEqual([]);
+  });
+});
+
+describe("bot worker: typing indicator", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("is refreshed while the model runs long, and never after the reply", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    let answer = (_: string) => {};
+    const slow = {
+      complete: () =>
+        new Promise<string>((r) => {
+          answer = r;
+        }),
+    };
+    h = await startBotHarness({ model: slow, options: { typingRefreshMs: 20_000 } });
+    const handling = h.bot.handle(h.routed("a hard question", { wamid: "w-slow" }));
+    await vi.waitFor(() => expect(h.reads).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(h.reads).toEqual([
+      { wamid: "w-slow", typing: true },
+      { wamid: "w-slow", typing: true },
+      { wamid: "w-slow", typing: true },
+    ]);
+    answer("done thinking");
+    await handling;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.reads).toHaveLength(3);
+    await waitFor(() => h.replies().length === 1);
+  });
+});
+
+describe("bot worker: bursts", () => {
+  /** A model whose answers wait until the test lets them go, recording what each call saw. */
+  const heldModel = () => {
+    const calls: string[][] = [];
+    const gates: (() => void)[] = [];
+    return {
+      calls,
+      release: () => gates.shift()?.(),
+      model: {
+        async complete(messages: readonly { role: string; content: string }[]) {
+          const users = messages.filter((m) => m.role === "user").map((m) => m.content);
+          calls.push(users);
+          await new Promise<void>((r) => gates.push(r));
+          return `answer ${calls.length}`;
+        },
+      },
+    };
+  };
+
+  it("combine: messages sent while a reply is composed are answered together in the next", async () => {
+    const held = heldModel();
+    h = await startBotHarness({ model: held.model });
+    await h.bus.publish(h.routed("hi", { wamid: "w1" }));
+    await waitFor(() => held.calls.length === 1, { what: "first model call" });
+    // Another group sees the burst after the bot's reader did (the memory bus wakes readers in order).
+    const seen: string[] = [];
+    const watcher = await h.bus.consume({
+      topic: "conversation.routed",
+      group: "watch",
+      handler: async (e) => void (e.type === "conversation.routed" && seen.push(e.data.message.wamid)),
+    });
+    await h.bus.publish(h.routed("I need", { wamid: "w2" }));
+    await h.bus.publish(h.routed("a refund", { wamid: "w3" }));
+    await waitFor(() => seen.includes("w3"), { what: "the burst received" });
+    await watcher.close();
+    held.release();
+    await waitFor(() => held.calls.length === 2, { what: "second model call" });
+    held.release();
+    await waitFor(() => h.replies().length === 2, { what: "two replies" });
+    expect(held.calls.map((c) => c.slice(-2))).toEqual([["hi"], ["I need", "a refund"]]);
+    expect(held.calls[1]?.slice(-3)).toEqual(["hi", "I need", "a refund"]);
+    expect(h.replies().map((r) => [r.data.idempotencyKey, r.data.answers])).toEqual([
+      ["bot:w1", ["w1"]],
+      ["bot:w2", ["w2", "w3"]],
+    ]);
+    // Every message is marked read; the typing indicator goes with the newest.
+    expect(h.reads).toEqual([
+      { wamid: "w1", typing: true },
+      { wamid: "w2", typing: false },
+      { wamid: "w3", typing: true },
+    ]);
+  });
+
+  it("each: one reply per message", async () => {
+    const held = heldModel();
+    h = await startBotHarness({ model: held.model, options: { burstMode: "each" } });
+    await h.bus.publish(h.routed("hi", { wamid: "w1" }));
+    await waitFor(() => held.calls.length === 1);
+    await h.bus.publish([h.routed("I need", { wamid: "w2" }), h.routed("a refund", { wamid: "w3" })]);
+    for (let n = 1; n <= 3; n++) {
+      await waitFor(() => held.calls.length === n, { what: `model call ${n}` });
+      held.release();
+    }
+    await waitFor(() => h.replies().length === 3);
+    expect(h.replies().map((r) => r.data.answers)).toEqual([["w1"], ["w2"], ["w3"]]);
+  });
+
+  it("a burst wait lets messages sent together get one answer", async () => {
+    const held = heldModel();
+    h = await startBotHarness({ model: held.model, options: { burstWaitMs: 30 } });
+    await h.bus.publish([
+      h.routed("hi", { wamid: "w1" }),
+      h.routed("I need", { wamid: "w2" }),
+      h.routed("a refund", { wamid: "w3" }),
+    ]);
+    await waitFor(() => held.calls.length === 1);
+    held.release();
+    await waitFor(() => h.replies().length === 1);
+    expect(held.calls[0]?.slice(-3)).toEqual(["hi", "I need", "a refund"]);
+    expect(h.replies()[0]?.data.answers).toEqual(["w1", "w2", "w3"]);
+  });
+
+  it("a redelivered message is answered alone, so the messages behind it are not skipped with it", async () => {
+    const held = heldModel();
+    h = await startBotHarness({ model: held.model });
+    // Before a crash the first message was answered on its own (its key is published)...
+    const first = h.routed("hi", { wamid: "w1" });
+    const second = h.routed("I need", { wamid: "w2" });
+    const answering = h.bot.handle(first);
+    await waitFor(() => held.calls.length === 1);
+    held.release();
+    await answering;
+    // ...and both come back together after it.
+    const queue = [second];
+    const redelivered = h.bot.handle(first, {
+      attempt: 2,
+      queued: () => queue,
+      absorb: (n) => void queue.splice(0, n),
+    });
+    await waitFor(() => held.calls.length === 2);
+    held.release();
+    await redelivered;
+    expect(held.calls[1]?.slice(-1)).toEqual(["hi"]);
+    expect(queue).toEqual([second]);
+    const next = h.bot.handle(second, { attempt: 2, queued: () => [], absorb: () => {} });
+    await waitFor(() => held.calls.length === 3);
+    held.release();
+    await next;
+    await waitFor(() => h.replies().length === 2);
+    expect(h.replies().map((r) => r.data.answers)).toEqual([["w1"], ["w2"]]);
+  });
+
+  it("a burst stops at a message routed elsewhere, which keeps its place", async () => {
+    h = await startBotHarness();
+    const head = h.routed("hi");
+    const queued = [h.routed("more"), h.routed("agent please", { route: "queue" }), h.routed("x")];
+    const burst = burstOf(head as Routed, queued, "combine");
+    expect(burst.map((e) => e.data.message.text)).toEqual(["hi", "more"]);
+    expect(burstOf(head as Routed, queued, "each")).toHaveLength(1);
   });
 });

@@ -3,18 +3,22 @@ import {
   type Consumer,
   type ConversationRoutedData,
   createEvent,
+  type EventOf,
   type FlankEvent,
   type FlowRegistry,
   GROUPS,
+  type HandlerContext,
   type InboundMessageData,
   type Logger,
   type OutboundMessage,
+  Semaphore,
   type UserStore,
 } from "@flank/shared";
 import type { MemoryKeeper } from "./memory-keeper.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { type ChatModel, modelFailureReason } from "./openai-composer.js";
 import { buildPrompt, type UserProfile } from "./prompt.js";
+import type { Receipts } from "./receipts.js";
 import { inboundText, replyMessage, scriptedReply } from "./reply.js";
 
 export interface BotWorkerOptions {
@@ -25,7 +29,17 @@ export interface BotWorkerOptions {
   typingIndicator: boolean;
   /** Quote the user's message in the reply (context.message_id); off by default, as chats rarely need it. */
   quoteInbound?: boolean;
-  concurrency?: number;
+  /**
+   * `combine` (default): messages that arrived while the previous reply was composed are answered
+   * together in one reply; `each`: one reply per message.
+   */
+  burstMode?: "combine" | "each";
+  /** Wait this long for more messages before composing (combine only; 0 = no added wait). */
+  burstWaitMs?: number;
+  /** Re-send the typing indicator this often while a model call runs (Meta's lasts 25 s). */
+  typingRefreshMs?: number;
+  /** Model calls at once (MODEL_MAX_IN_FLIGHT). */
+  modelMaxInFlight?: number;
 }
 
 export interface BotWorkerDeps {
@@ -35,6 +49,8 @@ export interface BotWorkerDeps {
   users?: Pick<UserStore, "find">;
   /** Undefined in offline mode (no OPENAI_API_KEY): replies come from the stage's script. */
   model?: ChatModel;
+  /** Read receipts and typing indicators, out of band; none sent when left out. */
+  receipts?: Receipts;
   metrics: ResponderMetrics;
   log: Logger;
   options: BotWorkerOptions;
@@ -43,23 +59,46 @@ export interface BotWorkerDeps {
 
 /** Deterministic keys: a redelivered `conversation.routed` can never produce a second reply. */
 export const replyKey = (wamid: string) => `bot:${wamid}`;
-export const readKey = (wamid: string) => `read:${wamid}`;
+
+type Routed = EventOf<"conversation.routed">;
+
+/** Text the bot answers in a routed event, or undefined (another route, a reaction, a system message). */
+function answerable(event: FlankEvent): string | undefined {
+  if (event.type !== "conversation.routed" || event.data.route !== "bot") return undefined;
+  return inboundText(event.data.message);
+}
+
+/**
+ * The messages one reply answers: the event being handled and, when combining, the routed
+ * messages queued right behind it that the bot would answer too (stopping at the first it would
+ * not, such as a handoff, so routing changes keep their place).
+ */
+export function burstOf(head: Routed, queued: readonly FlankEvent[], mode: "combine" | "each"): Routed[] {
+  const burst = [head];
+  if (mode === "each") return burst;
+  for (const event of queued) {
+    if (answerable(event) === undefined) break;
+    burst.push(event as Routed);
+  }
+  return burst;
+}
 
 /** Consumes `conversation.routed` and, for route "bot", composes a reply as an `outbound.request`. */
 export class BotWorker {
   private consumer: Consumer | undefined;
   private readonly now: () => number;
+  private readonly modelSlots: Semaphore;
 
   constructor(private readonly deps: BotWorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.modelSlots = new Semaphore(deps.options.modelMaxInFlight ?? 1000);
   }
 
   async start(): Promise<void> {
     this.consumer = await this.deps.bus.consume({
       topic: "conversation.routed",
       group: GROUPS.responder,
-      concurrency: this.deps.options.concurrency ?? 32,
-      handler: (event) => this.handle(event),
+      handler: (event, ctx) => this.handle(event, ctx),
     });
   }
 
@@ -67,66 +106,84 @@ export class BotWorker {
     await this.consumer?.close({ timeoutMs });
   }
 
-  async handle(event: FlankEvent): Promise<void> {
+  async handle(
+    event: FlankEvent,
+    ctx?: Pick<HandlerContext, "attempt" | "queued" | "absorb">,
+  ): Promise<void> {
     if (event.type !== "conversation.routed" || event.data.route !== "bot") return;
-    const { data } = event;
-    const message = data.message;
-    const text = inboundText(message);
     const log = this.deps.log.child({
       eventId: event.id,
       conversationId: event.conversationId,
-      wamid: message.wamid,
+      wamid: event.data.message.wamid,
     });
-    if (text === undefined) {
-      log.debug({ type: message.type }, "nothing to answer");
+    if (answerable(event) === undefined) {
+      log.debug({ type: event.data.message.type }, "nothing to answer");
       return;
     }
-    const started = this.now();
-    const address = addressOf(message);
+    const address = addressOf(event.data.message);
     if (!address) {
       log.warn("inbound message has neither wa_id nor BSUID; cannot reply");
       return;
     }
+    const { options } = this.deps;
+    // A redelivery is answered alone: its reply may have gone out before a crash under its own
+    // key, and combining it with the messages behind it would skip them as that duplicate.
+    const mode = (ctx?.attempt ?? 1) > 1 ? "each" : (options.burstMode ?? "combine");
+    if (mode === "combine" && (options.burstWaitMs ?? 0) > 0) await sleep(options.burstWaitMs ?? 0);
+    const burst = burstOf(event, ctx?.queued() ?? [], mode);
+    ctx?.absorb(burst.length - 1);
+    await this.reply(burst, address, log);
+  }
 
+  /** One reply to the burst's messages (oldest first), in the stage the last one was routed to. */
+  private async reply(
+    burst: readonly Routed[],
+    address: { to?: string; recipient?: string },
+    log: Logger,
+  ): Promise<void> {
+    const started = this.now();
+    const first = burst[0] as Routed;
+    const last = burst[burst.length - 1] as Routed;
+    const { data } = last;
+    const texts = burst.map((e) => answerable(e) ?? "");
     const flow = this.deps.flows.resolve(data.flowId);
     const stage = flow.stages[data.stageAfter] ?? flow.stages[flow.initialStage];
     if (!stage) throw new Error(`flow ${flow.id} has no stage ${data.stageAfter}`);
     const idleMs = flow.idleTimeoutMinutes * 60_000;
-    // The read receipt and the memory read do not depend on each other: one wait, not two.
+    const { options } = this.deps;
+    // Every message is marked read, the typing indicator on the last; the memory read goes alongside.
     const [, { summary, session, state }] = await Promise.all([
-      this.deps.options.markRead
-        ? this.publish(event, readKey(message.wamid), address, {
-            type: "read",
-            messageId: message.wamid,
-            ...(this.deps.options.typingIndicator ? { typing: true } : {}),
-          })
-        : undefined,
-      this.deps.memory.prepare(event.conversationId, idleMs, this.deps.options.historyMessages),
+      this.markRead(burst, options.markRead && options.typingIndicator),
+      this.deps.memory.prepare(first.conversationId, idleMs, options.historyMessages),
     ]);
 
     let reply: string;
     let mode: "model" | "offline" | "fallback";
     if (this.deps.model) {
+      const model = this.deps.model;
       const prompt = buildPrompt({
         ...(flow.systemPrompt ? { flowPrompt: flow.systemPrompt } : {}),
         stage,
         ...(summary ? { summary } : {}),
-        profile: await this.profile(event.tenant, message),
+        profile: await this.profile(first.tenant, data.message),
         history: session,
-        message: text,
-        maxHistory: this.deps.options.historyMessages,
-        tokenBudget: this.deps.options.historyTokenBudget,
+        messages: texts,
+        maxHistory: options.historyMessages,
+        tokenBudget: options.historyTokenBudget,
       });
+      const typing = this.keepTyping(last);
       try {
-        reply = await this.deps.model.complete(prompt);
+        reply = await this.modelSlots.run(() => model.complete(prompt));
         mode = "model";
       } catch (err) {
         // The user is never left in silence: the configured fallback goes out instead.
         const reason = modelFailureReason(err);
         this.deps.metrics.modelFailures.inc({ reason });
         log.error({ err, reason }, "model call failed; sending the fallback reply");
-        reply = this.deps.options.fallbackReply;
+        reply = options.fallbackReply;
         mode = "fallback";
+      } finally {
+        clearInterval(typing);
       }
     } else {
       reply = scriptedReply(stage.replies, session);
@@ -134,23 +191,53 @@ export class BotWorker {
     }
     this.deps.metrics.replies.inc({ mode });
 
-    const outbound = replyMessage(reply, stage.options);
-    const replyTo = this.deps.options.quoteInbound ? message.wamid : undefined;
-    const published = await this.publish(event, replyKey(message.wamid), address, outbound, replyTo);
+    const wamids = burst.map((e) => e.data.message.wamid);
+    const published = await this.publish(
+      first,
+      address,
+      replyMessage(reply, stage.options),
+      options.quoteInbound ? last.data.message.wamid : undefined,
+      wamids,
+    );
     if (!published) {
       log.info("reply already published for this message; skipped");
       return;
     }
     const at = new Date(this.now()).toISOString();
     await this.deps.memory.record(
-      event.conversationId,
+      first.conversationId,
       [
-        { role: "user", text, at: message.timestamp || at },
+        ...burst.map((e, i) => ({
+          role: "user" as const,
+          text: texts[i] ?? "",
+          at: e.data.message.timestamp || at,
+        })),
         { role: "assistant", text: reply, at },
       ],
       state,
     );
-    log.info({ mode, stage: data.stageAfter, durationMs: this.now() - started }, "reply composed");
+    log.info(
+      { mode, stage: data.stageAfter, answers: wamids.length, durationMs: this.now() - started },
+      "reply composed",
+    );
+  }
+
+  private async markRead(burst: readonly Routed[], typing: boolean): Promise<void> {
+    const { receipts, options } = this.deps;
+    if (!receipts || !options.markRead) return;
+    await Promise.all(
+      burst.map((e, i) => receipts.markRead(e, { typing: typing && i === burst.length - 1 })),
+    );
+  }
+
+  /** Meta's typing indicator lasts 25 s: refreshed while the model runs, stopped before the reply. */
+  private keepTyping(last: Routed): NodeJS.Timeout | undefined {
+    const { receipts, options } = this.deps;
+    if (!receipts || !options.markRead || !options.typingIndicator) return undefined;
+    return setInterval(
+      () => void receipts.markRead(last, { typing: true }),
+      options.typingRefreshMs ?? 20_000,
+    );
   }
 
   private async profile(tenant: string, message: InboundMessageData): Promise<UserProfile> {
@@ -169,24 +256,34 @@ export class BotWorker {
     };
   }
 
-  /** Publishes once per key (bus dedup); false when the key was published before. */
+  /** Publishes once per key (bus dedup, keyed by the burst's first message); false when published before. */
   private async publish(
-    cause: FlankEvent,
-    key: string,
+    cause: Routed,
     address: { to?: string; recipient?: string },
     message: OutboundMessage,
-    replyTo?: string,
+    replyTo: string | undefined,
+    answers: string[],
   ): Promise<boolean> {
+    const key = replyKey(cause.data.message.wamid);
     const request = createEvent({
       type: "outbound.request",
       tenant: cause.tenant,
       conversationId: cause.conversationId,
-      data: { idempotencyKey: key, ...address, message, source: "bot", ...(replyTo ? { replyTo } : {}) },
+      data: {
+        idempotencyKey: key,
+        ...address,
+        message,
+        source: "bot",
+        answers,
+        ...(replyTo ? { replyTo } : {}),
+      },
     });
     const result = await this.deps.bus.publish(request, { dedupKeys: [`outbound:${key}`] });
     return result.published.length > 0;
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function addressOf(
   message: ConversationRoutedData["message"],

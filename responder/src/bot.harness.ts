@@ -56,12 +56,14 @@ export async function startBotHarness(
     log,
     now,
   });
+  const reads: { wamid: string; typing: boolean }[] = [];
   const bot = new BotWorker({
     bus,
     flows: createFlowRegistry([SHOP_FLOW]),
     memory,
     users: stores.users,
     ...(opts.model ? { model: opts.model } : {}),
+    receipts: { markRead: async (e, { typing }) => void reads.push({ wamid: e.data.message.wamid, typing }) },
     metrics,
     log,
     now,
@@ -115,10 +117,12 @@ export async function startBotHarness(
     metrics,
     logs,
     requests,
+    /** Read receipts sent (out of band, straight to the Graph API in production). */
+    reads,
     bot,
     cache,
     routed,
-    replies: () => requests.filter((r) => r.data.message.type !== "read"),
+    replies: () => requests,
     async stop() {
       await bot.stop(1000);
       await watcher.close({ timeoutMs: 1000 });

@@ -14,13 +14,13 @@ import {
   type TokenBuckets,
 } from "@flank/shared";
 import { BotWorker } from "./bot-worker.js";
-import { type DelayQueue, MemoryDelayQueue } from "./delay-queue.js";
-import { RedisDelayQueue } from "./delay-queue-redis.js";
 import { createGraphClient } from "./graph-client.js";
 import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
+import { drainLegacyDelayQueue } from "./legacy-delay-queue.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
+import { createReceipts } from "./receipts.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { MemorySendLedger } from "./send-ledger-memory.js";
@@ -28,7 +28,7 @@ import { RedisSendLedger } from "./send-ledger-redis.js";
 import { SenderWorker, type TenantLookup } from "./sender-worker.js";
 import { type SessionCacheLike, sessionHistoryFrom } from "./session-history.js";
 
-export { BotWorker, readKey, replyKey } from "./bot-worker.js";
+export { BotWorker, replyKey } from "./bot-worker.js";
 export { classifyCode, classifyFailure } from "./error-classifier.js";
 export { toGraphBody } from "./graph-body.js";
 export { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
@@ -84,8 +84,11 @@ export function tenantLookupFrom(
   };
 }
 
-/** How long a claimed idempotency key stays ours: a send, its inline waits, and slack. */
-const leaseMsFor = (r: Config["responder"]) => 2 * r.sendTimeoutMs + 4 * r.inlineRetryMaxMs + 5000;
+/**
+ * How long a claimed idempotency key stays ours unless renewed (it is, while a send runs): the
+ * bus's claim timeout, so a dead sender's keys free up as fast as its partitions.
+ */
+const leaseMsFor = (config: Config) => Math.max(2000, config.bus.claimTimeoutMs);
 
 /**
  * Starts the responder: the sender (outbound.request → Graph API) and the bot
@@ -97,7 +100,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const metrics = deps.metrics ?? createMemoryMetrics();
   // One keep-alive pool for the model and the Graph API (see lean-fetch.ts for why not the global
   // fetch); the Graph API client takes its Response-free `request`.
-  const lean = createLeanHttp();
+  const lean = createLeanHttp({ maxSockets: r.httpMaxSockets });
   const http = deps.fetch ?? lean.fetch;
   const model =
     deps.model ??
@@ -122,32 +125,32 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const ledger: SendLedger = deps.redis
     ? new RedisSendLedger(deps.redis, ledgerTtlMs)
     : new MemorySendLedger(ledgerTtlMs);
-  const delays: DelayQueue = deps.redis ? new RedisDelayQueue(deps.redis) : new MemoryDelayQueue();
 
   const run = { bot: deps.run?.bot ?? true, sender: deps.run?.sender ?? true };
+  const tenants = tenantLookupFrom(
+    deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
+    {
+      store: deps.stores.integrations,
+      // With PHONE_NUMBER_ID set, the token belongs to that number only (the env integration).
+      ...(config.whatsapp.phoneNumberId || !config.whatsapp.token
+        ? {}
+        : { fallbackToken: config.whatsapp.token }),
+    },
+  );
+  const graph = createGraphClient({
+    base: config.whatsapp.graphApiBase,
+    timeoutMs: r.sendTimeoutMs,
+    request: deps.fetch ? fetchRequest(deps.fetch) : lean.request,
+  });
   const sender = run.sender
     ? new SenderWorker({
         bus: deps.bus,
         stores: deps.stores,
         cache: deps.sessionCache,
-        tenants: tenantLookupFrom(
-          deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
-          {
-            store: deps.stores.integrations,
-            // With PHONE_NUMBER_ID set, the token belongs to that number only (the env integration).
-            ...(config.whatsapp.phoneNumberId || !config.whatsapp.token
-              ? {}
-              : { fallbackToken: config.whatsapp.token }),
-          },
-        ),
-        graph: createGraphClient({
-          base: config.whatsapp.graphApiBase,
-          timeoutMs: r.sendTimeoutMs,
-          request: deps.fetch ? fetchRequest(deps.fetch) : lean.request,
-        }),
+        tenants,
+        graph,
         limiter,
         ledger,
-        delays,
         metrics,
         log: log.child({ component: "sender" }),
         options: {
@@ -157,8 +160,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
             perRecipientBurst: r.burstPerRecipient,
           },
           retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: r.sendMaxAttempts, baseDelayMs: r.sendRetryBaseMs },
-          inlineRetryMaxMs: r.inlineRetryMaxMs,
-          leaseMs: leaseMsFor(r),
+          leaseMs: leaseMsFor(config),
         },
       })
     : undefined;
@@ -177,6 +179,13 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         }),
         users: deps.stores.users,
         ...(model ? { model } : {}),
+        receipts: createReceipts({
+          bus: deps.bus,
+          tenants,
+          graph,
+          metrics,
+          log: log.child({ component: "receipts" }),
+        }),
         metrics,
         log: log.child({ component: "bot" }),
         options: {
@@ -185,11 +194,16 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
           historyTokenBudget: r.historyTokenBudget,
           markRead: r.markRead,
           typingIndicator: r.typingIndicator,
+          burstMode: r.burstMode,
+          burstWaitMs: r.burstWaitMs,
+          typingRefreshMs: r.typingRefreshMs,
+          modelMaxInFlight: r.modelMaxInFlight,
         },
       })
     : undefined;
 
   // The sender first, so the bot's first reply has somewhere to go.
+  if (sender && deps.redis) await drainLegacyDelayQueue(deps.redis, deps.bus, log);
   await sender?.start();
   try {
     await bot?.start();

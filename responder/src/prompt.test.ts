@@ -14,7 +14,7 @@ const base: PromptInput = {
   summary: "Ana ordered pizza last week.",
   profile: { name: "Ana", facts: { city: "Lisbon", vip: true, nested: { no: 1 } } },
   history: [turn("user", "hello", 1), turn("assistant", "hi, what can I do?", 2)],
-  message: "a pizza please",
+  messages: ["a pizza please"],
   maxHistory: 20,
   tokenBudget: 10_000,
 };
@@ -61,12 +61,21 @@ describe("buildPrompt", () => {
 
   it("drops the oldest turns to fit the token budget, never the new message", () => {
     const history = Array.from({ length: 10 }, (_, i) => turn("user", `${"x".repeat(36)}${i}`, i)); // 10+4 tokens each
-    const fixed = estimateTokens(systemPrompt(base)) + estimateTokens(base.message);
+    const fixed = estimateTokens(systemPrompt(base)) + estimateTokens("a pizza please");
     const messages = buildPrompt({ ...base, history, tokenBudget: fixed + 3 * 14 + 5 });
     expect(messages.slice(1, -1).map((m) => m.content.slice(-1))).toEqual(["7", "8", "9"]);
-    const tiny = buildPrompt({ ...base, history, tokenBudget: 1, message: "y".repeat(4000) });
+    const tiny = buildPrompt({ ...base, history, tokenBudget: 1, messages: ["y".repeat(4000)] });
     expect(tiny.map((m) => m.role)).toEqual(["system", "user"]);
     expect(tiny[1]?.content).toHaveLength(4000);
+  });
+
+  it("puts a burst's messages last, in order, each as its own user message", () => {
+    const messages = buildPrompt({ ...base, messages: ["hi", "I need", "a refund"] });
+    expect(messages.slice(-3)).toEqual([
+      { role: "user", content: "hi" },
+      { role: "user", content: "I need" },
+      { role: "user", content: "a refund" },
+    ]);
   });
 
   it("estimates about four characters per token", () => {

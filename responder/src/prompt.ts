@@ -26,9 +26,10 @@ export interface PromptInput {
   /** Long-term memory from earlier sessions. */
   summary?: string;
   profile?: UserProfile;
-  /** The session's earlier turns, oldest first, not including the new message. */
+  /** The session's earlier turns, oldest first, not including the new messages. */
   history: readonly Turn[];
-  message: string;
+  /** The new messages, oldest first: one, or a burst answered together. */
+  messages: readonly string[];
   /** At most this many history turns. */
   maxHistory: number;
   /** Token budget for the whole prompt; history is trimmed oldest first to fit. */
@@ -73,12 +74,13 @@ export function systemPrompt(
 
 /**
  * The chat messages for one reply: system prompt (flow, stage, profile, summary), then the latest
- * history that fits the budget (oldest dropped first), then the new message, which is never dropped.
+ * history that fits the budget (oldest dropped first), then the new messages, never dropped.
  */
 export function buildPrompt(input: PromptInput): ChatMessage[] {
   const system: ChatMessage = { role: "system", content: systemPrompt(input) };
-  const last: ChatMessage = { role: "user", content: input.message };
-  let room = input.tokenBudget - estimateTokens(system.content) - estimateTokens(last.content);
+  const last: ChatMessage[] = input.messages.map((content) => ({ role: "user", content }));
+  let room = input.tokenBudget - estimateTokens(system.content);
+  for (const m of last) room -= estimateTokens(m.content);
   const kept: ChatMessage[] = [];
   const candidates = input.maxHistory > 0 ? input.history.slice(-input.maxHistory) : [];
   for (let i = candidates.length - 1; i >= 0; i--) {
@@ -88,5 +90,5 @@ export function buildPrompt(input: PromptInput): ChatMessage[] {
     room -= cost;
     kept.unshift({ role: turn.role, content: turn.text });
   }
-  return [system, ...kept, last];
+  return [system, ...kept, ...last];
 }

@@ -2,7 +2,6 @@ import {
   type Bus,
   type Consumer,
   createEvent,
-  decodeEvent,
   type EventOf,
   type FlankEvent,
   GROUPS,
@@ -16,7 +15,6 @@ import {
   type Stores,
   type TokenBuckets,
 } from "@flank/shared";
-import type { DelayQueue } from "./delay-queue.js";
 import { classifyFailure } from "./error-classifier.js";
 import { needsOpenWindow, toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
@@ -44,18 +42,12 @@ export interface SenderOptions {
   pacing: PacingOptions;
   retry: RetryPolicyOptions;
   /**
-   * Waits up to this long (pacing or a retry) happen inside the handler; longer ones go to the
-   * delay queue. A bus partition acks a batch only when every conversation in it is done, so a
-   * long sleep here would hold up other users' replies; a short one is cheaper than a round trip.
+   * How long a claimed key stays ours unless renewed: renewed while a Graph API call runs, and
+   * longer than a short unrecorded wait. After a crash, the next holder may send once it lapses.
    */
-  inlineRetryMaxMs: number;
-  /** How long a claimed key stays ours: longer than a send with its inline waits. */
   leaseMs: number;
-  /** Delay queue polling interval. */
-  pollMs?: number;
   /** Conversations whose open 24-hour window is remembered in process (default 10,000). */
   openWindowsKept?: number;
-  concurrency?: number;
 }
 
 export interface SenderDeps {
@@ -70,34 +62,43 @@ export interface SenderDeps {
   graph: GraphClient;
   limiter: TokenBuckets;
   ledger: SendLedger;
-  delays: DelayQueue;
   metrics: ResponderMetrics;
   log: Logger;
   options: SenderOptions;
   now?: () => number;
   random?: () => number;
+  /** Waits (pacing, retries); fake timers replace it in tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 type Request = EventOf<"outbound.request">;
 const BUSY_RECHECK_MS = 1000;
+/** Waits longer than this are written to the send ledger first, so a crash resumes them. */
+const RECORDED_WAIT_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Consumes `outbound.request` (group "sender") and delivers it through the Graph API: window
  * check, pacing, idempotency, retries by error code, and one `outbound.result` per outcome.
+ *
+ * Order (ARCHITECTURE §3, "Replies in order"). The bus hands this worker one conversation's
+ * requests one at a time, in publish order, and goes on with other conversations meanwhile. So
+ * every wait (pacing, a retry's backoff, Meta's rate limits) happens here, in the handler: the
+ * request keeps its place and the conversation's later messages wait behind it, while nobody
+ * else does. A wait longer than a second is recorded in the send ledger first, so a crash mid-wait
+ * resumes it (the next holder finds the key "early" and waits out the rest).
  */
 export class SenderWorker {
   private readonly owner = newId();
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   /** Windows read open before: most replies go to a conversation whose window is known open. */
   private readonly windows: OpenWindows;
   private consumer: Consumer | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private pumping: Promise<void> | undefined;
-  private stopped = false;
 
   constructor(private readonly deps: SenderDeps) {
     this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? sleep;
     this.windows = new OpenWindows(deps.options.openWindowsKept);
   }
 
@@ -105,37 +106,12 @@ export class SenderWorker {
     this.consumer = await this.deps.bus.consume({
       topic: "outbound.request",
       group: GROUPS.sender,
-      concurrency: this.deps.options.concurrency ?? 64,
       handler: (event) => this.handle(event),
     });
-    this.timer = setInterval(() => void this.pump(), this.deps.options.pollMs ?? 250);
-    this.timer.unref();
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.pumping;
     await this.consumer?.close({ timeoutMs });
-  }
-
-  /** Re-publishes requests whose wait is over. */
-  pump(): Promise<void> {
-    if (this.pumping || this.stopped) return this.pumping ?? Promise.resolve();
-    this.pumping = (async () => {
-      const due = await this.deps.delays.due(100, Math.max(5000, this.deps.options.leaseMs));
-      for (const raw of due) {
-        const decoded = decodeEvent(raw);
-        if (decoded.ok) await this.deps.bus.publish(decoded.event);
-        else this.deps.log.error({ error: decoded.error }, "bad delayed request dropped");
-        await this.deps.delays.ack(raw);
-      }
-    })()
-      .catch((err) => this.deps.log.warn({ err }, "delay queue poll failed"))
-      .finally(() => {
-        this.pumping = undefined;
-      });
-    return this.pumping;
   }
 
   async handle(event: FlankEvent): Promise<void> {
@@ -146,36 +122,41 @@ export class SenderWorker {
       conversationId: event.conversationId,
       idempotencyKey: key,
     });
-    const claim = await this.deps.ledger.claim(key, this.owner, this.deps.options.leaseMs);
-    switch (claim.kind) {
-      case "done":
-        // Redelivered or duplicated: never send twice, just repeat what happened.
-        log.info({ status: claim.result.status }, "already handled; result republished");
-        await this.publishResult(event, claim.result);
-        return;
-      case "early":
-        log.debug({ retryInMs: claim.retryInMs }, "a retry is already scheduled; duplicate dropped");
-        return;
-      case "busy":
-        // Another instance is sending it, or died doing so: look again soon (then it is done and
-        // the result is republished) or at the latest when its lease ends.
-        await this.later(event, Math.min(claim.retryInMs + 100, BUSY_RECHECK_MS));
-        return;
-      case "claimed": {
-        const ctx: SendContext = { event, attempts: claim.attempts, accepted: false, log };
-        try {
-          await this.deliver(ctx);
-        } catch (err) {
-          // Stores or bus failed: free the key (unless Meta took the message) so the bus's
-          // redelivery can claim it again at once, then let the bus retry.
-          if (!ctx.accepted) await this.deps.ledger.defer(key, ctx.attempts, 0).catch(() => undefined);
-          throw err;
+    for (;;) {
+      const claim = await this.deps.ledger.claim(key, this.owner, this.deps.options.leaseMs);
+      switch (claim.kind) {
+        case "done":
+          // Redelivered or duplicated: never send twice, just repeat what happened.
+          log.info({ status: claim.result.status }, "already handled; result republished");
+          await this.publishResult(event, claim.result);
+          return;
+        case "early":
+          // A wait recorded before a crash or a handover: wait out the rest, keeping the place.
+          log.info({ retryInMs: claim.retryInMs }, "resuming a recorded wait");
+          await this.sleep(claim.retryInMs);
+          continue;
+        case "busy":
+          // Another instance is sending it (a partition handover), or died doing so: look again
+          // soon (then it is done and the result is republished) or at the latest when its lease ends.
+          await this.sleep(Math.min(claim.retryInMs + 100, BUSY_RECHECK_MS));
+          continue;
+        case "claimed": {
+          const ctx: SendContext = { event, attempts: claim.attempts, accepted: false, log };
+          try {
+            if (await this.deliver(ctx)) return;
+          } catch (err) {
+            // Stores or bus failed: free the key (unless Meta took the message) so the bus's
+            // retry can claim it again at once, then let the bus retry.
+            if (!ctx.accepted) await this.deps.ledger.defer(key, ctx.attempts, 0).catch(() => undefined);
+            throw err;
+          }
         }
       }
     }
   }
 
-  private async deliver(ctx: SendContext): Promise<void> {
+  /** Delivers a claimed request; false when the key stopped being ours during a wait (claim again). */
+  private async deliver(ctx: SendContext): Promise<boolean> {
     const { event, log } = ctx;
     const req = event.data;
     const { stores, options } = this.deps;
@@ -188,48 +169,48 @@ export class SenderWorker {
     } catch (err) {
       // A wrong or missing ENCRYPTION_KEY: retrying will not help until an operator fixes it.
       if (!(err instanceof SecretError)) throw err;
-      return this.fail(
+      await this.fail(
         ctx,
         { code: -1, title: "the business number's stored secrets cannot be decrypted" },
         "secret_unreadable",
         true,
       );
+      return true;
     }
     const token = tenant?.accessToken;
     if (!token) {
-      return this.fail(
-        ctx,
-        { code: -1, title: "no access token for this business number" },
-        "no_token",
-        true,
-      );
+      await this.fail(ctx, { code: -1, title: "no access token for this business number" }, "no_token", true);
+      return true;
     }
     const templates: Templates = { fallback: tenant?.templateFallback };
     let message: OutboundMessage = req.message;
     if (needsOpenWindow(message) && !(await this.windowOpen(event.conversationId))) {
       const template = templateOf(templates);
-      if (!template) return this.fail(ctx, windowError(), "window_closed");
+      if (!template) {
+        await this.fail(ctx, windowError(), "window_closed");
+        return true;
+      }
       log.info({ template: template.name }, "24-hour window closed; sending the fallback template");
       message = template;
     }
     const recipient = req.to ?? req.recipient;
     for (;;) {
-      const wait = await this.deps.limiter.take(
+      // A booked slot: requests queue fairly on the shared buckets instead of polling them.
+      const wait = await this.deps.limiter.reserve(
         bucketsFor(options.pacing, event.tenant, recipient, message.type !== "read"),
       );
       if (wait > 0) {
-        if (wait <= options.inlineRetryMaxMs) {
-          await sleep(wait);
-          continue;
-        }
         this.deps.metrics.sends.inc({ outcome: "paced", reason: "rate_limit" });
-        return this.defer(ctx, wait);
+        if (!(await this.wait(ctx, wait))) return false;
       }
       ctx.attempts++;
-      const result = await this.deps.graph.send(event.tenant, token, toGraphBody({ ...req, message }));
+      const result = await this.holdingClaim(req.idempotencyKey, () =>
+        this.deps.graph.send(event.tenant, token, toGraphBody({ ...req, message })),
+      );
       if (result.ok) {
         ctx.accepted = true;
-        return this.succeed(ctx, message, result.body, result.wamid);
+        await this.succeed(ctx, message, result.body, result.wamid);
+        return true;
       }
       const action = classifyFailure(result.failure);
       log.warn({ attempt: ctx.attempts, code: result.error.code, action }, "Graph API send failed");
@@ -239,32 +220,77 @@ export class SenderWorker {
           message = template;
           continue;
         }
-        return this.fail(ctx, result.error, "window_closed", false, result.body);
+        await this.fail(ctx, result.error, "window_closed", false, result.body);
+        return true;
       }
-      if (action.action === "fail")
-        return this.fail(ctx, result.error, action.reason, action.alert, result.body);
+      if (action.action === "fail") {
+        await this.fail(ctx, result.error, action.reason, action.alert, result.body);
+        return true;
+      }
       const delay = nextRetryDelay(action, ctx.attempts, options.retry, this.deps.random);
-      if (delay === undefined)
-        return this.fail(ctx, result.error, `${action.reason}_retries_exhausted`, false, result.body);
+      if (delay === undefined) {
+        await this.fail(ctx, result.error, `${action.reason}_retries_exhausted`, false, result.body);
+        return true;
+      }
       this.deps.metrics.sends.inc({ outcome: "retry", reason: action.reason });
-      // Meta's limits are shared: a throttled number or pair pauses every request to it.
+      // Meta's limits are shared: a throttled number or pair pauses every request to it, and the
+      // next reservation waits for the block; a request-scoped error waits here.
       if (action.scope === "number") await this.deps.limiter.block(numberBucketKey(event.tenant), delay);
       if (action.scope === "recipient" && recipient) {
         await this.deps.limiter.block(recipientBucketKey(event.tenant, recipient), delay);
       }
-      if (delay <= options.inlineRetryMaxMs) {
-        if (action.scope === "request") await sleep(delay);
-        continue; // a blocked bucket makes take() do the waiting
+      if (delay > RECORDED_WAIT_MS) {
+        await this.publishResult(event, {
+          idempotencyKey: req.idempotencyKey,
+          status: "failed",
+          ...(recipient ? { to: recipient } : {}),
+          error: { ...result.error, retryable: true, reason: action.reason },
+          attempts: ctx.attempts,
+          final: false,
+        });
       }
-      await this.publishResult(event, {
-        idempotencyKey: req.idempotencyKey,
-        status: "failed",
-        ...(recipient ? { to: recipient } : {}),
-        error: { ...result.error, retryable: true, reason: action.reason },
-        attempts: ctx.attempts,
-        final: false,
-      });
-      return this.defer(ctx, delay);
+      if (action.scope === "request" && !(await this.wait(ctx, delay))) return false;
+    }
+  }
+
+  /**
+   * Runs a Graph API call while renewing the key's claim. The claim is short (the bus's claim
+   * timeout), so when a sender dies mid-send the next holder waits seconds, not the longest send
+   * time, before it may send; a live sender keeps it for as long as its call takes.
+   */
+  private async holdingClaim<T>(key: string, call: () => Promise<T>): Promise<T> {
+    const { leaseMs } = this.deps.options;
+    const renew = setInterval(
+      () =>
+        void this.deps.ledger
+          .claim(key, this.owner, leaseMs)
+          .catch((err: unknown) => this.deps.log.warn({ err, idempotencyKey: key }, "claim not renewed")),
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
+    try {
+      return await call();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /**
+   * Waits in place. A long wait is recorded in the ledger first and the key claimed again after
+   * it; false when meanwhile someone else holds it (the caller claims again from the top).
+   */
+  private async wait(ctx: SendContext, ms: number): Promise<boolean> {
+    if (ms <= RECORDED_WAIT_MS) {
+      await this.sleep(ms);
+      return true;
+    }
+    const key = ctx.event.data.idempotencyKey;
+    await this.deps.ledger.defer(key, ctx.attempts, ms);
+    ctx.log.info({ waitMs: ms, attempts: ctx.attempts }, "send waiting");
+    await this.sleep(ms);
+    for (;;) {
+      const claim = await this.deps.ledger.claim(key, this.owner, this.deps.options.leaseMs);
+      if (claim.kind !== "early") return claim.kind === "claimed";
+      await this.sleep(claim.retryInMs); // the ledger's clock ran a little behind ours
     }
   }
 
@@ -279,23 +305,6 @@ export class SenderWorker {
     const now = this.now();
     this.windows.note(conversationId, last, now);
     return windowOpen(last, now);
-  }
-
-  /** Park the request: the ledger remembers the attempts, the delay queue brings it back. */
-  private async defer(ctx: SendContext, delayMs: number): Promise<void> {
-    await this.deps.ledger.defer(ctx.event.data.idempotencyKey, ctx.attempts, delayMs);
-    await this.later(ctx.event, delayMs);
-    ctx.log.info({ delayMs, attempts: ctx.attempts }, "send deferred");
-  }
-
-  private async later(event: Request, delayMs: number): Promise<void> {
-    const copy = createEvent({
-      type: "outbound.request",
-      tenant: event.tenant,
-      conversationId: event.conversationId,
-      data: event.data,
-    });
-    await this.deps.delays.schedule(JSON.stringify(copy), delayMs);
   }
 
   private async succeed(ctx: SendContext, message: OutboundMessage, response: unknown, wamid?: string) {

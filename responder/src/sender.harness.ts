@@ -16,7 +16,6 @@ import {
   startGraphServer,
 } from "@flank/shared";
 import { captureLog } from "@flank/shared/testing";
-import { MemoryDelayQueue } from "./delay-queue.js";
 import { createGraphClient } from "./graph-client.js";
 import { tenantLookupFrom } from "./index.js";
 import { createMemoryMetrics } from "./metrics.js";
@@ -44,7 +43,6 @@ export interface SenderHarness {
   graph: GraphTestServer;
   sender: SenderWorker;
   ledger: SendLedger;
-  delays: MemoryDelayQueue;
   metrics: ReturnType<typeof createMemoryMetrics>;
   results: EventOf<"outbound.result">["data"][];
   dlq: EventOf<"dlq">["data"][];
@@ -58,6 +56,50 @@ export interface SenderHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * The sender's waits, held until a test lets them go, on a clock that moves only when they do:
+ * what it waits for and in which order is asserted without real time. `auto` lets every wait pass
+ * at once (still recorded, and still moving the clock).
+ */
+export interface HeldWaits {
+  sleep(ms: number): Promise<void>;
+  /** The harness's clock (sender, ledger, pacing): real time plus every wait let go. */
+  now(): number;
+  /** Every wait asked for, in order. */
+  asked: number[];
+  /** Waits not let go yet. */
+  readonly pending: number;
+  /** Lets the oldest pending wait go, moving the clock by its length. */
+  release(): void;
+}
+
+export function heldWaits(opts: { auto?: boolean } = {}): HeldWaits {
+  const held: { ms: number; resolve: () => void }[] = [];
+  const asked: number[] = [];
+  let offset = 0;
+  return {
+    sleep(ms) {
+      asked.push(ms);
+      if (opts.auto) {
+        offset += ms;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => held.push({ ms, resolve }));
+    },
+    now: () => Date.now() + offset,
+    asked,
+    get pending() {
+      return held.length;
+    },
+    release() {
+      const next = held.shift();
+      if (!next) return;
+      offset += next.ms;
+      next.resolve();
+    },
+  };
+}
+
 export async function startSenderHarness(
   options: Partial<SenderOptions> = {},
   extra: {
@@ -66,14 +108,15 @@ export async function startSenderHarness(
     bus?: Bus;
     stores?: Stores;
     tenants?: TenantLookup;
+    waits?: HeldWaits;
   } = {},
 ): Promise<SenderHarness> {
   const { log, lines: logs } = captureLog("debug");
   const bus = extra.bus ?? createMemoryBus(log, { partitions: 2, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
   const stores = extra.stores ?? createMemoryStores();
   const graph = extra.graph ?? (await startGraphServer());
-  const ledger = extra.ledger ?? new MemorySendLedger(60_000);
-  const delays = new MemoryDelayQueue();
+  const now = extra.waits?.now ?? Date.now;
+  const ledger = extra.ledger ?? new MemorySendLedger(60_000, now);
   const cache = new MemorySessionCache(3600);
   const metrics = createMemoryMetrics();
   const integrations = createIntegrationService({
@@ -89,18 +132,17 @@ export async function startSenderHarness(
       extra.tenants ??
       tenantLookupFrom(integrations, { store: stores.integrations, fallbackToken: CONFIG_TOKEN }),
     graph: createGraphClient({ base: graph.base, timeoutMs: 500 }),
-    limiter: new MemoryTokenBuckets(),
+    limiter: new MemoryTokenBuckets(now),
     ledger,
-    delays,
     metrics,
     log,
     random: () => 0,
+    now,
+    ...(extra.waits ? { sleep: extra.waits.sleep } : {}),
     options: {
       pacing: { perNumberRate: 80, perRecipientRate: 1 / 6, perRecipientBurst: 10 },
       retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxAttempts: 4 },
-      inlineRetryMaxMs: 1000,
       leaseMs: 5000,
-      pollMs: 20,
       ...options,
     },
   });
@@ -128,7 +170,6 @@ export async function startSenderHarness(
     graph,
     sender,
     ledger,
-    delays,
     metrics,
     results,
     dlq,

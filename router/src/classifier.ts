@@ -1,4 +1,4 @@
-import { errorMessage, type Intent, type Logger } from "@flank/shared";
+import { errorMessage, type Intent, type Logger, Semaphore } from "@flank/shared";
 import OpenAI from "openai";
 
 export interface ClassifyInput {
@@ -20,6 +20,8 @@ export interface OpenAIClassifierOptions {
   model: string;
   /** Whole-request budget; routing waits at most this long for an answer. */
   timeoutMs: number;
+  /** Classifier calls at once (MODEL_MAX_IN_FLIGHT); routing of other conversations goes on. */
+  maxInFlight?: number;
   log: Logger;
 }
 
@@ -35,36 +37,39 @@ export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentCla
     timeout: opts.timeoutMs,
     maxRetries: 0,
   });
+  const slots = new Semaphore(opts.maxInFlight ?? 1000);
   return {
     async classify({ text, intents, stageGoal }) {
       if (intents.length === 0) return "none";
       const names = [...intents.map((i) => i.name), "none"];
       const started = Date.now();
       try {
-        const completion = await client.chat.completions.create(
-          {
-            model: opts.model,
-            temperature: 0,
-            max_completion_tokens: 50,
-            messages: [
-              { role: "system", content: systemPrompt(intents, stageGoal) },
-              { role: "user", content: text.slice(0, 2000) },
-            ],
-            response_format: {
-              type: "json_schema",
-              json_schema: {
-                name: "intent",
-                strict: true,
-                schema: {
-                  type: "object",
-                  properties: { intent: { type: "string", enum: names } },
-                  required: ["intent"],
-                  additionalProperties: false,
+        const completion = await slots.run(() =>
+          client.chat.completions.create(
+            {
+              model: opts.model,
+              temperature: 0,
+              max_completion_tokens: 50,
+              messages: [
+                { role: "system", content: systemPrompt(intents, stageGoal) },
+                { role: "user", content: text.slice(0, 2000) },
+              ],
+              response_format: {
+                type: "json_schema",
+                json_schema: {
+                  name: "intent",
+                  strict: true,
+                  schema: {
+                    type: "object",
+                    properties: { intent: { type: "string", enum: names } },
+                    required: ["intent"],
+                    additionalProperties: false,
+                  },
                 },
               },
             },
-          },
-          { signal: AbortSignal.timeout(opts.timeoutMs) },
+            { signal: AbortSignal.timeout(opts.timeoutMs) },
+          ),
         );
         const content = completion.choices[0]?.message.content ?? "";
         const intent = parseIntent(content, names);

@@ -48,7 +48,6 @@ describe("router config", () => {
     const defaults = parseConfig({}).router;
     expect(defaults).toEqual({
       flowDirs: [],
-      concurrency: 32,
       classifierModel: "gpt-4o-mini",
       classifierTimeoutMs: 2000,
       agentHeartbeatTtlMs: 60_000,

@@ -14,6 +14,7 @@ export function classifierFromConfig(config: Config, log: Logger): IntentClassif
     baseURL: config.openai.baseUrl,
     model: config.router.classifierModel,
     timeoutMs: config.router.classifierTimeoutMs,
+    maxInFlight: config.responder.modelMaxInFlight,
     log: log.child({ component: "classifier" }),
   });
 }

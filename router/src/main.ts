@@ -15,7 +15,6 @@ void runService("router", async ({ config, log, bus, stores, redis, add }) => {
     log,
     cache: createSessionCache(config, redis, log),
     classifier: classifierFromConfig(config, log),
-    concurrency: config.router.concurrency,
     dedupTtlSeconds: config.bus.dedupTtlSeconds,
   });
   await worker.start();

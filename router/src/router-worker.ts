@@ -38,8 +38,6 @@ export interface RouterDeps {
   log: Logger;
   cache?: RouterCache;
   classifier?: IntentClassifier;
-  /** Handlers in flight at once (conversations never overlap). */
-  concurrency?: number;
   /** How long a routed event id is remembered, so a redelivery is not routed twice. */
   dedupTtlSeconds?: number;
   /** Conversations kept in process as the first guess before the session cache (default 10,000; 0 = none). */
@@ -213,7 +211,6 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       consumer = await deps.bus.consume({
         topic: "inbound.message",
         group: GROUPS.router,
-        concurrency: deps.concurrency ?? 32,
         handler: async (event, ctx) => {
           if (event.type === "inbound.message") await route(event, ctx);
         },

@@ -85,7 +85,6 @@ describe.skipIf(!hasBinary("redis-server"))("two router instances on one Redis b
         presence,
         log,
         cache: caches[i],
-        concurrency: 16,
       });
       workers.push(worker);
       await worker.start();

@@ -11,6 +11,7 @@ export * from "./log/index.js";
 export * from "./rate-limit/index.js";
 export * from "./redis/client.js";
 export * from "./routing/index.js";
+export * from "./semaphore.js";
 export * from "./simulator/index.js";
 export * from "./store/index.js";
 export * from "./whatsapp/index.js";

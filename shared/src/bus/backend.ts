@@ -19,16 +19,18 @@ export interface Delivery {
   previousDeliveries: number;
 }
 
-/** The ordered log of one topic partition, as seen by one consumer group. */
+/**
+ * The ordered log of one topic partition, as seen by one consumer group. Reads go on while earlier
+ * deliveries are still being handled: each read returns events not returned before.
+ */
 export interface PartitionReader {
   /**
    * The next events: first those delivered earlier and never acked (a crashed holder's), then new
-   * ones; resolves empty after about `blockMs` with nothing to read, or when closed.
+   * ones; resolves empty after about `blockMs` with nothing to read (at once for 0), or when closed.
    */
   read(max: number, blockMs: number): Promise<Delivery[]>;
+  /** Acknowledges deliveries, in any order: each on its own once its effects are stored. */
   ack(deliveries: readonly Delivery[]): Promise<void>;
-  /** Gives deliveries back unacked: they are read again before anything newer. */
-  giveBack(deliveries: readonly Delivery[]): Promise<void>;
   /** Stops a pending read; unacked deliveries stay pending for the next holder. */
   close(): Promise<void>;
 }
@@ -36,7 +38,11 @@ export interface PartitionReader {
 /** Leases that give one consumer instance a partition at a time, plus group membership. */
 export interface LeaseStore {
   acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
-  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends the owner's leases, one answer per name. A lease that lapsed and nobody took (a store
+   * restart lost it) is taken again; one held by another owner is not.
+   */
+  renew(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]>;
   release(name: string, owner: string): Promise<void>;
   /** Records `owner` as alive in `group` and returns how many members are alive. */
   heartbeat(group: string, owner: string, ttlMs: number): Promise<number>;
@@ -60,6 +66,8 @@ export interface BusBackend extends TapSource {
    * skipped (returned true at their index). All items are appended, or none (where the backend allows).
    */
   append(items: readonly AppendItem[], dedupTtlSeconds: number): Promise<boolean[]>;
+  /** Publishes the items on their taps only: nothing durable, at-most-once. */
+  broadcast(items: readonly AppendItem[]): Promise<void>;
   openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader>;
   health(): Promise<BusHealth>;
   close(): Promise<void>;

@@ -258,6 +258,21 @@ export function busContract(name: string, harness: BusHarness): void {
       expect(wrongTopic).toEqual([]);
     });
 
+    it("announces events on the taps only: no consumer group gets them", async () => {
+      const { bus } = await connect();
+      const conv = uniq("announce");
+      const tapped: string[] = [];
+      const worked: string[] = [];
+      open.push(await bus.tap(`flank.conversation.${conv}`, (e) => void tapped.push(textOf(e))));
+      await consume(bus, "inbound.message", uniq("announce-work"), async (e) => void worked.push(textOf(e)));
+      await bus.announce(message(conv, 1, "shown"));
+      await bus.publish(message(conv, 2, "worked"));
+      await waitFor(() => tapped.length === 2 && worked.length === 1, { what: "tap and work" });
+      expect(tapped).toEqual(["shown", "worked"]);
+      expect(worked).toEqual(["worked"]);
+      await expect(bus.announce({ ...message(conv, 3), id: "nope" } as FlankEvent)).rejects.toThrow(/ULID/);
+    });
+
     it("handles one conversation's events in order, one at a time, across two instances", async () => {
       const { bus } = await connect();
       const { bus: bus2 } = await connect();
@@ -291,6 +306,145 @@ export function busContract(name: string, harness: BusHarness): void {
       expect(got.size).toBe(100);
       for (const list of got.values()) expect(list).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(maxParallel).toBeGreaterThan(1);
+    });
+
+    it("goes on with other conversations while one conversation's handler is slow", async () => {
+      // One partition: before pipelined consumption, a batch waited for its slowest event.
+      const { bus } = await connect({ partitions: 1 });
+      const group = uniq("slow");
+      let unblock = () => {};
+      const blocked = new Promise<void>((r) => {
+        unblock = r;
+      });
+      const done: string[] = [];
+      let slowStarted = false;
+      await consume(bus, "inbound.message", group, async (e) => {
+        if (textOf(e) === "slow") {
+          slowStarted = true;
+          await blocked;
+        }
+        done.push(`${e.conversationId}|${textOf(e)}`);
+      });
+      await bus.publish(message("s-slow", 1, "slow"));
+      await waitFor(() => slowStarted, { what: "the slow handler to start" });
+      const others = Array.from({ length: 50 }, (_, i) => message(`s-other-${i % 10}`, i, String(i)));
+      await bus.publish(others);
+      await bus.publish(message("s-slow", 2, "after"));
+      await waitFor(() => done.length === 50, { timeoutMs: 10_000, what: "the other conversations" });
+      // The slow conversation's next event waits for its first: order within it holds.
+      expect(done.some((d) => d.startsWith("s-slow|"))).toBe(false);
+      unblock();
+      await waitFor(() => done.length === 52, { what: "the slow conversation" });
+      expect(done.slice(50)).toEqual(["s-slow|slow", "s-slow|after"]);
+    });
+
+    it("stops reading at the in-flight bound and reads on as events are acknowledged", async () => {
+      const { bus } = await connect({ partitions: 2 });
+      const group = uniq("bound");
+      const gates: (() => void)[] = [];
+      const started: string[] = [];
+      const unbounded: string[] = [];
+      open.push(
+        await bus.consume({
+          topic: "inbound.message",
+          group,
+          maxInFlight: 4,
+          handler: async (e) => {
+            if (!mine(e)) return;
+            started.push(textOf(e));
+            await new Promise<void>((r) => gates.push(r));
+          },
+        }),
+      );
+      await consume(bus, "inbound.message", uniq("unbounded"), async (e) => void unbounded.push(textOf(e)));
+      await bus.publish(Array.from({ length: 10 }, (_, i) => message(`b-${i}`, i, `b${i}`)));
+      await waitFor(() => started.length >= 4 && unbounded.length === 10, { what: "the bound reached" });
+      // Another group has seen every event; the bounded one holds no more than its bound plus one
+      // event per partition reader (two partitions here).
+      expect(started.length).toBeLessThanOrEqual(5);
+      const before = started.length;
+      for (const open of gates.splice(0, 2)) open();
+      await waitFor(() => started.length >= before + 1, { what: "more after two acks" });
+      await waitFor(
+        () => {
+          for (const open of gates.splice(0)) open();
+          return started.length === 10;
+        },
+        { what: "the rest" },
+      );
+      expect(new Set(started).size).toBe(10);
+    });
+
+    it("lets a handler answer the events queued behind it, acknowledged with it", async () => {
+      const { bus } = await connect({ partitions: 1 });
+      const group = uniq("absorb");
+      let unblock = () => {};
+      const blocked = new Promise<void>((r) => {
+        unblock = r;
+      });
+      const calls: string[][] = [];
+      const c = await bus.consume({
+        topic: "inbound.message",
+        group,
+        handler: async (e, ctx) => {
+          if (!mine(e)) return;
+          // Like the bot: what is queued when the handler starts is answered with it.
+          const queued = ctx.queued();
+          ctx.absorb(queued.length);
+          calls.push([textOf(e), ...queued.map(textOf)]);
+          if (textOf(e) === "hi") await blocked;
+        },
+      });
+      open.push(c);
+      const seen: string[] = [];
+      await consume(bus, "inbound.message", uniq("watch"), async (e) => void seen.push(textOf(e)));
+      await bus.publish(message("burst", 1, "hi"));
+      await waitFor(() => calls.length === 1, { what: "first call" });
+      await bus.publish([message("burst", 2, "I need"), message("burst", 3, "a refund")]);
+      await waitFor(() => seen.includes("a refund"), { what: "the burst published" });
+      unblock();
+      await waitFor(() => calls.length === 2, { what: "two calls" });
+      expect(calls).toEqual([["hi"], ["I need", "a refund"]]);
+      await bus.publish(message("burst", 4, "thanks"));
+      await waitFor(() => calls.length === 3, { what: "next message" });
+      expect(calls[2]).toEqual(["thanks"]);
+    });
+
+    it("redelivers every unacknowledged event of a dead consumer first, in order", async () => {
+      const { bus } = await connect({ partitions: 2 });
+      const { bus: bus2 } = await connect({ partitions: 2 });
+      const group = uniq("crash-many");
+      const firstSaw: string[] = [];
+      const dying = await bus.consume({
+        topic: "inbound.message",
+        group,
+        handler: async (e) => {
+          if (!mine(e)) return;
+          firstSaw.push(textOf(e));
+          if (e.conversationId === "cm-hung") await new Promise(() => {}); // dies mid-handler
+        },
+      });
+      await bus.publish([
+        message("cm-hung", 1, "h1"),
+        message("cm-ok", 1, "o1"),
+        message("cm-hung", 2, "h2"),
+        message("cm-ok", 2, "o2"),
+        message("cm-hung", 3, "h3"),
+      ]);
+      await waitFor(() => firstSaw.includes("h1") && firstSaw.includes("o2"), { what: "first holder" });
+      await dying.close({ timeoutMs: 50 });
+      const got: string[] = [];
+      open.push(
+        await bus2.consume({
+          topic: "inbound.message",
+          group,
+          handler: async (e) => void (mine(e) && got.push(textOf(e))),
+        }),
+      );
+      await bus2.publish(message("cm-hung", 4, "h4"));
+      await waitFor(() => got.includes("h4"), { timeoutMs: 8000, what: "takeover" });
+      expect(got.filter((t) => t.startsWith("h"))).toEqual(["h1", "h2", "h3", "h4"]);
+      expect(firstSaw.filter((t) => t.startsWith("h"))).toEqual(["h1"]);
     });
 
     it("drains in-flight handlers on close, and close is safe to call twice", async () => {

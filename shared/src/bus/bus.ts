@@ -22,6 +22,17 @@ export interface HandlerContext {
   attempt: number;
   topic: Topic;
   group: string;
+  /**
+   * Events of the same conversation already received and waiting behind this one, oldest first.
+   * They run after this handler, one at a time, unless it absorbs them.
+   */
+  queued(): readonly FlankEvent[];
+  /**
+   * Declares the first `count` queued events handled by this call (the bot answers a burst in one
+   * reply): when this handler succeeds they are acknowledged with its event and never handled on
+   * their own; when it fails they stay queued.
+   */
+  absorb(count: number): void;
 }
 
 export type Handler = (event: FlankEvent, ctx: HandlerContext) => Promise<void>;
@@ -31,8 +42,11 @@ export interface ConsumeOptions {
   /** Consumer group: each event reaches exactly one consumer of each group. */
   group: string;
   handler: Handler;
-  /** Handlers in flight at once across this consumer (events of one conversation never overlap). */
-  concurrency?: number;
+  /**
+   * Events received and not yet acknowledged, across this consumer's partitions (default: the bus's
+   * `maxInFlight`). Reading stops while it is reached, so memory stays bounded.
+   */
+  maxInFlight?: number;
   /** Attempts before the event is dead-lettered (default: the bus's `maxAttempts`). */
   maxAttempts?: number;
 }
@@ -64,6 +78,11 @@ export interface BusHealth {
  */
 export interface Bus {
   publish(events: FlankEvent | readonly FlankEvent[], opts?: PublishOptions): Promise<PublishResult>;
+  /**
+   * Shows events on the taps only, for what is done out of band (read receipts): validated like a
+   * publish, but not appended, so no consumer group gets them and they may be missed.
+   */
+  announce(events: FlankEvent | readonly FlankEvent[]): Promise<void>;
   consume(opts: ConsumeOptions): Promise<Consumer>;
   /** Live events on channels matching a NATS-style pattern (`*` one token, `>` the rest), e.g. `flank.inbound.>`. */
   tap(pattern: string, handler: TapHandler): Promise<Subscription>;
@@ -75,14 +94,23 @@ export interface BusTuning {
   /** Partitions per topic: the unit of ordering and of sharing work between instances. */
   partitions: number;
   maxAttempts: number;
-  /** How long a dead consumer's partitions (and unacked events) stay with it before another takes them. */
+  /**
+   * How long a dead consumer's partitions (and unacked events) stay with it before another takes
+   * them; leases are renewed every sixth of it.
+   */
   claimTimeoutMs: number;
   dedupTtlSeconds: number;
   /** First retry delay; doubles each attempt up to `retryMaxDelayMs`. */
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
-  /** Events read from one partition at a time. */
+  /** Events read from one partition in one read. */
   batchSize: number;
+  /**
+   * Events received and not yet acknowledged per consumer (readers may pass it by at most one
+   * event each). Size it for the slowest handler: peak rate × p99 handler time (300 msg/s × a
+   * 2–3 s model call ≈ 1,000).
+   */
+  maxInFlight: number;
   /** Approximate cap on events kept per partition stream. */
   streamMaxLen: number;
 }
@@ -90,10 +118,11 @@ export interface BusTuning {
 export const DEFAULT_TUNING: BusTuning = {
   partitions: 16,
   maxAttempts: 5,
-  claimTimeoutMs: 30_000,
+  claimTimeoutMs: 3000,
   dedupTtlSeconds: 7 * 24 * 3600,
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 10_000,
   batchSize: 64,
+  maxInFlight: 1000,
   streamMaxLen: 100_000,
 };

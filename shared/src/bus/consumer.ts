@@ -1,43 +1,26 @@
 import type { Logger } from "pino";
-import { errorMessage } from "../errors.js";
-import { decodeEvent, newId } from "../events/event.js";
-import type { Topic } from "../events/names.js";
-import type { FlankEvent } from "../events/schemas.js";
-import type { BusBackend, Delivery, PartitionReader } from "./backend.js";
+import { newId } from "../events/event.js";
+import type { BusBackend } from "./backend.js";
 import type { BusTuning, CloseOptions, ConsumeOptions, Consumer } from "./bus.js";
-import { isPermanent, retryDelay, sleep } from "./retry.js";
-import { Semaphore } from "./semaphore.js";
+import { InFlightLimit } from "./in-flight.js";
+import { type DeadLetter, PartitionWorker } from "./partition-worker.js";
 
-/** Where a consumer sends what it gives up on. */
-export type DeadLetter = (failed: {
-  value: unknown;
-  event?: FlankEvent;
-  topic: Topic;
-  group: string;
-  attempts: number;
-  error: string;
-}) => Promise<void>;
-
-interface Held {
-  reader: PartitionReader;
-  stopped: boolean;
-  done: Promise<void>;
-}
-
-const READ_BLOCK_MS = 1000;
+export type { DeadLetter } from "./partition-worker.js";
 
 /**
- * One consumer instance of a group. It leases a fair share of the topic's partitions (leases
- * lapse after the claim timeout when an instance dies, and the survivors take them over) and
- * handles each partition's events in order: a batch is split by conversation, conversations run
- * in parallel, and each conversation's events run one at a time.
+ * One consumer instance of a group. It leases a fair share of the topic's partitions and runs a
+ * PartitionWorker on each; all of them share one bound on events in flight. Leases are short and
+ * renewed every sixth of the claim timeout, so when an instance dies its partitions move to the
+ * survivors within about the claim timeout; a partition given up on purpose keeps its lease (and
+ * renewals) until every event it received is acknowledged, so no two instances overlap.
  */
 export class PartitionConsumer implements Consumer {
   private readonly id = newId();
-  private readonly held = new Map<number, Held>();
-  private readonly draining = new Set<Promise<void>>();
-  private readonly slots: Semaphore;
-  private readonly maxAttempts: number;
+  /** Partitions being read. */
+  private readonly held = new Map<number, PartitionWorker>();
+  /** Partitions stopped and draining: their leases are still renewed until released. */
+  private readonly draining = new Map<number, Promise<void>>();
+  private readonly limit: InFlightLimit;
   private readonly membersKey: string;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -50,8 +33,7 @@ export class PartitionConsumer implements Consumer {
     private readonly deadLetter: DeadLetter,
     private readonly log: Logger,
   ) {
-    this.slots = new Semaphore(opts.concurrency ?? 64);
-    this.maxAttempts = opts.maxAttempts ?? tuning.maxAttempts;
+    this.limit = new InFlightLimit(opts.maxInFlight ?? tuning.maxInFlight);
     this.membersKey = `${opts.group}:${opts.topic}`;
   }
 
@@ -59,7 +41,7 @@ export class PartitionConsumer implements Consumer {
     await this.tick();
     this.timer = setInterval(
       () => void this.tick(),
-      Math.max(50, Math.floor(this.tuning.claimTimeoutMs / 3)),
+      Math.max(50, Math.floor(this.tuning.claimTimeoutMs / 6)),
     );
     this.timer.unref();
   }
@@ -74,34 +56,46 @@ export class PartitionConsumer implements Consumer {
   }
 
   private tick(): Promise<void> {
-    if (this.ticking || this.closing) return this.ticking ?? Promise.resolve();
+    if (this.ticking) return this.ticking;
     this.ticking = this.rebalance()
-      .catch((err) =>
-        this.log.warn({ err, group: this.opts.group, topic: this.opts.topic }, "partition rebalance failed"),
-      )
+      .catch((err) => this.log.warn({ err, ...this.where() }, "partition rebalance failed"))
       .finally(() => {
         this.ticking = undefined;
       });
     return this.ticking;
   }
 
+  private where() {
+    return { group: this.opts.group, topic: this.opts.topic };
+  }
+
   private async rebalance(): Promise<void> {
     const { leases } = this.backend;
     const ttl = this.tuning.claimTimeoutMs;
     const partitions = this.tuning.partitions;
+
+    const mine = [...this.held.keys(), ...this.draining.keys()];
+    const renewed = mine.length
+      ? await leases.renew(
+          mine.map((p) => this.leaseName(p)),
+          this.id,
+          ttl,
+        )
+      : [];
+    for (const [i, partition] of mine.entries()) {
+      if (renewed[i] || !this.held.has(partition)) continue;
+      this.log.warn({ partition, ...this.where() }, "partition lease lost");
+      this.stopPartition(partition, false);
+    }
+    if (this.closing) return;
+
     const members = await leases.heartbeat(this.membersKey, this.id, ttl);
     const target = Math.ceil(partitions / Math.max(1, members));
-
-    for (const partition of [...this.held.keys()]) {
-      if (!(await leases.renew(this.leaseName(partition), this.id, ttl))) {
-        this.log.warn({ partition, topic: this.opts.topic }, "partition lease lost");
-        this.stopPartition(partition, false);
-      }
-    }
     for (const partition of [...this.held.keys()].slice(target)) this.stopPartition(partition, true);
-
     if (this.held.size >= target) return;
-    const free = shuffle([...Array(partitions).keys()].filter((p) => !this.held.has(p)));
+    const free = shuffle(
+      [...Array(partitions).keys()].filter((p) => !this.held.has(p) && !this.draining.has(p)),
+    );
     for (const partition of free) {
       if (this.held.size >= target || this.closing) break;
       if (await leases.acquire(this.leaseName(partition), this.id, ttl)) await this.startPartition(partition);
@@ -109,124 +103,61 @@ export class PartitionConsumer implements Consumer {
   }
 
   private async startPartition(partition: number): Promise<void> {
-    let reader: PartitionReader;
     try {
-      reader = await this.backend.openPartition(this.opts.topic, partition, this.opts.group);
+      const reader = await this.backend.openPartition(this.opts.topic, partition, this.opts.group);
+      this.held.set(
+        partition,
+        new PartitionWorker(reader, {
+          ...this.where(),
+          handler: this.opts.handler,
+          maxAttempts: this.opts.maxAttempts ?? this.tuning.maxAttempts,
+          batchSize: this.tuning.batchSize,
+          retryBaseDelayMs: this.tuning.retryBaseDelayMs,
+          retryMaxDelayMs: this.tuning.retryMaxDelayMs,
+          limit: this.limit,
+          deadLetter: this.deadLetter,
+          log: this.log.child({ partition }),
+        }),
+      );
+      this.log.info({ partition, ...this.where() }, "partition taken");
     } catch (err) {
       await this.backend.leases.release(this.leaseName(partition), this.id);
       throw err;
     }
-    const held: Held = { reader, stopped: false, done: Promise.resolve() };
-    held.done = this.run(held);
-    this.held.set(partition, held);
   }
 
-  /** Stops reading a partition; once its current batch is done, releases the lease if asked. */
-  private stopPartition(partition: number, release: boolean): Promise<void> {
-    const held = this.held.get(partition);
-    if (!held) return Promise.resolve();
+  /** Stops reading a partition; once what it received is acknowledged, releases the lease if asked. */
+  private stopPartition(partition: number, release: boolean): void {
+    const worker = this.held.get(partition);
+    if (!worker) return;
     this.held.delete(partition);
-    held.stopped = true;
-    const drained = held.reader
-      .close()
-      .then(() => held.done)
+    worker.stop();
+    const since = Date.now();
+    const drained = worker
+      .drained()
       .then(() => (release ? this.backend.leases.release(this.leaseName(partition), this.id) : undefined))
-      .catch((err) => this.log.warn({ err, partition }, "partition stop failed"));
-    this.draining.add(drained);
-    void drained.finally(() => this.draining.delete(drained));
-    return drained;
-  }
-
-  private async run(held: Held): Promise<void> {
-    while (!held.stopped) {
-      let batch: Delivery[];
-      try {
-        batch = await held.reader.read(this.tuning.batchSize, READ_BLOCK_MS);
-      } catch (err) {
-        if (held.stopped) return;
-        this.log.warn({ err, topic: this.opts.topic }, "bus read failed; retrying");
-        await sleep(500);
-        continue;
-      }
-      if (batch.length === 0) continue;
-      try {
-        await this.handleBatch(batch);
-        await held.reader.ack(batch);
-      } catch (err) {
-        // Only a failed dead-letter or ack gets here: keep the events and read them again first.
-        this.log.error({ err, topic: this.opts.topic }, "batch not acknowledged; will be redelivered");
-        await held.reader.giveBack(batch).catch(() => undefined);
-        await sleep(1000);
-      }
-    }
-  }
-
-  private async handleBatch(batch: Delivery[]): Promise<void> {
-    const byConversation = new Map<string, { delivery: Delivery; event: FlankEvent }[]>();
-    const work: Promise<void>[] = [];
-    for (const delivery of batch) {
-      const decoded = decodeEvent(delivery.raw);
-      if (!decoded.ok) {
-        this.log.error({ topic: this.opts.topic, error: decoded.error }, "invalid event dead-lettered");
-        work.push(
-          this.deadLetter({ ...this.where(), value: decoded.value, attempts: 0, error: decoded.error }),
-        );
-        continue;
-      }
-      const key = decoded.event.conversationId;
-      const list = byConversation.get(key) ?? [];
-      list.push({ delivery, event: decoded.event });
-      byConversation.set(key, list);
-    }
-    for (const items of byConversation.values()) {
-      work.push(
-        (async () => {
-          for (const { delivery, event } of items)
-            await this.slots.run(() => this.handleOne(event, delivery));
-        })(),
-      );
-    }
-    await Promise.all(work);
-  }
-
-  private where() {
-    return { topic: this.opts.topic, group: this.opts.group };
-  }
-
-  private async handleOne(event: FlankEvent, delivery: Delivery): Promise<void> {
-    for (let attempt = delivery.previousDeliveries + 1; ; attempt++) {
-      try {
-        await this.opts.handler(event, { attempt, ...this.where() });
-        return;
-      } catch (err) {
-        const log = this.log.child({ eventId: event.id, conversationId: event.conversationId, attempt });
-        if (attempt >= this.maxAttempts || isPermanent(err)) {
-          log.error({ err, ...this.where() }, "handler failed; event dead-lettered");
-          if (this.opts.topic === "dlq") return; // never dead-letter the dead-letter topic into itself
-          await this.deadLetter({
-            ...this.where(),
-            value: event,
-            event,
-            attempts: attempt,
-            error: errorMessage(err),
-          });
-          return;
-        }
-        log.warn({ err, ...this.where() }, "handler failed; retrying");
-        await sleep(retryDelay(attempt, this.tuning.retryBaseDelayMs, this.tuning.retryMaxDelayMs));
-      }
-    }
+      .then(() => this.log.info({ partition, ...this.where(), drainMs: Date.now() - since }, "partition given up"))
+      .catch((err) => this.log.warn({ err, partition }, "partition stop failed"))
+      .finally(() => this.draining.delete(partition));
+    this.draining.set(partition, drained);
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     await this.ticking;
     for (const partition of [...this.held.keys()]) this.stopPartition(partition, true);
-    const all = Promise.all([...this.draining]).then(() => true);
-    const finished = await Promise.race([all, sleep(timeoutMs).then(() => false)]);
+    // The timer keeps renewing the draining partitions' leases until they are released.
+    const all = Promise.all([...this.draining.values()]).then(() => true);
+    let deadline: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const finished = await Promise.race([all, late]);
+    clearTimeout(deadline);
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
     if (!finished) {
       // Handlers still running past the deadline are abandoned: their events stay unacked and
-      // their partitions stay leased until the claim timeout, then another instance redelivers them.
+      // their partitions leased until the claim timeout, then another instance redelivers them.
       this.log.warn({ ...this.where(), timeoutMs }, "consumer closed with handlers still running");
       return;
     }

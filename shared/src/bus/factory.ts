@@ -9,6 +9,7 @@ export const busTuning = (config: Config): Partial<BusTuning> => ({
   partitions: config.bus.partitions,
   maxAttempts: config.bus.maxAttempts,
   claimTimeoutMs: config.bus.claimTimeoutMs,
+  maxInFlight: config.bus.maxInFlight,
   dedupTtlSeconds: config.bus.dedupTtlSeconds,
   streamMaxLen: config.bus.streamMaxLen,
 });

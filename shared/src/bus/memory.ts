@@ -40,9 +40,9 @@ class MemoryStream {
   readNew(group: string, max: number): MemoryDelivery[] {
     const g = this.group(group);
     const out: MemoryDelivery[] = [];
-    for (const entry of this.entries) {
-      if (out.length >= max) break;
-      if (entry.seq < g.cursor) continue;
+    // Seqs are contiguous: the cursor's index is its distance from the oldest entry kept.
+    const from = Math.max(0, g.cursor - (this.entries[0]?.seq ?? g.cursor));
+    for (const entry of this.entries.slice(from, from + max)) {
       g.pending.set(entry.seq, { raw: entry.raw, deliveries: 1 });
       out.push({ seq: entry.seq, raw: entry.raw, previousDeliveries: 0 });
       g.cursor = entry.seq + 1;
@@ -50,10 +50,12 @@ class MemoryStream {
     return out;
   }
 
-  readPending(group: string, max: number): MemoryDelivery[] {
+  /** Pending entries after `after`, in order (a Map keeps insertion order, which is seq order). */
+  readPending(group: string, after: number, max: number): MemoryDelivery[] {
     const out: MemoryDelivery[] = [];
     for (const [seq, p] of this.group(group).pending) {
       if (out.length >= max) break;
+      if (seq <= after) continue;
       out.push({ seq, raw: p.raw, previousDeliveries: p.deliveries });
       p.deliveries++;
     }
@@ -81,7 +83,8 @@ class MemoryStream {
 }
 
 class MemoryReader implements PartitionReader {
-  private pendingFirst = true;
+  /** The seq after which pending entries are read next; undefined once they are all read. */
+  private pendingAfter: number | undefined = 0;
   private closed = false;
   private cancelWait: (() => void) | undefined;
 
@@ -92,13 +95,17 @@ class MemoryReader implements PartitionReader {
 
   async read(max: number, blockMs: number): Promise<Delivery[]> {
     if (this.closed) return [];
-    if (this.pendingFirst) {
-      const pending = this.stream.readPending(this.group, max);
-      if (pending.length > 0) return pending;
-      this.pendingFirst = false;
+    if (this.pendingAfter !== undefined) {
+      const pending = this.stream.readPending(this.group, this.pendingAfter, max);
+      const last = pending[pending.length - 1];
+      if (last) {
+        this.pendingAfter = last.seq;
+        return pending;
+      }
+      this.pendingAfter = undefined;
     }
     const fresh = this.stream.readNew(this.group, max);
-    if (fresh.length > 0) return fresh;
+    if (fresh.length > 0 || blockMs <= 0) return fresh;
     const { promise, cancel } = this.stream.wait(blockMs);
     this.cancelWait = cancel;
     await promise;
@@ -111,10 +118,6 @@ class MemoryReader implements PartitionReader {
       this.group,
       deliveries.map((d) => (d as MemoryDelivery).seq),
     );
-  }
-
-  async giveBack(): Promise<void> {
-    this.pendingFirst = true;
   }
 
   async close(): Promise<void> {
@@ -134,11 +137,15 @@ export class MemoryLeases implements LeaseStore {
     return true;
   }
 
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const lease = this.leases.get(name);
-    if (!lease || lease.owner !== owner || lease.expires <= Date.now()) return false;
-    lease.expires = Date.now() + ttlMs;
-    return true;
+  async renew(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    const now = Date.now();
+    return names.map((name) => {
+      const lease = this.leases.get(name);
+      const free = !lease || lease.expires <= now;
+      if (!free && lease.owner !== owner) return false;
+      this.leases.set(name, { owner, expires: now + ttlMs });
+      return true;
+    });
   }
 
   async release(name: string, owner: string): Promise<void> {
@@ -197,6 +204,11 @@ export class MemoryBackend implements BusBackend {
     });
     if (this.dedup.size > 100_000) for (const [k, exp] of this.dedup) if (exp <= now) this.dedup.delete(k);
     return duplicate;
+  }
+
+  async broadcast(items: readonly AppendItem[]): Promise<void> {
+    for (const item of items)
+      for (const channel of item.channels) for (const deliver of this.subscribers) deliver(channel, item.raw);
   }
 
   async openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader> {

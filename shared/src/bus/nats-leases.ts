@@ -45,12 +45,17 @@ export class NatsLeases implements LeaseStore {
     return this.write(key, entry, { owner, expires: Date.now() + ttlMs });
   }
 
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const key = natsLeaseKey(name);
-    const entry = await this.kv.get(key);
-    const lease = parse(Lease, entry);
-    if (!lease || lease.owner !== owner || lease.expires <= Date.now()) return false;
-    return this.write(key, entry, { owner, expires: Date.now() + ttlMs });
+  renew(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    return Promise.all(
+      names.map(async (name) => {
+        const key = natsLeaseKey(name);
+        const entry = await this.kv.get(key);
+        const lease = parse(Lease, entry);
+        // Still ours, or lapsed with nobody taking it: extend (compare-and-set, so never over a taker).
+        if (lease && lease.owner !== owner && lease.expires > Date.now()) return false;
+        return this.write(key, entry, { owner, expires: Date.now() + ttlMs });
+      }),
+    );
   }
 
   async release(name: string, owner: string): Promise<void> {

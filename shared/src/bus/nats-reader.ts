@@ -6,6 +6,8 @@ import { deliveryCount, type PullResult, pull } from "./nats-pull.js";
 interface NatsDelivery extends Delivery {
   /** The JetStream ack subject of this delivery. */
   reply: string;
+  /** When it arrived (ms): progress is signalled only for deliveries held a while. */
+  at: number;
 }
 
 const sc = StringCodec();
@@ -13,6 +15,8 @@ const sc = StringCodec();
 const lost = (r: PullResult): boolean =>
   r.status === -1 || r.status === 503 || (r.status === 409 && /deleted/i.test(r.description));
 const ACK_TIMEOUT_MS = 5000;
+const ACK = sc.encode("+ACK");
+const WPI = sc.encode("+WPI");
 
 /**
  * One durable pull consumer (a group's view of one topic partition), read by whoever holds the
@@ -23,7 +27,7 @@ const ACK_TIMEOUT_MS = 5000;
  * gets the partition only after the lease lapses (the claim timeout, renewed every third of it),
  * which is later than the ack wait (half the claim timeout) after the last `working()` signal:
  * by then those deliveries are due for redelivery and come before anything newer. A holder that
- * gives a partition up cleanly acks its batch before the lease is released.
+ * gives a partition up cleanly acks everything it received before the lease is released.
  *
  * Requests. JetStream 2.9 cannot end a pull request early, and a message it delivers to a
  * request nobody listens to any more stays invisible for the ack wait while newer ones flow:
@@ -43,12 +47,12 @@ export class NatsReader implements PartitionReader {
   constructor(
     private readonly nc: NatsConnection,
     private readonly nextSubject: string,
-    progressMs: number,
+    private readonly progressMs: number,
     private readonly log: Logger,
     /** Recreates the durable consumer when the server no longer has it. */
     private readonly recreate: () => Promise<void>,
   ) {
-    // Slow handlers: tell the server the batch is still being worked on, so it is not redelivered.
+    // Slow handlers: tell the server what is still in hand, so it is not redelivered.
     this.ticker = setInterval(() => this.working(), progressMs);
     this.ticker.unref();
   }
@@ -110,36 +114,31 @@ export class NatsReader implements PartitionReader {
         );
         continue;
       }
-      const delivery = { raw: sc.decode(msg.data), previousDeliveries: count - 1, reply: msg.reply };
+      const delivery = {
+        raw: sc.decode(msg.data),
+        previousDeliveries: count - 1,
+        reply: msg.reply,
+        at: Date.now(),
+      };
       this.outstanding.add(delivery);
       out.push(delivery);
     }
     return out;
   }
 
-  /** Acks and waits for the server to confirm, so the next read cannot overtake them. */
+  /** Acks and waits for the server to confirm: an unconfirmed ack is sent again. */
   async ack(deliveries: readonly Delivery[]): Promise<void> {
-    await this.settle(deliveries, "+ACK");
-  }
-
-  /** Naks in order (confirmed): they are redelivered before anything newer. */
-  async giveBack(deliveries: readonly Delivery[]): Promise<void> {
-    await this.settle(deliveries, "-NAK");
-  }
-
-  private async settle(deliveries: readonly Delivery[], verb: string): Promise<void> {
     const list = deliveries as readonly NatsDelivery[];
-    // Requests go out in order on one connection; the server applies them in that order.
-    await Promise.all(
-      list.map((d) => this.nc.request(d.reply, sc.encode(verb), { timeout: ACK_TIMEOUT_MS })),
-    );
+    await Promise.all(list.map((d) => this.nc.request(d.reply, ACK, { timeout: ACK_TIMEOUT_MS })));
     for (const d of list) this.outstanding.delete(d);
   }
 
   private working(): void {
+    const before = Date.now() - this.progressMs;
     for (const d of this.outstanding) {
+      if (d.at > before) continue;
       try {
-        this.nc.publish(d.reply, sc.encode("+WPI"));
+        this.nc.publish(d.reply, WPI);
       } catch {
         return; // connection closed: nothing to keep alive
       }

@@ -40,7 +40,10 @@ const apiCode = (err: unknown): number | undefined =>
 const publishable = (subject: string): boolean =>
   subject.split(".").every((t) => t !== "" && !/[\s*>]/.test(t));
 
-type NatsTuning = Pick<BusTuning, "claimTimeoutMs" | "batchSize" | "dedupTtlSeconds" | "streamMaxLen">;
+type NatsTuning = Pick<
+  BusTuning,
+  "claimTimeoutMs" | "batchSize" | "maxInFlight" | "dedupTtlSeconds" | "streamMaxLen"
+>;
 
 /**
  * JetStream backend (ARCHITECTURE §3). Work: one stream `FLANK` over `flankq.<topic>.<partition>`,
@@ -111,15 +114,22 @@ export class NatsBackend implements BusBackend {
       );
       duplicate.push(ack.duplicate);
     }
-    // Taps after the durable append: live, at-most-once, core NATS.
+    // Taps after the durable append: live, at-most-once, core NATS; each event encoded once.
     items.forEach((item, i) => {
-      if (duplicate[i]) return;
-      for (const channel of item.channels) {
-        if (publishable(channel)) this.nc.publish(channel, payloads[i]);
-        else this.log.warn({ channel, eventId: item.id }, "tap channel is not a valid NATS subject; skipped");
-      }
+      if (!duplicate[i]) this.tap(item, payloads[i] as Uint8Array);
     });
     return duplicate;
+  }
+
+  async broadcast(items: readonly AppendItem[]): Promise<void> {
+    for (const item of items) this.tap(item, sc.encode(item.raw));
+  }
+
+  private tap(item: AppendItem, payload: Uint8Array): void {
+    for (const channel of item.channels) {
+      if (publishable(channel)) this.nc.publish(channel, payload);
+      else this.log.warn({ channel, eventId: item.id }, "tap channel is not a valid NATS subject; skipped");
+    }
   }
 
   async openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader> {
@@ -142,9 +152,9 @@ export class NatsBackend implements BusBackend {
 
   private async ensureConsumer(durable: string, subject: string): Promise<void> {
     const ackWait = nanos(this.ackWaitMs());
-    // Room for a batch in hand plus one left by a previous holder. Redelivery is unlimited: the
-    // consumer engine counts attempts and dead-letters by itself.
-    const maxAckPending = this.tuning.batchSize * 2;
+    // Room for everything one consumer may hold plus a batch left by a previous holder.
+    // Redelivery is unlimited: the consumer engine counts attempts and dead-letters by itself.
+    const maxAckPending = this.tuning.maxInFlight + this.tuning.batchSize;
     try {
       const info = await this.jsm.consumers.info(NATS_STREAM, durable);
       if (info.config.ack_wait !== ackWait || info.config.max_ack_pending !== maxAckPending) {

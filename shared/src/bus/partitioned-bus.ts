@@ -44,6 +44,24 @@ export class PartitionedBus implements Bus {
     return this.append(events, opts);
   }
 
+  async announce(events: FlankEvent | readonly FlankEvent[]): Promise<void> {
+    this.assertOpen();
+    const list = Array.isArray(events) ? (events as readonly FlankEvent[]) : [events as FlankEvent];
+    if (list.length > 0) await this.backend.broadcast(list.map((e) => this.item(e)));
+  }
+
+  private item(value: FlankEvent, dedupKey?: string): AppendItem {
+    const event = assertEvent(value);
+    return {
+      id: event.id,
+      topic: event.type,
+      partition: partitionOf(event.conversationId, this.tuning.partitions),
+      channels: channelsFor(event),
+      raw: JSON.stringify(event),
+      ...(dedupKey === undefined ? {} : { dedupKey }),
+    };
+  }
+
   /** Publishing without the open check, so draining consumers can still dead-letter. */
   private async append(
     events: FlankEvent | readonly FlankEvent[],
@@ -53,17 +71,7 @@ export class PartitionedBus implements Bus {
     if (opts.dedupKeys && opts.dedupKeys.length !== list.length) {
       throw new Error(`dedupKeys has ${opts.dedupKeys.length} entries for ${list.length} events`);
     }
-    const items: AppendItem[] = list.map((value, i) => {
-      const event = assertEvent(value);
-      return {
-        id: event.id,
-        topic: event.type,
-        partition: partitionOf(event.conversationId, this.tuning.partitions),
-        channels: channelsFor(event),
-        raw: JSON.stringify(event),
-        dedupKey: opts.dedupKeys?.[i],
-      };
-    });
+    const items = list.map((value, i) => this.item(value, opts.dedupKeys?.[i]));
     if (items.length === 0) return { published: [], duplicates: [] };
     const duplicate = await this.backend.append(items, this.tuning.dedupTtlSeconds);
     const result: PublishResult = { published: [], duplicates: [] };

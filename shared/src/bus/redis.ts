@@ -39,9 +39,16 @@ for i = 1, n do
 end
 return out`);
 
-const RENEW = new RedisScript(
-  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
-);
+/** Extends each lease still ours, and takes again one that lapsed with nobody taking it. */
+const RENEW = new RedisScript(`
+local out = {}
+for i, key in ipairs(KEYS) do
+  local owner = redis.call('GET', key)
+  if owner == ARGV[1] then redis.call('PEXPIRE', key, ARGV[2]) out[i] = 1
+  elseif not owner then redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) out[i] = 1
+  else out[i] = 0 end
+end
+return out`);
 const RELEASE = new RedisScript(
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
 );
@@ -67,8 +74,10 @@ export class RedisLeases implements LeaseStore {
     return ok === "OK";
   }
 
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await RENEW.run<number>(this.client, [redisLeaseKey(name)], [owner, ttlMs])) === 1;
+  async renew(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    if (names.length === 0) return [];
+    const out = await RENEW.run<number[]>(this.client, names.map(redisLeaseKey), [owner, ttlMs]);
+    return out.map((n) => n === 1);
   }
 
   async release(name: string, owner: string): Promise<void> {
@@ -105,11 +114,13 @@ interface RedisDelivery extends Delivery {
 
 /**
  * One partition stream read by a consumer group. The Redis consumer name is the partition, not
- * the instance: whoever holds the partition's lease reads its pending entries (XREADGROUP 0) after
- * a takeover, so a crashed holder's unacked events are redelivered first and in order.
+ * the instance: whoever holds the partition's lease reads its pending entries (XREADGROUP from an
+ * id) after a takeover, so a crashed holder's unacked events are redelivered first and in order.
+ * The pending entries are walked with a cursor: reads go on while earlier ones are in hand.
  */
 class RedisReader implements PartitionReader {
-  private pendingFirst = true;
+  /** The id after which pending entries are read next; undefined once they are all read. */
+  private pendingAfter: string | undefined = "0";
   private closed = false;
   private readonly consumer: string;
 
@@ -127,19 +138,20 @@ class RedisReader implements PartitionReader {
   async read(max: number, blockMs: number): Promise<Delivery[]> {
     if (this.closed) return [];
     try {
-      if (this.pendingFirst) {
-        const pending = await this.readPending(max);
+      if (this.pendingAfter !== undefined) {
+        const pending = await this.readPending(this.pendingAfter, max);
         if (pending.length > 0) return pending;
-        this.pendingFirst = false;
+        this.pendingAfter = undefined;
       }
-      const reply = await this.blocking.sendCommand<StreamReply>([
+      // BLOCK 0 would wait forever: a zero wait is a plain read.
+      const block = blockMs > 0 ? ["BLOCK", String(blockMs)] : [];
+      const reply = await (blockMs > 0 ? this.blocking : this.client).sendCommand<StreamReply>([
         ..."XREADGROUP GROUP".split(" "),
         this.group,
         this.consumer,
         "COUNT",
         String(max),
-        "BLOCK",
-        String(blockMs),
+        ...block,
         "STREAMS",
         this.key,
         ">",
@@ -155,7 +167,7 @@ class RedisReader implements PartitionReader {
     }
   }
 
-  private async readPending(max: number): Promise<Delivery[]> {
+  private async readPending(after: string, max: number): Promise<Delivery[]> {
     const reply = await this.client.sendCommand<StreamReply>([
       ..."XREADGROUP GROUP".split(" "),
       this.group,
@@ -164,12 +176,13 @@ class RedisReader implements PartitionReader {
       String(max),
       "STREAMS",
       this.key,
-      "0",
+      after,
     ]);
     const entries = entriesOf(reply);
     if (entries.length === 0) return [];
     const first = entries[0]?.[0] as string;
     const last = entries[entries.length - 1]?.[0] as string;
+    this.pendingAfter = last;
     const info = await this.client.sendCommand<[string, string, number, number][]>([
       "XPENDING",
       this.key,
@@ -204,10 +217,6 @@ class RedisReader implements PartitionReader {
 
   private async ackIds(ids: string[]): Promise<void> {
     if (ids.length > 0) await this.client.sendCommand(["XACK", this.key, this.group, ...ids]);
-  }
-
-  async giveBack(): Promise<void> {
-    this.pendingFirst = true;
   }
 
   async close(): Promise<void> {
@@ -281,6 +290,13 @@ export class RedisBackend implements BusBackend {
     } catch (err) {
       for (const b of batch) b.reject(err);
     }
+  }
+
+  async broadcast(items: readonly AppendItem[]): Promise<void> {
+    // Sent in one go: node-redis pipelines the commands of one turn.
+    await Promise.all(
+      items.flatMap((item) => item.channels.map((ch) => this.client.sendCommand(["PUBLISH", ch, item.raw]))),
+    );
   }
 
   async openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader> {

@@ -46,7 +46,8 @@ export const EnvSchema = z
     STORE: z.enum(["memory", "mongo"]).default("memory"),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
-    BUS_CLAIM_TIMEOUT_MS: envInt(30_000, 500, 3_600_000),
+    BUS_CLAIM_TIMEOUT_MS: envInt(3000, 500, 3_600_000),
+    BUS_MAX_IN_FLIGHT: envInt(1000, 1, 100_000),
     BUS_DEDUP_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 30 * 24 * 3600),
     BUS_STREAM_MAXLEN: envInt(100_000, 1000, 100_000_000),
 
@@ -75,7 +76,6 @@ export const EnvSchema = z
 
     // Router: flows, intent classifier, agents.
     FLOW_DIRS: envList(),
-    ROUTER_CONCURRENCY: envInt(32, 1, 1024),
     CLASSIFIER_MODEL: envStr(),
     CLASSIFIER_TIMEOUT_MS: envInt(2000, 100, 60_000),
     AGENT_HEARTBEAT_TTL_MS: envInt(60_000, 1000, 3_600_000),
@@ -83,6 +83,13 @@ export const EnvSchema = z
 
     // Responder: composing replies.
     OPENAI_TIMEOUT_MS: envInt(20_000, 100, 600_000),
+    /** Model calls at once per process (the bot's replies; the router's classifier). */
+    MODEL_MAX_IN_FLIGHT: envInt(1000, 1, 100_000),
+    /** Sockets per origin for the model and the Graph API. */
+    HTTP_MAX_SOCKETS: envInt(1000, 1, 100_000),
+    BURST_MODE: z.enum(["combine", "each"]).default("combine"),
+    BURST_WAIT_MS: envInt(0, 0, 60_000),
+    TYPING_REFRESH_MS: envInt(20_000, 1000, 25_000),
     OPENAI_MAX_RETRIES: envInt(2, 0, 10),
     OPENAI_MAX_TOKENS: envInt(400, 1, 32_768),
     OPENAI_TEMPERATURE: envNumber(0.7, 0, 2),
@@ -101,7 +108,6 @@ export const EnvSchema = z
     SEND_TIMEOUT_MS: envInt(10_000, 100, 120_000),
     SEND_MAX_ATTEMPTS: envInt(5, 1, 50),
     SEND_RETRY_BASE_MS: envInt(1000, 10, 600_000),
-    SEND_INLINE_RETRY_MAX_MS: envInt(1000, 0, 10_000),
     SEND_RATE_PER_NUMBER: envNumber(80, 0.1, 10_000),
     SEND_RATE_PER_RECIPIENT: envNumber(1 / 6, 0.001, 100),
     SEND_BURST_PER_RECIPIENT: envInt(10, 1, 45),
@@ -153,6 +159,7 @@ export const EnvSchema = z
       partitions: env.BUS_PARTITIONS,
       maxAttempts: env.BUS_MAX_ATTEMPTS,
       claimTimeoutMs: env.BUS_CLAIM_TIMEOUT_MS,
+      maxInFlight: env.BUS_MAX_IN_FLIGHT,
       dedupTtlSeconds: env.BUS_DEDUP_TTL_SECONDS,
       streamMaxLen: env.BUS_STREAM_MAXLEN,
     },
@@ -178,7 +185,6 @@ export const EnvSchema = z
     heartbeatFile: env.HEARTBEAT_FILE,
     router: {
       flowDirs: env.FLOW_DIRS,
-      concurrency: env.ROUTER_CONCURRENCY,
       classifierModel: env.CLASSIFIER_MODEL ?? env.OPENAI_MODEL,
       classifierTimeoutMs: env.CLASSIFIER_TIMEOUT_MS,
       agentHeartbeatTtlMs: env.AGENT_HEARTBEAT_TTL_MS,
@@ -187,6 +193,11 @@ export const EnvSchema = z
     responder: {
       openaiTimeoutMs: env.OPENAI_TIMEOUT_MS,
       openaiMaxRetries: env.OPENAI_MAX_RETRIES,
+      modelMaxInFlight: env.MODEL_MAX_IN_FLIGHT,
+      httpMaxSockets: env.HTTP_MAX_SOCKETS,
+      burstMode: env.BURST_MODE,
+      burstWaitMs: env.BURST_WAIT_MS,
+      typingRefreshMs: env.TYPING_REFRESH_MS,
       maxTokens: env.OPENAI_MAX_TOKENS,
       temperature: env.OPENAI_TEMPERATURE,
       fallbackReply: env.FALLBACK_REPLY,
@@ -198,7 +209,6 @@ export const EnvSchema = z
       sendTimeoutMs: env.SEND_TIMEOUT_MS,
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,
       sendRetryBaseMs: env.SEND_RETRY_BASE_MS,
-      inlineRetryMaxMs: env.SEND_INLINE_RETRY_MAX_MS,
       ratePerNumber: env.SEND_RATE_PER_NUMBER,
       ratePerRecipient: env.SEND_RATE_PER_RECIPIENT,
       burstPerRecipient: env.SEND_BURST_PER_RECIPIENT,

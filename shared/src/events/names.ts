@@ -54,8 +54,9 @@ export const redisAgentLoadKey = (prefix = "flank"): string => `${prefix}:agents
 /** Token buckets (shared/src/rate-limit): the responder's send pacing; the gateway's API limits. */
 export const redisRateLimitKey = (bucket: string): string => `flank:rate:${bucket}`;
 export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:${bucket}`;
-/** Responder: the send ledger (idempotency) and the delayed-retry queue. */
+/** Responder: the send ledger (idempotency). */
 export const redisSendLedgerKey = (idempotencyKey: string): string => `flank:send:${idempotencyKey}`;
+/** Where versions before in-place retries parked waiting sends; drained once at start, no longer written. */
 export const REDIS_DELAYED_OUTBOUND_KEY = "flank:delayed:outbound";
 
 /** NATS JetStream: one stream holds every work subject; subjects are `flankq.<topic>.<partition>`. */

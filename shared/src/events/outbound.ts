@@ -156,6 +156,8 @@ export const OutboundRequestData = z
     recipient: z.string().min(1).optional(),
     message: OutboundMessage,
     replyTo: z.string().optional(),
+    /** The inbound wamids a bot reply answers (several when a burst is answered together). */
+    answers: z.array(z.string()).optional(),
     source: z.enum(OUTBOUND_SOURCES),
     agentId: z.string().optional(),
     bizOpaqueCallbackData: z.string().max(512).optional(),

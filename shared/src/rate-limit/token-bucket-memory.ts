@@ -5,6 +5,7 @@ import {
   blockMs,
   keepBlockedMs,
   keepMs,
+  reserveAll,
   type TokenBuckets,
   takeAll,
 } from "./token-bucket.js";
@@ -32,6 +33,19 @@ export class MemoryTokenBuckets implements TokenBuckets {
     const { wait, states } = takeAll(known, buckets, now);
     buckets.forEach((b, i) => {
       this.keep(b.key, states[i] as BucketState, now + keepMs(b), now);
+    });
+    return wait;
+  }
+
+  async reserve(buckets: readonly Bucket[]): Promise<number> {
+    const now = this.now();
+    const { wait, states } = reserveAll(
+      buckets.map((b) => this.live(b.key, now)),
+      buckets,
+      now,
+    );
+    buckets.forEach((b, i) => {
+      this.keep(b.key, states[i] as BucketState, now + wait + keepMs(b), now);
     });
     return wait;
   }

@@ -33,6 +33,40 @@ end
 return wait
 `);
 
+// reserveAll (token-bucket.ts) in Lua: the earliest moment every bucket has a token, booked.
+// ARGV as TAKE's. A bucket's ts may lie in the future: it is booked until then.
+const RESERVE = new RedisScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local at = now
+local tokens, ts = {}, {}
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[i * 3 - 2])
+  local burst = tonumber(ARGV[i * 3 - 1])
+  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked')
+  local tk = tonumber(h[1])
+  local t0 = tonumber(h[2])
+  local blocked = tonumber(h[3]) or 0
+  if tk == nil or t0 == nil then tk = burst; t0 = now end
+  if now > t0 then tk = math.min(burst, tk + (now - t0) / 1000 * rate); t0 = now end
+  tokens[i] = tk
+  ts[i] = t0
+  local ready = t0
+  if tk < 1 then ready = t0 + (1 - tk) / rate * 1000 end
+  at = math.max(at, ready, blocked)
+end
+local wait = math.ceil(at - now)
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[i * 3 - 2])
+  local burst = tonumber(ARGV[i * 3 - 1])
+  local tk = math.min(burst, tokens[i] + (at - ts[i]) / 1000 * rate) - 1
+  redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', math.ceil(at)))
+  local keep = tonumber(ARGV[i * 3]) + wait
+  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+end
+return wait
+`);
+
 // ARGV: block ms, keep ms.
 const BLOCK = new RedisScript(`
 local t = redis.call('TIME')
@@ -63,6 +97,13 @@ export class RedisTokenBuckets implements TokenBuckets {
     const keys = buckets.map((b) => this.keyOf(b.key));
     const args = buckets.flatMap((b) => [b.ratePerSec, b.burst, keepMs(b)]);
     return Number(await TAKE.run<number>(this.client, keys, args));
+  }
+
+  async reserve(buckets: readonly Bucket[]): Promise<number> {
+    if (buckets.length === 0) return 0;
+    const keys = buckets.map((b) => this.keyOf(b.key));
+    const args = buckets.flatMap((b) => [b.ratePerSec, b.burst, keepMs(b)]);
+    return Number(await RESERVE.run<number>(this.client, keys, args));
   }
 
   async block(key: string, ms: number): Promise<void> {

@@ -69,6 +69,38 @@ export function tokenBucketsContract(name: string, make: () => TokenBuckets): vo
       expect(await limiter.take([b])).toBeGreaterThan(4000);
     });
 
+    it("books reservations one after another at the rate, after the burst", async () => {
+      const limiter = make();
+      const b = bucket(10, 2);
+      const waits: number[] = [];
+      for (let i = 0; i < 5; i++) waits.push(await limiter.reserve([b]));
+      expect(waits.slice(0, 2)).toEqual([0, 0]);
+      // Each later one is booked 100 ms after the one before it (give or take the clock's ticks).
+      for (const [i, expected] of [100, 200, 300].entries()) {
+        expect(waits[i + 2]).toBeGreaterThan(expected - 20);
+        expect(waits[i + 2]).toBeLessThanOrEqual(expected + 1);
+      }
+    });
+
+    it("books a reservation over several buckets at the latest one's time, and after a block", async () => {
+      const limiter = make();
+      const slow = bucket(1, 1);
+      const fast = bucket(100, 1);
+      expect(await limiter.reserve([slow, fast])).toBe(0);
+      const second = await limiter.reserve([fast, slow]);
+      expect(second).toBeGreaterThan(950);
+      expect(second).toBeLessThanOrEqual(1000);
+      // The fast bucket's token was taken at the booked time: its next one is 10 ms after that.
+      const fastAgain = await limiter.reserve([fast]);
+      expect(fastAgain).toBeGreaterThan(second);
+      expect(fastAgain).toBeLessThanOrEqual(second + 11);
+      const blocked = bucket(100, 10);
+      await limiter.block(blocked.key, 3000);
+      const wait = await limiter.reserve([blocked]);
+      expect(wait).toBeGreaterThan(2900);
+      expect(wait).toBeLessThanOrEqual(3000);
+    });
+
     it("a block ends, and the bucket refills from empty", async () => {
       const limiter = make();
       const b = bucket(100, 10);

@@ -12,6 +12,11 @@ export interface Bucket {
 export interface TokenBuckets {
   /** Takes one token from every bucket, or none: 0 when taken, else ms until all could be. */
   take(buckets: readonly Bucket[]): Promise<number>;
+  /**
+   * Books the earliest moment every bucket has a token and takes them for that moment: the ms to
+   * wait before using it (0 = now). Callers queue fairly instead of polling (the sender's pacing).
+   */
+  reserve(buckets: readonly Bucket[]): Promise<number>;
   /** Holds a bucket for `ms` whatever its tokens (the responder: Meta said a number or pair is over). */
   block(key: string, ms: number): Promise<void>;
 }
@@ -44,6 +49,35 @@ export function takeAll(
   const refilled = buckets.map((b, i) => refill(states[i], b, now));
   const wait = Math.max(0, ...refilled.map((s, i) => waitMs(s, buckets[i] as Bucket, now)));
   return { wait, states: wait === 0 ? refilled.map((s) => ({ ...s, tokens: s.tokens - 1 })) : refilled };
+}
+
+/**
+ * One reservation over every bucket: the earliest time `at` (≥ now) when each has a token and is
+ * not blocked, and each bucket's state just after its token is taken at `at`. A state's `ts` may
+ * lie in the future: the bucket is booked until then.
+ */
+export function reserveAll(
+  states: readonly (BucketState | undefined)[],
+  buckets: readonly Bucket[],
+  now: number,
+): { wait: number; states: BucketState[] } {
+  const from = buckets.map((b, i) => {
+    const state = states[i];
+    return refill(state, b, Math.max(now, state?.ts ?? now));
+  });
+  const at = Math.max(
+    now,
+    ...from.map((s, i) => {
+      const b = buckets[i] as Bucket;
+      const ready = s.tokens >= 1 ? s.ts : s.ts + ((1 - s.tokens) / b.ratePerSec) * 1000;
+      return Math.max(ready, s.blockedUntil);
+    }),
+  );
+  const next = from.map((s, i) => {
+    const taken = refill(s, buckets[i] as Bucket, at);
+    return { ...taken, tokens: taken.tokens - 1 };
+  });
+  return { wait: Math.ceil(at - now), states: next };
 }
 
 /** A bucket nobody has drawn from yet starts empty when blocked; a block never shortens another. */

@@ -15,7 +15,11 @@ export interface TestServer {
   port: number;
   dir: string;
   /** The server's process id (the benchmark reads its CPU time). */
-  pid: number | undefined;
+  readonly pid: number | undefined;
+  /** kill -9, keeping the data directory. */
+  kill(): Promise<void>;
+  /** kill -9 if running, then start again on the same port and directory (AOF and JetStream data kept). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,30 +61,51 @@ async function launch(
 ): Promise<TestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `flank-${cmd}-`));
-  const child: ChildProcess = spawn(cmd, args(port, dir), { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
+  let child: ChildProcess;
   let exited = false;
-  child.once("exit", () => {
-    exited = true;
-  });
-  try {
-    await waitFor(async () => exited || (await canConnect(port)), {
-      timeoutMs: 10_000,
-      what: `${cmd} on ${port}`,
+
+  /** Starts the server on the port and directory, resolving once it accepts connections. */
+  const spawnServer = async () => {
+    child = spawn(cmd, args(port, dir), { stdio: ["ignore", "ignore", "pipe"] });
+    const started = child;
+    let stderr = "";
+    started.stderr?.on("data", (d) => {
+      stderr += String(d);
     });
-    if (exited) throw new Error(`${cmd} exited at start: ${stderr}`);
-  } catch (err) {
+    exited = false;
+    started.once("exit", () => {
+      if (child === started) exited = true;
+    });
+    try {
+      await waitFor(async () => exited || (await canConnect(port)), {
+        timeoutMs: 10_000,
+        what: `${cmd} on ${port}`,
+      });
+      if (exited) throw new Error(`${cmd} exited at start: ${stderr}`);
+    } catch (err) {
+      started.kill("SIGKILL");
+      throw err;
+    }
+  };
+  const killNow = async () => {
+    if (exited) return;
+    const gone = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
-    throw err;
-  }
+    await gone;
+  };
+  await spawnServer();
   return {
     url: `${scheme}://127.0.0.1:${port}`,
     port,
     dir,
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
+    kill: killNow,
+    restart: async () => {
+      await killNow();
+      await spawnServer();
+    },
     stop: async () => {
       if (!exited) {
         const gone = new Promise((r) => child.once("exit", r));

@@ -1,4 +1,4 @@
-/** Limits how many async tasks run at once. */
+/** Limits how many async tasks run at once (model calls in flight). */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];

@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { freePort } from "../../shared/dist/testing/servers.js";
+import { APP_SECRET, PHONE_NUMBER_ID } from "./payload.mjs";
+import { httpReady, startProcess } from "./procs.mjs";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+// Each service runs with the node flags docker-compose.yml gives it (the workers' heap sizing),
+// so the memory figures are those of the shipped settings.
+const compose = parse(readFileSync(`${root}docker-compose.yml`, "utf8"), { merge: true });
+export const serviceArgs = (name) => {
+  const command = compose.services[name]?.command;
+  if (command?.[0] !== "node") throw new Error(`docker-compose.yml: ${name} is not run with node`);
+  return command.slice(1);
+};
+
+export const baseEnv = {
+  NODE_ENV: "production",
+  APP_SECRET,
+  API_KEYS: "bench-key",
+  ENCRYPTION_KEY: "5d2c8e1f0a3b6c9d4e7f2a5b8c1d0e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8c1d",
+  PHONE_NUMBER_ID,
+  WHATSAPP_TOKEN: "bench-token",
+  VERIFY_TOKEN: "bench-verify",
+  STORE: "memory",
+};
+
+/**
+ * The stand-ins (bench/stubs.mjs) and gateway → routers → responders as separate processes on one
+ * Redis, the way they are deployed. Any worker can be killed and started again by name.
+ */
+export async function startStack({ redisUrl, env = {}, routers = 1, responders = 1, logLevel = "warn" }) {
+  const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
+  await stubs.ready();
+  const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
+  const port = await freePort();
+  const common = {
+    ...baseEnv,
+    BUS: "redis",
+    REDIS_URL: redisUrl,
+    GRAPH_API_BASE: `${graph}/v25.0`,
+    OPENAI_API_KEY: "bench-openai",
+    OPENAI_BASE_URL: openai,
+    // The stand-in is not Meta: lift the pacing that would otherwise be the bottleneck.
+    SEND_RATE_PER_NUMBER: "10000",
+    SEND_RATE_PER_RECIPIENT: "100",
+    SEND_BURST_PER_RECIPIENT: "45",
+    LOG_LEVEL: logLevel,
+    ...env,
+  };
+  const specs = new Map([
+    [
+      "gateway",
+      {
+        service: "gateway",
+        env: { PORT: String(port) },
+        ready: httpReady(`http://127.0.0.1:${port}/readyz`),
+      },
+    ],
+    ...Array.from({ length: routers }, (_, i) => [
+      `router${i + 1}`,
+      { service: "router", env: { LOG_LEVEL: "info" }, ready: (o) => o.includes("router started") },
+    ]),
+    ...Array.from({ length: responders }, (_, i) => [
+      `responder${i + 1}`,
+      { service: "responder", env: { LOG_LEVEL: "info" }, ready: (o) => o.includes("responder started") },
+    ]),
+  ]);
+  const procs = new Map();
+  const launch = (name) => {
+    const spec = specs.get(name);
+    const proc = startProcess(
+      name,
+      serviceArgs(spec.service),
+      { ...common, ...spec.env },
+      { ready: spec.ready },
+    );
+    procs.set(name, proc);
+    return proc;
+  };
+  for (const name of specs.keys()) launch(name);
+  for (const proc of procs.values()) await proc.ready();
+  const control = async (path, body) => {
+    const res = await fetch(`${graph}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    return res.json();
+  };
+  // Replies so far, fetched incrementally: the whole log is tens of thousands of entries by the
+  // last phase, and serializing it often would take CPU from the services under test.
+  const log = [];
+  return {
+    url: `http://127.0.0.1:${port}/webhook/whatsapp`,
+    stubs,
+    procs,
+    /** Every reply so far: [to, at, tokens[]]. */
+    replies: async () => {
+      log.push(...(await control(`/__bench/replies/${log.length}`)));
+      return log;
+    },
+    control,
+    /** kill -9 of one service. */
+    kill: (name) => procs.get(name).kill("SIGKILL"),
+    /** Starts a killed or stopped service again, under its name; resolves when it is ready. */
+    restart: async (name) => {
+      await procs.get(name).stop();
+      await launch(name).ready();
+    },
+    async stop() {
+      for (const proc of [...procs.values()].reverse()) await proc.stop();
+      await stubs.stop();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The bound on events a consumer holds (received, not yet acknowledged), shared by its partition
+ * readers. A reader waits while the bound is reached, and otherwise reads its share of the free
+ * room (at least one event), so the readers together stay within the bound plus one event per
+ * reader. Readers never hold room while they wait for events: a reader blocked on an idle
+ * partition takes nothing from the others.
+ */
+export class InFlightLimit {
+  private used = 0;
+  private readers = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new RangeError(`in-flight bound must be at least 1, got ${max}`);
+  }
+
+  get inFlight(): number {
+    return this.used;
+  }
+
+  /** A reader joins the consumer; the returned function is called when it leaves. */
+  join(): () => void {
+    this.readers++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.readers--;
+    };
+  }
+
+  /**
+   * How many events this reader may read now (at least 1), once the consumer is below its bound;
+   * 0 when `cancelled()` turns true while waiting (a stopping reader is woken by `wake()`).
+   */
+  async room(cancelled: () => boolean): Promise<number> {
+    while (this.used >= this.max) {
+      if (cancelled()) return 0;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    if (cancelled()) return 0;
+    return Math.max(1, Math.floor((this.max - this.used) / Math.max(1, this.readers)));
+  }
+
+  /** Events received. */
+  add(n: number): void {
+    this.used += n;
+  }
+
+  /** Events acknowledged (or left for the next holder). */
+  release(n: number): void {
+    if (n <= 0) return;
+    this.used -= n;
+    this.wake();
+  }
+
+  /** Wakes every waiting reader to look again (room was freed, or a reader stops). */
+  wake(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiting) resolve();
+  }
+}
