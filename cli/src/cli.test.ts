@@ -41,6 +41,31 @@ describe("flank flows validate", () => {
     expect(io.out.join("")).toMatch(/^OK shared\/flows\/general-assistant.yaml: flow "general-assistant"/);
   });
 
+  it("warns with file:line about a regex with nested quantifiers, and still passes it (0)", async () => {
+    const file = join(cwd, "nested.yaml");
+    writeFileSync(
+      file,
+      [
+        "id: nested",
+        "initialStage: start",
+        "stages:",
+        "  start:",
+        "    goal: g",
+        "    replies: [r]",
+        "    transitions:",
+        "      - to: start",
+        "        when: { regex: '^(\\w+\\s?)*$' }",
+        "",
+      ].join("\n"),
+    );
+    const io = testIo({}, cwd);
+    expect(await run(["flows", "validate", "nested.yaml"], io)).toBe(0);
+    expect(io.err.join("")).toMatch(
+      /^warning: nested\.yaml:9: stages\.start\.transitions\.0\.when\.regex: nested quantifiers/,
+    );
+    expect(io.out.join("")).toMatch(/^OK nested\.yaml/);
+  });
+
   it("prints the error with file:line for a bad one (1), and needs a file (2)", async () => {
     const file = join(cwd, "bad.yaml");
     writeFileSync(
