@@ -45,6 +45,8 @@ export interface GatewayContext extends GatewayDeps {
 export type GatewayEnv = {
   Variables: {
     requestId: string;
+    /** The fingerprint of the request's API key, once requireApiKey has accepted it. */
+    apiKeyId?: string;
     /** Extra fields for the request's one log line (CONVENTIONS 13). */
     logFields?: Record<string, unknown>;
   };
