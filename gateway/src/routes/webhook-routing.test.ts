@@ -184,7 +184,7 @@ describe("webhook routing by tenant", () => {
     await stores.integrations.create({
       id: "bad",
       phoneNumberId: A,
-      accessToken: "v1:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
+      accessToken: "v2:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
       verifyToken: "tenant-a-verify",
       enabled: true,
       createdAt: now,

@@ -63,7 +63,7 @@ describe("GET webhook verification (contract §1)", () => {
     await stores.integrations.create({
       id: "i1",
       phoneNumberId: "1000001",
-      accessToken: "v1:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
+      accessToken: "v2:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
       verifyToken: "tenant-one",
       enabled: true,
       createdAt: now,

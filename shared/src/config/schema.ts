@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { encryptionKeyProblem } from "../crypto/secret-box.js";
 import { envBool, envInt, envList, envNumber, envStr } from "./env-types.js";
 
 export const DEFAULT_GRAPH_API_VERSION = "v25.0";
@@ -50,17 +51,19 @@ export const EnvSchema = z
     BUS_DEDUP_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 30 * 24 * 3600),
     BUS_STREAM_MAXLEN: envInt(100_000, 1000, 100_000_000),
 
-    ENCRYPTION_KEY: envStr().refine(
-      (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32,
-      "expected 32 bytes as 64 hex characters or base64",
-    ),
+    ENCRYPTION_KEY: envStr().superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : encryptionKeyProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     API_KEYS: envList(),
     ADMIN_API_KEYS: envList(),
     // Security: key rotation, API rate limits, CORS.
-    ENCRYPTION_KEYS_OLD: envList().refine(
-      (keys) => keys.every(isEncryptionKey),
-      "expected comma-separated 32-byte keys (64 hex characters or base64)",
-    ),
+    ENCRYPTION_KEYS_OLD: envList().superRefine((keys, ctx) => {
+      keys.forEach((k, i) => {
+        const problem = encryptionKeyProblem(k);
+        if (problem) ctx.addIssue({ code: "custom", message: `key ${i + 1}: ${problem}` });
+      });
+    }),
     RATE_LIMIT_PER_KEY: envInt(600, 0, 1_000_000),
     RATE_LIMIT_PER_IP: envInt(300, 0, 1_000_000),
     TRUST_PROXY: envBool(false),
@@ -208,9 +211,6 @@ export const EnvSchema = z
 
 export type Config = z.output<typeof EnvSchema>;
 
-function isEncryptionKey(v: string): boolean {
-  return /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32;
-}
 export type Env = Record<string, string | undefined>;
 
 function redisUrlFromParts(

@@ -83,8 +83,8 @@ describe("integration service: writes", () => {
     expect(created.verifyToken).toBe(VERIFY);
     expect(created.enabled).toBe(true);
     const row = await store.get(created.id);
-    expect(row?.accessToken).toMatch(new RegExp(`^v1:${keyring.currentKeyId}:`));
-    expect(row?.appSecret).toMatch(/^v1:/);
+    expect(row?.accessToken).toMatch(new RegExp(`^v2:${keyring.currentKeyId}:`));
+    expect(row?.appSecret).toMatch(/^v2:/);
     expect(JSON.stringify(row)).not.toContain(TOKEN);
     expect(JSON.stringify(row)).not.toContain(APP_SECRET);
     for (const view of [await service.get(created.id), (await service.list())[0]]) {
@@ -135,7 +135,7 @@ describe("integration service: writes", () => {
     });
     expect(updated?.accessToken).toBe("****1234");
     expect(updated?.enabled).toBe(false);
-    expect((await store.get(created.id))?.accessToken).toMatch(/^v1:/);
+    expect((await store.get(created.id))?.accessToken).toMatch(/^v2:/);
     expect(await service.update("nope", { enabled: true })).toBeUndefined();
     await expect(service.update(created.id, {})).rejects.toThrow(/at least one field/);
   });

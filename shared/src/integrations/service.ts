@@ -60,21 +60,21 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
 
   const reveal = (row: Integration): Integration => ({
     ...row,
-    accessToken: keyring.decrypt(row.accessToken),
-    appSecret: row.appSecret ? keyring.decrypt(row.appSecret) : undefined,
+    accessToken: keyring.decrypt(row.accessToken, { id: row.id, field: "accessToken" }),
+    appSecret: row.appSecret ? keyring.decrypt(row.appSecret, { id: row.id, field: "appSecret" }) : undefined,
   });
 
   const mask = (row: Integration): MaskedIntegration => {
-    const show = (stored: string) => {
+    const show = (stored: string, field: "accessToken" | "appSecret") => {
       try {
-        return maskSecret(keyring.decrypt(stored));
+        return maskSecret(keyring.decrypt(stored, { id: row.id, field }));
       } catch (err) {
         log.warn({ integrationId: row.id, err: errorMessage(err) }, "integration secret unreadable");
         return "****";
       }
     };
-    const masked = { ...row, accessToken: show(row.accessToken), masked: true as const };
-    return row.appSecret ? { ...masked, appSecret: show(row.appSecret) } : masked;
+    const masked = { ...row, accessToken: show(row.accessToken, "accessToken"), masked: true as const };
+    return row.appSecret ? { ...masked, appSecret: show(row.appSecret, "appSecret") } : masked;
   };
 
   const uniqueOrThrow = (err: unknown): never => {
@@ -97,11 +97,13 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       if (!parsed.success) throw IntegrationInvalid.fromZod(parsed.error);
       const { accessToken, appSecret, verifyToken, ...rest } = parsed.data;
       const at = new Date(now()).toISOString();
+      const id = makeId();
       const row: Integration = {
-        id: makeId(),
+        id,
         ...rest,
-        accessToken: keyring.encrypt(accessToken),
-        appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+        accessToken: keyring.encrypt(accessToken, { id, field: "accessToken" }),
+        appSecret:
+          appSecret === undefined ? undefined : keyring.encrypt(appSecret, { id, field: "appSecret" }),
         verifyToken: verifyToken ?? generateVerifyToken(),
         createdAt: at,
         updatedAt: at,
@@ -133,8 +135,12 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       const saved = await store
         .update(id, {
           ...rest,
-          accessToken: accessToken === undefined ? undefined : keyring.encrypt(accessToken),
-          appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+          accessToken:
+            accessToken === undefined
+              ? undefined
+              : keyring.encrypt(accessToken, { id, field: "accessToken" }),
+          appSecret:
+            appSecret === undefined ? undefined : keyring.encrypt(appSecret, { id, field: "appSecret" }),
         })
         .catch(uniqueOrThrow);
       cache.clear();
