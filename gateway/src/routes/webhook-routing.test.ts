@@ -100,6 +100,46 @@ describe("webhook routing by tenant", () => {
     ]);
   });
 
+  it("never publishes as another tenant: an errors-only change naming B in entry.id, signed by A", async () => {
+    const t = await setup();
+    const own = textFor(A, "wamid.OWN") as { entry: unknown[] };
+    const forged = {
+      id: B,
+      changes: [
+        {
+          field: "messages",
+          value: { messaging_product: "whatsapp", errors: [{ code: 131000, title: "x" }] },
+        },
+      ],
+    };
+    const res = await t.post({ ...own, entry: [...own.entry, forged] }, SECRET_A);
+    expect(res.status).toBe(200);
+    await waitFor(() => t.tap.events.length === 2);
+    const tenants = t.bus.calls.flatMap((call) => call.events.map((e) => e.tenant));
+    expect(tenants).not.toContain(B);
+    const error = t.tap.events.find((e) => e.type === "inbound.error");
+    expect(error).toMatchObject({ tenant: "unknown", conversationId: "unknown:system", data: { wabaId: B } });
+  });
+
+  it("deduplicates per tenant: B sending A's wamid first does not drop A's message", async () => {
+    const t = await setup();
+    expect(await (await t.post(textFor(B, "wamid.SHARED", "from B"), SECRET_B)).json()).toEqual({
+      received: 1,
+      duplicates: 0,
+    });
+    expect(await (await t.post(textFor(A, "wamid.SHARED", "from A"), SECRET_A)).json()).toEqual({
+      received: 1,
+      duplicates: 0,
+    });
+    // Meta redelivering A's message is still a duplicate.
+    expect(await (await t.post(textFor(A, "wamid.SHARED", "from A"), SECRET_A)).json()).toEqual({
+      received: 1,
+      duplicates: 1,
+    });
+    await waitFor(() => t.tap.events.length === 2);
+    expect(t.tap.events.map((e) => e.tenant)).toEqual([B, A]);
+  });
+
   it("refuses one POST naming numbers with different secrets, whichever secret signs it", async () => {
     const t = await setup();
     const a = textFor(A, "wamid.MIX1") as { entry: unknown[] };

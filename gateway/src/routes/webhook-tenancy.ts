@@ -75,14 +75,18 @@ export interface RoutedSplit {
   unrouted: Map<string, number>;
 }
 
-/** Events of enabled integrations (and account-level errors, which name no number) go on; the rest stop here. */
+/**
+ * Events of enabled integrations (and account-level errors, which name no number) go on; the rest
+ * stop here. Dedup keys are scoped by tenant: a wamid one tenant sent first (or made up) must not
+ * make another tenant's genuine message with the same wamid a duplicate.
+ */
 export function splitRouted(events: readonly FlankEvent[], dedupKeys: readonly string[], tenants: Tenants) {
   const out: RoutedSplit = { events: [], dedupKeys: [], unrouted: new Map() };
   events.forEach((event, i) => {
     const n = numberOf(event);
     if (n === undefined || tenants.get(n) !== undefined) {
       out.events.push(event);
-      out.dedupKeys.push(dedupKeys[i] ?? event.id);
+      out.dedupKeys.push(`${event.tenant}:${dedupKeys[i] ?? event.id}`);
     } else {
       out.unrouted.set(n, (out.unrouted.get(n) ?? 0) + 1);
     }
