@@ -1,4 +1,5 @@
 import {
+  createHealthLog,
   integrationServiceFromConfig,
   MemoryTokenBuckets,
   newId,
@@ -47,6 +48,7 @@ const limiterFor = (deps: GatewayDeps): TokenBuckets =>
 export function createContext(deps: GatewayDeps, results?: ResultWaiter): GatewayContext {
   return {
     ...deps,
+    healthLog: deps.healthLog ?? createHealthLog(deps.log),
     integrations:
       deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),

@@ -2,6 +2,7 @@ import type {
   AgentPresence,
   Bus,
   Config,
+  HealthLog,
   IntegrationService,
   RedisClient,
   Stores,
@@ -33,11 +34,14 @@ export interface GatewayDeps {
   rateLimiter?: TokenBuckets;
   /** Aborted when the gateway stops: ends long-lived responses (the event stream). */
   shutdown?: AbortSignal;
+  /** Where /readyz reports what failed and why (the process's, so an outage is logged once). */
+  healthLog?: HealthLog;
 }
 
 /** Built once per app from the deps and shared by the routes. */
 export interface GatewayContext extends GatewayDeps {
   metrics: GatewayMetrics;
+  healthLog: HealthLog;
   results: ResultWaiter;
   integrations: IntegrationService;
 }

@@ -266,7 +266,10 @@ const OPS: Op[] = [
     path: "/readyz",
     summary: "Bus and stores answer",
     tag: "ops",
-    responses: { 200: { description: "ready" }, 503: { description: "names what failed" } },
+    responses: {
+      200: { description: "ready: `{ok: true, failed: []}`" },
+      503: { description: '`{ok: false, failed: ["bus" | "stores"]}`: names what failed; why is in the log' },
+    },
   },
   {
     method: "get",

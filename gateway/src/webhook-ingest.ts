@@ -9,7 +9,7 @@ import {
 } from "@flank/shared";
 import type { GatewayContext } from "./deps.js";
 import { ApiError } from "./errors.js";
-import { resolveTenants, secretForBatch, splitRouted, unroutedReason } from "./routes/webhook-tenancy.js";
+import { resolveTenants, secretForBatch, splitRouted } from "./routes/webhook-tenancy.js";
 import { parseJson } from "./validate.js";
 import { MAX_NUMBERS_PER_WEBHOOK, scanPhoneNumberIds, unscannedNumbers } from "./webhook-tenants.js";
 
@@ -135,8 +135,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
 
     const { events, dedupKeys, unrouted } = splitRouted(normalized.events, normalized.dedupKeys, tenants);
     const dropped: Record<string, string> = {};
-    for (const [number, count] of unrouted) {
-      const reason = await unroutedReason(ctx, number);
+    for (const [number, { reason, count }] of unrouted) {
       metrics.webhookUnrouted.inc({ reason }, count);
       dropped[number] = reason;
     }

@@ -206,6 +206,17 @@ describe("webhook routing by tenant", () => {
     expect(t.lookups.filter((n) => n === A)).toHaveLength(1);
   });
 
+  it("looks an unknown number up once per TTL, however many POSTs name it", async () => {
+    const t = await setup();
+    for (let i = 0; i < 5; i++) {
+      const res = await t.post(textFor("2999999", `wamid.U${i}`), SECRET);
+      expect(await res.json()).toEqual({ received: 1, duplicates: 0, unrouted: 1 });
+      // Unsigned, from anyone: answered without another lookup either.
+      expect((await t.post(textFor("2999999", `wamid.X${i}`), "wrong-secret")).status).toBe(403);
+    }
+    expect(t.lookups.filter((n) => n === "2999999")).toHaveLength(1);
+  });
+
   it("answers 400 to a POST naming more business numbers than Meta ever batches", async () => {
     const t = await setup();
     const entries = Array.from(

@@ -180,6 +180,30 @@ describe("integration service: routing by tenant", () => {
     expect(await service.resolve("2000002")).toBeUndefined();
   });
 
+  it("remembers unknown numbers apart: a flood of them never pushes known numbers out", async () => {
+    const { service, counts, advance } = setup({ cacheTtlMs: 5000 });
+    await service.create(input());
+    expect((await service.lookup("2000002")).state).toBe("enabled");
+    expect(counts.byPhone).toBe(1);
+    for (let i = 0; i < 12_000; i++) expect((await service.lookup(`9${i}`)).state).toBe("unknown");
+    expect(counts.byPhone).toBe(12_001);
+    // The known number is still cached, and so are the unknown ones.
+    await service.resolve("2000002");
+    await service.lookup("90");
+    expect(counts.byPhone).toBe(12_001);
+    advance(5001);
+    await service.lookup("90");
+    expect(counts.byPhone).toBe(12_002);
+  });
+
+  it("tells a disabled number from an unknown one", async () => {
+    const { service } = setup();
+    await service.create(input({ enabled: false }));
+    expect(await service.lookup("2000002")).toEqual({ state: "disabled" });
+    expect(await service.lookup("2999999")).toEqual({ state: "unknown" });
+    expect((await service.lookup("1000001")).state).toBe("enabled");
+  });
+
   it("resolves verify tokens from the store and the environment", async () => {
     const { service } = setup();
     const created = await service.create(input());

@@ -1,2 +1,3 @@
+export * from "./health-log.js";
 export * from "./service.js";
 export * from "./shutdown.js";
