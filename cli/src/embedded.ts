@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { startGateway } from "@flank/gateway";
 import { startResponder } from "@flank/responder";
 import { classifierFromConfig, startRouter } from "@flank/router";
@@ -26,7 +27,7 @@ import { createPlayground } from "./playground/routes.js";
 export interface EmbeddedOptions {
   /** Defaults to config.port; 0 picks a free port. */
   port?: number;
-  /** Defaults to 127.0.0.1: the playground signs webhooks for whoever can reach it. */
+  /** Defaults to 127.0.0.1. The playground answers to loopback names and to this one only. */
   hostname?: string;
   /** Replaces the flows read from FLOW / FLOW_DIRS. */
   flows?: FlowRegistry;
@@ -36,7 +37,13 @@ export interface EmbeddedOptions {
 
 export interface Embedded {
   url: string;
-  playgroundUrl: string;
+  /**
+   * The playground with this run's token in the fragment (the page reads it from there, so it is
+   * never sent in a URL); undefined when it is off: a real WHATSAPP_TOKEN, or NODE_ENV=production.
+   */
+  playgroundUrl?: string;
+  /** Why there is no playground, when there is none. */
+  playgroundOff?: string;
   /** What is simulated rather than real, in words. */
   simulated: string[];
   /** Secrets generated for this run because the environment left them unset. */
@@ -111,25 +118,38 @@ export async function startEmbedded(
     started({ name: "responder", stop: () => responder.stop({ timeoutMs: 10_000 }) });
 
     let webhookUrl = "";
-    const playground = createPlayground({
-      bus,
-      log: log.child({ component: "playground" }),
-      phoneNumberId: config.whatsapp.phoneNumberId ?? "",
-      simulated: simulatedParts(config, local.simulateWhatsApp),
-      target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
-    });
+    // It signs webhooks for whoever calls it and streams any user's conversation: only against
+    // the simulator (a real token would message real people) and never in production.
+    const playgroundOff = !local.simulateWhatsApp
+      ? "WHATSAPP_TOKEN is set: the playground only runs against the Cloud API simulator"
+      : config.env === "production"
+        ? "NODE_ENV=production"
+        : undefined;
+    const playgroundToken = randomBytes(24).toString("base64url");
+    const hostname = opts.hostname ?? "127.0.0.1";
+    const playground = playgroundOff
+      ? undefined
+      : createPlayground({
+          bus,
+          log: log.child({ component: "playground" }),
+          phoneNumberId: config.whatsapp.phoneNumberId ?? "",
+          simulated: simulatedParts(config, local.simulateWhatsApp),
+          target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
+          token: playgroundToken,
+          hosts: [hostname],
+        });
     const gateway = await startGateway(
       { config, bus, stores, log: log.child({ service: "gateway" }), presence, registry: new Registry() },
       {
         port: opts.port ?? config.port,
-        hostname: opts.hostname ?? "127.0.0.1",
-        mount: [{ path: "/playground", app: playground.app }],
+        hostname,
+        mount: playground ? [{ path: "/playground", app: playground.app }] : [],
       },
     );
     started({
       name: "gateway",
       stop: async () => {
-        playground.close();
+        playground?.close();
         await gateway.stop();
       },
     });
@@ -141,7 +161,8 @@ export async function startEmbedded(
     let stopping: Promise<void> | undefined;
     return {
       url,
-      playgroundUrl: `${url}/playground`,
+      ...(playground ? { playgroundUrl: `${url}/playground#token=${playgroundToken}` } : {}),
+      ...(playgroundOff ? { playgroundOff } : {}),
       simulated: simulatedParts(config, local.simulateWhatsApp),
       generated: local.generated,
       config,

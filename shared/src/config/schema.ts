@@ -110,6 +110,8 @@ export const EnvSchema = z
     SEND_BURST_PER_RECIPIENT: envInt(10, 1, 45),
     /** How long `POST /send` waits for the send result before answering 202 queued. */
     SEND_WAIT_MS: envInt(10_000, 0, 120_000),
+    /** `GET /v1/stream` connections open at once (each holds a socket and a bus tap). */
+    STREAM_MAX_OPEN: envInt(100, 1, 100_000),
   })
   .superRefine(
     (env, ctx) => {
@@ -206,7 +208,7 @@ export const EnvSchema = z
       ratePerRecipient: env.SEND_RATE_PER_RECIPIENT,
       burstPerRecipient: env.SEND_BURST_PER_RECIPIENT,
     },
-    gateway: { sendWaitMs: env.SEND_WAIT_MS },
+    gateway: { sendWaitMs: env.SEND_WAIT_MS, streamMaxOpen: env.STREAM_MAX_OPEN },
   }));
 
 export type Config = z.output<typeof EnvSchema>;
