@@ -9,6 +9,7 @@ import {
 } from "@flank/shared";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { BodyBudget } from "./body.js";
 import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
 import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
@@ -49,6 +50,7 @@ export function createContext(deps: GatewayDeps, results?: ResultWaiter): Gatewa
   return {
     ...deps,
     healthLog: deps.healthLog ?? createHealthLog(deps.log),
+    bodies: new BodyBudget(deps.config.gateway.webhookBodyBudgetMb * 1024 * 1024),
     integrations:
       deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),

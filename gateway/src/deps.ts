@@ -10,6 +10,7 @@ import type {
 } from "@flank/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { BodyBudget } from "./body.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { ResultWaiter } from "./result-waiter.js";
 
@@ -41,6 +42,8 @@ export interface GatewayDeps {
 /** Built once per app from the deps and shared by the routes. */
 export interface GatewayContext extends GatewayDeps {
   metrics: GatewayMetrics;
+  /** Webhook body bytes held at once (WEBHOOK_BODY_BUDGET_MB), shared by both HTTP paths. */
+  bodies: BodyBudget;
   healthLog: HealthLog;
   results: ResultWaiter;
   integrations: IntegrationService;

@@ -112,6 +112,8 @@ export const EnvSchema = z
     SEND_WAIT_MS: envInt(10_000, 0, 120_000),
     /** `GET /v1/stream` connections open at once (each holds a socket and a bus tap). */
     STREAM_MAX_OPEN: envInt(100, 1, 100_000),
+    /** Webhook body megabytes held at once; past it, 503 (Meta retries). At least one 3.25 MB body. */
+    WEBHOOK_BODY_BUDGET_MB: envInt(4, 4, 4096),
   })
   .superRefine(
     (env, ctx) => {
@@ -208,7 +210,11 @@ export const EnvSchema = z
       ratePerRecipient: env.SEND_RATE_PER_RECIPIENT,
       burstPerRecipient: env.SEND_BURST_PER_RECIPIENT,
     },
-    gateway: { sendWaitMs: env.SEND_WAIT_MS, streamMaxOpen: env.STREAM_MAX_OPEN },
+    gateway: {
+      sendWaitMs: env.SEND_WAIT_MS,
+      streamMaxOpen: env.STREAM_MAX_OPEN,
+      webhookBodyBudgetMb: env.WEBHOOK_BODY_BUDGET_MB,
+    },
   }));
 
 export type Config = z.output<typeof EnvSchema>;

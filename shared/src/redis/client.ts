@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { createClient, type RedisClientType } from "redis";
+import type { RedisClientType } from "redis";
 
 export type RedisClient = RedisClientType;
 
@@ -8,6 +8,10 @@ export type RedisClient = RedisClientType;
  * callers see an unavailable Redis as an error (the gateway answers 503) instead of hanging.
  */
 export async function connectRedis(url: string, log: Logger, name = "flank"): Promise<RedisClient> {
+  // Loaded only here, like the NATS and Mongo drivers: node-redis costs about 20 MB of resident
+  // memory at import, which a process without Redis (the gateway on the memory bus or NATS)
+  // should not carry.
+  const { createClient } = await import("redis");
   const client = createClient({
     url,
     name,

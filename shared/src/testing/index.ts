@@ -4,3 +4,4 @@ export * from "./openai-server.js";
 export * from "./redirect-servers.js";
 export * from "./servers.js";
 export * from "./wait.js";
+export * from "./process.js";
