@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEvent, createRedisBus } from "@flank/shared";
-import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
+import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import { webhookUrlOf } from "./commands/simulate.js";
@@ -77,6 +77,33 @@ describe("flank flows validate", () => {
     expect(io.err.join("")).toMatch(/bad\.yaml:\d+: stages\.start/);
     expect(await run(["flows", "validate"], testIo())).toBe(2);
     expect(await run(["flows", "check", "x"], testIo())).toBe(2);
+  });
+});
+
+describe("flank start: failing fast", () => {
+  it("exits 1 with one line naming Redis, the masked URL and REDIS_URL when Redis cannot be reached", async () => {
+    const port = await freePort();
+    const io = testIo(
+      { BUS: "redis", REDIS_URL: `redis://:hunter22@127.0.0.1:${port}`, CONNECT_TIMEOUT_MS: "1000" },
+      cwd,
+    );
+    expect(await run(["start", "--port", "0"], io)).toBe(1);
+    expect(io.err).toEqual([
+      `flank start: cannot connect to Redis at redis://:****@127.0.0.1:${port}: no connection within 1 s (connect ECONNREFUSED 127.0.0.1:${port}); check REDIS_URL\n`,
+    ]);
+  });
+
+  it("Ctrl-C while connecting stops at once", async () => {
+    const io = testIo(
+      { BUS: "redis", REDIS_URL: `redis://127.0.0.1:${await freePort()}`, CONNECT_TIMEOUT_MS: "60000" },
+      cwd,
+    );
+    const started = performance.now();
+    const done = run(["start", "--port", "0"], io);
+    setTimeout(() => io.stop(), 300);
+    expect(await done).toBe(0);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(io.err).toEqual([]);
   });
 });
 

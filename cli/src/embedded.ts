@@ -5,9 +5,11 @@ import { classifierFromConfig, startRouter } from "@flank/router";
 import {
   type Bus,
   type Config,
+  closeRedis,
   connectRedis,
   createAgentPresence,
   createBus,
+  createHealthLog,
   createSessionCache,
   createStores,
   type FlowRegistry,
@@ -19,6 +21,7 @@ import {
   startGraphServer,
   stopAll,
   waitHealthy,
+  watchHealth,
 } from "@flank/shared";
 import { Registry } from "prom-client";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
@@ -33,6 +36,8 @@ export interface EmbeddedOptions {
   flows?: FlowRegistry;
   /** When the simulator's status webhooks follow a send (faster in tests). */
   statusTiming?: Partial<StatusTiming>;
+  /** Cuts the start short (Ctrl-C while connecting): startEmbedded then rejects with StartInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface Embedded {
@@ -79,14 +84,19 @@ export async function startEmbedded(
       started({ name: "simulator", stop: () => simulator?.stop() ?? Promise.resolve() });
       config = { ...config, whatsapp: { ...config.whatsapp, graphApiBase: simulator.base } };
     }
-    const stores = await createStores(config, log);
+    const stores = await createStores(config, log, opts.signal);
     started({ name: "stores", stop: () => stores.close() });
-    const bus = await createBus(config, log);
+    const bus = await createBus(config, log, opts.signal);
     started({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
-    const redis = config.redis.url ? await connectRedis(config.redis.url, log, "flank-embedded") : undefined;
-    if (redis) started({ name: "redis", stop: () => redis.close() });
-    await waitHealthy({ bus, stores, log });
+    const connect = { timeoutMs: config.connectTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const redis = config.redis.url
+      ? await connectRedis(config.redis.url, log, "flank-embedded", connect)
+      : undefined;
+    if (redis) started({ name: "redis", stop: () => closeRedis(redis) });
+    await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
     await stores.init();
+    const healthLog = createHealthLog(log);
+    started(watchHealth({ bus, stores, healthLog, log }));
 
     const flows =
       opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
@@ -139,7 +149,15 @@ export async function startEmbedded(
           hosts: [hostname],
         });
     const gateway = await startGateway(
-      { config, bus, stores, log: log.child({ service: "gateway" }), presence, registry: new Registry() },
+      {
+        config,
+        bus,
+        stores,
+        log: log.child({ service: "gateway" }),
+        presence,
+        healthLog,
+        registry: new Registry(),
+      },
       {
         port: opts.port ?? config.port,
         hostname,

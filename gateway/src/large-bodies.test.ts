@@ -1,11 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort, spawnNode, waitFor } from "@flank/shared/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildGateway, GATEWAY_MAIN } from "./test-build.js";
 
-const GATEWAY_DIR = fileURLToPath(new URL("..", import.meta.url));
 const PNID = "106540352242922";
 const APP_SECRET = "large-bodies-app-secret";
 
@@ -45,14 +42,12 @@ function largeBody(n: number, tag: string): string {
 // The gateway as shipped (docker-compose.yml: node --max-old-space-size=96 gateway/dist/main.js),
 // as its own process, so its resident memory can be read.
 describe("the gateway under large webhook bodies in parallel", () => {
-  beforeAll(() => {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: GATEWAY_DIR, stdio: "pipe" });
-  }, 120_000);
+  beforeAll(buildGateway, 120_000);
 
   it("survives eight parallel 2.4 MB bodies of 1,000 messages within 150 MB; refused ones get 503 and pass on retry", async () => {
     const port = await freePort();
     const gateway = spawnNode(
-      join(GATEWAY_DIR, "dist/main.js"),
+      GATEWAY_MAIN,
       {
         PORT: String(port),
         BUS: "memory",

@@ -5,10 +5,33 @@ import { envBool, envInt, envList, envNumber, envStr } from "./env-types.js";
 export const DEFAULT_GRAPH_API_VERSION = "v25.0";
 const GRAPH_HOST = "https://graph.facebook.com";
 
-const url = (protocols: string[]) =>
-  envStr().refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
-    message: `expected a URL starting with ${protocols.map((p) => `${p}://`).join(" or ")}`,
-  });
+/** A URL `URL` parses (a port that is a number…), starting with one of `protocols`. */
+const isUrl = (v: string, protocols: readonly string[]) => {
+  if (!protocols.some((p) => v.startsWith(`${p}://`))) return false;
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const url = (protocols: string[], parse = true) =>
+  envStr().refine(
+    (v) => v === undefined || (parse ? isUrl(v, protocols) : protocols.some((p) => v.startsWith(`${p}://`))),
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}://`).join(" or ")}` },
+  );
+
+/** NATS_URL: comma-separated servers, each `nats://host:port` (or tls, ws, wss) or `host:port`. */
+const natsServers = envStr().refine(
+  (v) =>
+    v === undefined ||
+    v.split(",").every((s) => {
+      const server = s.trim();
+      return isUrl(/^[a-z]+:\/\//.test(server) ? server : `nats://${server}`, ["nats", "tls", "ws", "wss"]);
+    }),
+  { message: "expected comma-separated servers like nats://host:4222" },
+);
 
 /**
  * Every environment variable Flank reads (ARCHITECTURE §6), including the names used by the
@@ -39,11 +62,14 @@ export const EnvSchema = z
     REDIS_HOST: envStr(),
     REDIS_PORT: envInt(6379, 1, 65535),
     REDIS_PASSWORD: envStr(),
-    MONGODB_URI: url(["mongodb", "mongodb+srv"]),
+    // Mongo's host lists (a:1,b:2) are not URLs: the driver checks the rest.
+    MONGODB_URI: url(["mongodb", "mongodb+srv"], false),
     MONGODB_DB: z.string().trim().min(1).default("flank"),
-    NATS_URL: envStr(),
+    NATS_URL: natsServers,
 
     BUS: z.enum(["memory", "redis", "nats"]).default("memory"),
+    /** How long a process tries to reach Redis, NATS and MongoDB at start before it exits 1. */
+    CONNECT_TIMEOUT_MS: envInt(10_000, 500, 120_000),
     STORE: z.enum(["memory", "mongo"]).default("memory"),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
@@ -164,6 +190,7 @@ export const EnvSchema = z
       streamMaxLen: env.BUS_STREAM_MAXLEN,
     },
     store: { kind: env.STORE, sessionTtlSeconds: env.SESSION_TTL_SECONDS },
+    connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
     redis: { url: env.REDIS_URL ?? redisUrlFromParts(env.REDIS_HOST, env.REDIS_PORT, env.REDIS_PASSWORD) },
     mongo: { uri: env.MONGODB_URI, db: env.MONGODB_DB },
     nats: { url: env.NATS_URL },

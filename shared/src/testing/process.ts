@@ -15,7 +15,11 @@ export interface SpawnedProcess {
 }
 
 /** Runs `node [nodeArgs] entry` with exactly `env` (plus PATH), collecting its output. */
-export function spawnNode(entry: string, env: Record<string, string>, nodeArgs: string[] = []): SpawnedProcess {
+export function spawnNode(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): SpawnedProcess {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
