@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { encryptionKeyProblem } from "../crypto/secret-box.js";
+import { encryptionKeyProblem, parseOldEncryptionKey } from "../crypto/secret-box.js";
 import { envBool, envInt, envList, envNumber, envStr } from "./env-types.js";
 
 export const DEFAULT_GRAPH_API_VERSION = "v25.0";
@@ -84,10 +84,14 @@ export const EnvSchema = z
     API_KEYS: envList(),
     ADMIN_API_KEYS: envList(),
     // Security: key rotation, API rate limits, CORS.
+    // Read only, to move off them: accepted as the first releases did (parseOldEncryptionKey).
     ENCRYPTION_KEYS_OLD: envList().superRefine((keys, ctx) => {
       keys.forEach((k, i) => {
-        const problem = encryptionKeyProblem(k);
-        if (problem) ctx.addIssue({ code: "custom", message: `key ${i + 1}: ${problem}` });
+        try {
+          parseOldEncryptionKey(k);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `key ${i + 1}: ${(err as Error).message}` });
+        }
       });
     }),
     RATE_LIMIT_PER_KEY: envInt(600, 0, 1_000_000),

@@ -2,7 +2,13 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config/load.js";
 import { createKeyring } from "./keyring.js";
-import { encryptionKeyProblem, keyIdOf, parseEncryptionKey, SecretError } from "./secret-box.js";
+import {
+  encryptionKeyProblem,
+  keyIdOf,
+  parseEncryptionKey,
+  parseOldEncryptionKey,
+  SecretError,
+} from "./secret-box.js";
 
 const KEY_A = randomBytes(32).toString("hex");
 const KEY_B = randomBytes(32).toString("base64");
@@ -20,7 +26,7 @@ function flipCiphertextByte(stored: string): string {
 
 /** A value as the first format wrote it: `v1:`, AES-256-GCM without associated data. */
 function legacyV1(keyText: string, plaintext: string): string {
-  const key = parseEncryptionKey(keyText);
+  const key = parseOldEncryptionKey(keyText);
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
@@ -167,6 +173,16 @@ describe("ENCRYPTION_KEY parsing", () => {
     );
     expect(() =>
       parseConfig({ ENCRYPTION_KEY: random.toString("hex"), ENCRYPTION_KEYS_OLD: `${KEY_A},short` }),
-    ).toThrow(/ENCRYPTION_KEYS_OLD: key 2: expected/);
+    ).toThrow(/ENCRYPTION_KEYS_OLD: key 2: old encryption key rejected/);
+  });
+
+  it("still reads an earlier key the strict rules refuse, in ENCRYPTION_KEYS_OLD, so it can be rotated off", () => {
+    const weak = "0".repeat(64);
+    const sealedUnderWeak = legacyV1(weak, TOKEN);
+    expect(() =>
+      parseConfig({ ENCRYPTION_KEY: random.toString("hex"), ENCRYPTION_KEYS_OLD: weak }),
+    ).not.toThrow();
+    const ring = createKeyring({ current: random.toString("hex"), old: [weak] });
+    expect(ring.reseal(sealedUnderWeak, AT)).toMatch(new RegExp(`^v2:${ring.currentKeyId}:`));
   });
 });

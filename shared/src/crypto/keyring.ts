@@ -5,6 +5,7 @@ import {
   keyIdOf,
   PLAIN_PREFIX,
   parseEncryptionKey,
+  parseOldEncryptionKey,
   parseSealed,
   SECRET_VERSION,
   type SecretContext,
@@ -46,7 +47,7 @@ export interface KeyringOptions {
 export function createKeyring(opts: KeyringOptions): Keyring {
   const current = opts.current ? parseEncryptionKey(opts.current) : undefined;
   const keys = new Map<string, Buffer>();
-  for (const key of [...(current ? [current] : []), ...(opts.old ?? []).map(parseEncryptionKey)]) {
+  for (const key of [...(current ? [current] : []), ...(opts.old ?? []).map(parseOldEncryptionKey)]) {
     const id = keyIdOf(key);
     if (!keys.has(id)) keys.set(id, key);
   }

@@ -65,6 +65,20 @@ export function parseEncryptionKey(text: string): Buffer {
   return v.length === 64 ? Buffer.from(v, "hex") : Buffer.from(v, "base64");
 }
 
+/**
+ * An earlier key (ENCRYPTION_KEYS_OLD) as the first releases accepted it: 64 hex characters, or
+ * anything Node's lenient base64 decoder turns into 32 bytes. Only read, never written with, so a
+ * deployment whose key the strict rules now refuse can still move off it: set a new
+ * ENCRYPTION_KEY, put the old one here, run `flank rotate-keys`, then drop it.
+ */
+export function parseOldEncryptionKey(text: string): Buffer {
+  const v = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, "hex") : Buffer.from(v, "base64");
+  if (key.length !== KEY_BYTES)
+    throw new SecretError(`old encryption key rejected: expected ${ENCRYPTION_KEY_FORM}`);
+  return key;
+}
+
 export const keyIdOf = (key: Buffer): string => createHash("sha256").update(key).digest("hex").slice(0, 8);
 
 export function encryptWith(key: Buffer, plaintext: string, context: SecretContext): string {
