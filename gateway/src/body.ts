@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { readWhole } from "@flank/shared";
 import type { Context } from "hono";
 import { ApiError } from "./errors.js";
 
@@ -130,21 +131,9 @@ export function readIncoming(incoming: IncomingMessage, limit: number, lease = U
   });
 }
 
-async function readWebBody(req: Request, limit: number, lease = UNBOUNDED): Promise<Buffer> {
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    const refusal = size > limit ? tooLarge(limit) : lease.take(value.byteLength) ? undefined : overloaded();
-    if (refusal) {
-      await reader.cancel().catch(() => undefined);
-      throw refusal;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size);
+function readWebBody(req: Request, limit: number, lease = UNBOUNDED): Promise<Buffer> {
+  if (!req.body) return Promise.resolve(Buffer.alloc(0));
+  return readWhole(req.body, (size, chunk) =>
+    size > limit ? tooLarge(limit) : lease.take(chunk) ? undefined : overloaded(),
+  );
 }

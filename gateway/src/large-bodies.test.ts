@@ -6,7 +6,7 @@ import { buildGateway, GATEWAY_MAIN } from "./test-build.js";
 const PNID = "106540352242922";
 const APP_SECRET = "large-bodies-app-secret";
 
-/** A Meta webhook of `n` text messages (with contacts, context and an ad referral): about 2.4 KB each. */
+/** A Meta webhook of `n` text messages (each with its contact and a reply context): about 2.4 KB each. */
 function largeBody(n: number, tag: string): string {
   const contacts: unknown[] = [];
   const messages: unknown[] = [];
@@ -18,17 +18,8 @@ function largeBody(n: number, tag: string): string {
       id: `wamid.${tag}.${i}.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA`,
       timestamp: String(Math.floor(Date.now() / 1000)),
       type: "text",
-      text: { body: "Hello! ".repeat(260) },
+      text: { body: "Hello! ".repeat(300) },
       context: { from: "15550783881", id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA" },
-      referral: {
-        source_url: "https://fb.me/3cr4Wqqkv",
-        source_id: "120226305854810726",
-        source_type: "ad",
-        body: "Book your next appointment in seconds, right from WhatsApp.",
-        headline: "Appointments made easy",
-        media_type: "image",
-        image_url: "https://scontent.xx.fbcdn.net/v/t45.1600-4/image.jpg",
-      },
     });
   }
   const metadata = { display_phone_number: "15550783881", phone_number_id: PNID };

@@ -34,13 +34,22 @@ export function guardedFetch(opts: { maxBytes?: number; fetch?: typeof fetch } =
       await res.body.cancel().catch(() => undefined);
       throw new ResponseTooLargeError(max);
     }
-    const bytes = await readCapped(res.body, max);
+    const bytes = await readWhole(res.body, (size) =>
+      size > max ? new ResponseTooLargeError(max) : undefined,
+    );
     return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
   return guarded as typeof fetch;
 }
 
-async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+/**
+ * A web body stream read whole. `refuse(size, chunk)` sees the running total and each chunk's
+ * size; when it returns an error the stream is cancelled and that error thrown.
+ */
+export async function readWhole(
+  body: ReadableStream<Uint8Array>,
+  refuse: (size: number, chunk: number) => Error | undefined,
+): Promise<Buffer> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -48,9 +57,10 @@ async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promis
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > max) {
+    const refusal = refuse(size, value.byteLength);
+    if (refusal) {
       await reader.cancel().catch(() => undefined);
-      throw new ResponseTooLargeError(max);
+      throw refusal;
     }
     chunks.push(value);
   }
