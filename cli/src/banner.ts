@@ -1,12 +1,15 @@
 import type { Embedded } from "./embedded.js";
 
 /** What `npm start` prints once everything answers: where to go, what is simulated, what was generated. */
-export function banner(e: Pick<Embedded, "url" | "playgroundUrl" | "simulated" | "generated">): string {
+export function banner(
+  e: Pick<Embedded, "url" | "playgroundUrl" | "playgroundOff" | "simulated" | "generated">,
+): string {
   const lines = [
     "",
     "Flank is running: gateway, router and responder in one process.",
     "",
-    `  Playground   ${e.playgroundUrl}`,
+    // The link carries this run's token: the playground refuses calls without it.
+    `  Playground   ${e.playgroundUrl ?? `off (${e.playgroundOff ?? "not available"})`}`,
     `  Webhook      ${e.url}/webhook/whatsapp`,
     `  API docs     ${e.url}/docs`,
     `  Health       ${e.url}/readyz`,

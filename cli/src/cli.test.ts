@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEvent, createRedisBus } from "@flank/shared";
-import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
+import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import { webhookUrlOf } from "./commands/simulate.js";
@@ -41,6 +41,31 @@ describe("flank flows validate", () => {
     expect(io.out.join("")).toMatch(/^OK shared\/flows\/general-assistant.yaml: flow "general-assistant"/);
   });
 
+  it("warns with file:line about a regex with nested quantifiers, and still passes it (0)", async () => {
+    const file = join(cwd, "nested.yaml");
+    writeFileSync(
+      file,
+      [
+        "id: nested",
+        "initialStage: start",
+        "stages:",
+        "  start:",
+        "    goal: g",
+        "    replies: [r]",
+        "    transitions:",
+        "      - to: start",
+        "        when: { regex: '^(\\w+\\s?)*$' }",
+        "",
+      ].join("\n"),
+    );
+    const io = testIo({}, cwd);
+    expect(await run(["flows", "validate", "nested.yaml"], io)).toBe(0);
+    expect(io.err.join("")).toMatch(
+      /^warning: nested\.yaml:9: stages\.start\.transitions\.0\.when\.regex: nested quantifiers/,
+    );
+    expect(io.out.join("")).toMatch(/^OK nested\.yaml/);
+  });
+
   it("prints the error with file:line for a bad one (1), and needs a file (2)", async () => {
     const file = join(cwd, "bad.yaml");
     writeFileSync(
@@ -52,6 +77,33 @@ describe("flank flows validate", () => {
     expect(io.err.join("")).toMatch(/bad\.yaml:\d+: stages\.start/);
     expect(await run(["flows", "validate"], testIo())).toBe(2);
     expect(await run(["flows", "check", "x"], testIo())).toBe(2);
+  });
+});
+
+describe("flank start: failing fast", () => {
+  it("exits 1 with one line naming Redis, the masked URL and REDIS_URL when Redis cannot be reached", async () => {
+    const port = await freePort();
+    const io = testIo(
+      { BUS: "redis", REDIS_URL: `redis://:hunter22@127.0.0.1:${port}`, CONNECT_TIMEOUT_MS: "1000" },
+      cwd,
+    );
+    expect(await run(["start", "--port", "0"], io)).toBe(1);
+    expect(io.err).toEqual([
+      `flank start: cannot connect to Redis at redis://:****@127.0.0.1:${port}: no connection within 1 s (connect ECONNREFUSED 127.0.0.1:${port}); check REDIS_URL\n`,
+    ]);
+  });
+
+  it("Ctrl-C while connecting stops at once", async () => {
+    const io = testIo(
+      { BUS: "redis", REDIS_URL: `redis://127.0.0.1:${await freePort()}`, CONNECT_TIMEOUT_MS: "60000" },
+      cwd,
+    );
+    const started = performance.now();
+    const done = run(["start", "--port", "0"], io);
+    setTimeout(() => io.stop(), 300);
+    expect(await done).toBe(0);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(io.err).toEqual([]);
   });
 });
 

@@ -1,12 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { startGateway } from "@flank/gateway";
 import { startResponder } from "@flank/responder";
 import { classifierFromConfig, startRouter } from "@flank/router";
 import {
   type Bus,
   type Config,
+  closeRedis,
   connectRedis,
   createAgentPresence,
   createBus,
+  createHealthLog,
   createSessionCache,
   createStores,
   type FlowRegistry,
@@ -18,6 +21,7 @@ import {
   startGraphServer,
   stopAll,
   waitHealthy,
+  watchHealth,
 } from "@flank/shared";
 import { Registry } from "prom-client";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
@@ -26,17 +30,25 @@ import { createPlayground } from "./playground/routes.js";
 export interface EmbeddedOptions {
   /** Defaults to config.port; 0 picks a free port. */
   port?: number;
-  /** Defaults to 127.0.0.1: the playground signs webhooks for whoever can reach it. */
+  /** Defaults to 127.0.0.1. The playground answers to loopback names and to this one only. */
   hostname?: string;
   /** Replaces the flows read from FLOW / FLOW_DIRS. */
   flows?: FlowRegistry;
   /** When the simulator's status webhooks follow a send (faster in tests). */
   statusTiming?: Partial<StatusTiming>;
+  /** Cuts the start short (Ctrl-C while connecting): startEmbedded then rejects with StartInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface Embedded {
   url: string;
-  playgroundUrl: string;
+  /**
+   * The playground with this run's token in the fragment (the page reads it from there, so it is
+   * never sent in a URL); undefined when it is off: a real WHATSAPP_TOKEN, or NODE_ENV=production.
+   */
+  playgroundUrl?: string;
+  /** Why there is no playground, when there is none. */
+  playgroundOff?: string;
   /** What is simulated rather than real, in words. */
   simulated: string[];
   /** Secrets generated for this run because the environment left them unset. */
@@ -72,14 +84,19 @@ export async function startEmbedded(
       started({ name: "simulator", stop: () => simulator?.stop() ?? Promise.resolve() });
       config = { ...config, whatsapp: { ...config.whatsapp, graphApiBase: simulator.base } };
     }
-    const stores = await createStores(config, log);
+    const stores = await createStores(config, log, opts.signal);
     started({ name: "stores", stop: () => stores.close() });
-    const bus = await createBus(config, log);
+    const bus = await createBus(config, log, opts.signal);
     started({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
-    const redis = config.redis.url ? await connectRedis(config.redis.url, log, "flank-embedded") : undefined;
-    if (redis) started({ name: "redis", stop: () => redis.close() });
-    await waitHealthy({ bus, stores, log });
+    const connect = { timeoutMs: config.connectTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const redis = config.redis.url
+      ? await connectRedis(config.redis.url, log, "flank-embedded", connect)
+      : undefined;
+    if (redis) started({ name: "redis", stop: () => closeRedis(redis) });
+    await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
     await stores.init();
+    const healthLog = createHealthLog(log);
+    started(watchHealth({ bus, stores, healthLog, log }));
 
     const flows =
       opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
@@ -110,25 +127,46 @@ export async function startEmbedded(
     started({ name: "responder", stop: () => responder.stop({ timeoutMs: 10_000 }) });
 
     let webhookUrl = "";
-    const playground = createPlayground({
-      bus,
-      log: log.child({ component: "playground" }),
-      phoneNumberId: config.whatsapp.phoneNumberId ?? "",
-      simulated: simulatedParts(config, local.simulateWhatsApp),
-      target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
-    });
+    // It signs webhooks for whoever calls it and streams any user's conversation: only against
+    // the simulator (a real token would message real people) and never in production.
+    const playgroundOff = !local.simulateWhatsApp
+      ? "WHATSAPP_TOKEN is set: the playground only runs against the Cloud API simulator"
+      : config.env === "production"
+        ? "NODE_ENV=production"
+        : undefined;
+    const playgroundToken = randomBytes(24).toString("base64url");
+    const hostname = opts.hostname ?? "127.0.0.1";
+    const playground = playgroundOff
+      ? undefined
+      : createPlayground({
+          bus,
+          log: log.child({ component: "playground" }),
+          phoneNumberId: config.whatsapp.phoneNumberId ?? "",
+          simulated: simulatedParts(config, local.simulateWhatsApp),
+          target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
+          token: playgroundToken,
+          hosts: [hostname],
+        });
     const gateway = await startGateway(
-      { config, bus, stores, log: log.child({ service: "gateway" }), presence, registry: new Registry() },
+      {
+        config,
+        bus,
+        stores,
+        log: log.child({ service: "gateway" }),
+        presence,
+        healthLog,
+        registry: new Registry(),
+      },
       {
         port: opts.port ?? config.port,
-        hostname: opts.hostname ?? "127.0.0.1",
-        mount: [{ path: "/playground", app: playground.app }],
+        hostname,
+        mount: playground ? [{ path: "/playground", app: playground.app }] : [],
       },
     );
     started({
       name: "gateway",
       stop: async () => {
-        playground.close();
+        playground?.close();
         await gateway.stop();
       },
     });
@@ -140,7 +178,8 @@ export async function startEmbedded(
     let stopping: Promise<void> | undefined;
     return {
       url,
-      playgroundUrl: `${url}/playground`,
+      ...(playground ? { playgroundUrl: `${url}/playground#token=${playgroundToken}` } : {}),
+      ...(playgroundOff ? { playgroundOff } : {}),
       simulated: simulatedParts(config, local.simulateWhatsApp),
       generated: local.generated,
       config,

@@ -51,6 +51,24 @@ describe("tail output", () => {
     expect(JSON.parse(eventLine(e, true))).toEqual(e);
   });
 
+  it("escapes control characters users wrote (a profile name with a title sequence), in both forms", () => {
+    const e = ev("inbound.message", {
+      wamid: "wamid.X",
+      phoneNumberId: "1",
+      from: "16505551234",
+      profileName: "Ana\u001b]0;pwned\u0007\u009b2J\u202eevil",
+      type: "text",
+      text: "hi\u001b[31m",
+      timestamp: at,
+      raw: {},
+    });
+    for (const line of [eventLine(e, false), eventLine(e, true)]) {
+      expect(line).not.toMatch(/[\p{Cc}\u202e]/u);
+      expect(line).toContain("Ana\\u001b]0;pwned\\u0007\\u009b2J\\u202eevil");
+    }
+    expect(JSON.parse(eventLine(e, true))).toEqual(e);
+  });
+
   it("taps one topic, one conversation, or everything once per event", () => {
     const e = ev("inbound.status", {
       wamid: "w",

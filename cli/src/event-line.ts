@@ -47,9 +47,26 @@ export function summarize(event: FlankEvent): string {
   }
 }
 
-/** One output line of `flank tail`: the event as JSON, or time, topic, conversation and summary. */
+/**
+ * Characters a terminal may act on rather than print: C0 (ESC starts colour, title and cursor
+ * sequences), DEL, C1 (U+009B is a one-character CSI), the line and paragraph separators, and the
+ * bidirectional overrides and isolates that reorder what follows them on screen.
+ */
+const CONTROL = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const escapeOne = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * `s` with every control character written as a `\uXXXX` escape: safe to print, still readable,
+ * and in JSON the same string (JSON reads the escapes back).
+ */
+export const escapeControls = (s: string): string => s.replace(CONTROL, escapeOne);
+
+/**
+ * One output line of `flank tail`: the event as JSON, or time, topic, conversation and summary.
+ * Users write most of it (texts, profile names), so control characters are escaped either way.
+ */
 export function eventLine(event: FlankEvent, json: boolean): string {
-  if (json) return JSON.stringify(event);
+  if (json) return escapeControls(JSON.stringify(event));
   const time = event.ts.slice(11, 23);
-  return `${time}  ${event.type.padEnd(20)} ${event.conversationId}  ${summarize(event)}`;
+  return escapeControls(`${time}  ${event.type.padEnd(20)} ${event.conversationId}  ${summarize(event)}`);
 }

@@ -8,6 +8,7 @@ import {
   FlankError,
   type GraphTestServer,
   parseConfig,
+  StartInterrupted,
   type StatusTiming,
   startGraphServer,
 } from "@flank/shared";
@@ -31,6 +32,8 @@ export interface StackOptions {
   root?: string;
   statusTiming?: Partial<StatusTiming>;
   readyTimeoutMs?: number;
+  /** Ctrl-C while waiting for the services: stops them and rejects with StartInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface RunningStack {
@@ -107,7 +110,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    await waitReady(children, gatewayUrl, base.logLevel, opts.readyTimeoutMs ?? 30_000);
+    await waitReady(children, gatewayUrl, base.logLevel, opts.readyTimeoutMs ?? 30_000, opts.signal);
   } catch (err) {
     await stop();
     throw err;
@@ -133,24 +136,31 @@ function launch(root: string, name: ServiceName, env: Env, out: (line: string) =
   return { name, proc, lines, exit };
 }
 
-/** SIGTERM, then SIGKILL after the services' own 15 s shutdown deadline. True on a clean exit. */
+/** SIGTERM, then SIGKILL after the services' own 10 s shutdown deadline. True on a clean exit. */
 async function terminate(c: Child): Promise<boolean> {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return c.proc.exitCode === 0;
   c.proc.kill("SIGTERM");
-  const timer = setTimeout(() => c.proc.kill("SIGKILL"), 20_000);
+  const timer = setTimeout(() => c.proc.kill("SIGKILL"), 12_000);
   const code = await c.exit;
   clearTimeout(timer);
   // runService exits 128 + SIGTERM (143) after a clean stop, 1 when a step failed.
   return code === 143 || code === 0;
 }
 
-async function waitReady(children: Child[], gatewayUrl: string, level: string, timeoutMs: number) {
+async function waitReady(
+  children: Child[],
+  gatewayUrl: string,
+  level: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+) {
   const deadline = Date.now() + timeoutMs;
   // The "<name> started" line is logged at info; with a quieter level, a live process will do.
   const verbose = ["trace", "debug", "info"].includes(level);
   const started = (c: Child) =>
     c.name === "gateway" || !verbose || c.lines.some((l) => l.includes(`${c.name} started`));
   for (;;) {
+    if (signal?.aborted) throw new StartInterrupted("the services");
     const dead = children.find((c) => c.proc.exitCode !== null);
     if (dead) {
       throw new FlankError(

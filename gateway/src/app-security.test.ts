@@ -1,4 +1,4 @@
-import { connectRedis, MemoryTokenBuckets, type RedisClient } from "@flank/shared";
+import { connectRedis, MemoryTokenBuckets, type RedisClient, type TokenBuckets } from "@flank/shared";
 import { whatsappFixtures as fx, hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +107,31 @@ describe("rate limits", () => {
     expect(over.status).toBe(429);
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await from("10.0.0.2", "/v1/conversations", AUTH)).status).toBe(200);
+  });
+
+  it("checks the address first and gives no bucket to invalid keys; IPv6 per /64", async () => {
+    const inner = new MemoryTokenBuckets();
+    const seen = new Set<string>();
+    const rateLimiter: TokenBuckets = {
+      take: (buckets) => {
+        for (const b of buckets) seen.add(b.key);
+        return inner.take(buckets);
+      },
+      reserve: (buckets) => inner.reserve(buckets),
+      block: (key, ms) => inner.block(key, ms),
+    };
+    const t = makeApp({ env: { RATE_LIMIT_PER_KEY: "100", RATE_LIMIT_PER_IP: "3" }, rateLimiter });
+    const from = (ip: string, headers: Record<string, string>) =>
+      t.app.request("/v1/conversations", get(headers), fromIp(ip));
+    for (let i = 0; i < 40; i++) await from("10.0.0.3", { authorization: `Bearer guess-${i}-0123456789` });
+    expect((await from("10.0.0.3", AUTH)).status).toBe(429);
+    expect([...seen]).toEqual(["ip:10.0.0.3"]);
+
+    const v6 = (suffix: string) => from(`2001:db8:aa:bb:${suffix}`, AUTH);
+    expect((await v6("1::1")).status).toBe(200);
+    expect((await v6("2::2")).status).toBe(200);
+    expect((await v6("3::3")).status).toBe(200);
+    expect((await v6("4::4")).status).toBe(429);
   });
 
   it("never on the webhook or health: Meta's retries always get through", async () => {

@@ -1,4 +1,5 @@
 import {
+  createHealthLog,
   integrationServiceFromConfig,
   MemoryTokenBuckets,
   newId,
@@ -8,11 +9,12 @@ import {
 } from "@flank/shared";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { BodyBudget } from "./body.js";
 import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
 import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { requireApiKey } from "./middleware/api-keys.js";
-import { rateLimit } from "./middleware/rate-limit.js";
+import { limitByAddress, limitByKey } from "./middleware/rate-limit.js";
 import { corsFor, type SecurityHeaderOptions, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
@@ -47,6 +49,8 @@ const limiterFor = (deps: GatewayDeps): TokenBuckets =>
 export function createContext(deps: GatewayDeps, results?: ResultWaiter): GatewayContext {
   return {
     ...deps,
+    healthLog: deps.healthLog ?? createHealthLog(deps.log),
+    bodies: new BodyBudget(deps.config.gateway.webhookBodyBudgetMb * 1024 * 1024),
     integrations:
       deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),
@@ -87,24 +91,25 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
   app.route("/", opsRoutes(ctx));
   app.route("/", docsRoutes());
 
-  // The public API: CORS (preflights carry no key), then limits per address and per key (before
-  // the key check, so guessing keys is limited too), then the key of the right kind.
+  // The public API: CORS (preflights carry no key), the limit per address (before the key check,
+  // so guessing keys is limited too), the key of the right kind, then the limit per valid key.
   const cors = corsFor(security.corsOrigins);
-  const limit = rateLimit({
-    limiter: limiterFor(ctx),
-    perKeyPerMinute: security.rateLimitPerKey,
-    perIpPerMinute: security.rateLimitPerIp,
+  const limiter = limiterFor(ctx);
+  const byAddress = limitByAddress({
+    limiter,
+    perMinute: security.rateLimitPerIp,
     trustProxy: security.trustProxy,
     log,
   });
+  const byKey = limitByKey({ limiter, perMinute: security.rateLimitPerKey, log });
   for (const path of [...API_PATHS, ...ADMIN_PATHS]) {
     app.use(path, cors);
-    app.use(path, limit);
+    app.use(path, byAddress);
   }
   const apiKey = requireApiKey(security, "api");
-  for (const path of API_PATHS) app.use(path, apiKey);
+  for (const path of API_PATHS) app.use(path, apiKey, byKey);
   const adminKey = requireApiKey(security, "admin");
-  for (const path of ADMIN_PATHS) app.use(path, adminKey);
+  for (const path of ADMIN_PATHS) app.use(path, adminKey, byKey);
 
   app.route("/", messageRoutes(ctx));
   app.route("/", historyRoutes(ctx));

@@ -2,6 +2,7 @@ import type {
   AgentPresence,
   Bus,
   Config,
+  HealthLog,
   IntegrationService,
   RedisClient,
   Stores,
@@ -9,6 +10,7 @@ import type {
 } from "@flank/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { BodyBudget } from "./body.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { ResultWaiter } from "./result-waiter.js";
 
@@ -33,11 +35,16 @@ export interface GatewayDeps {
   rateLimiter?: TokenBuckets;
   /** Aborted when the gateway stops: ends long-lived responses (the event stream). */
   shutdown?: AbortSignal;
+  /** Where /readyz reports what failed and why (the process's, so an outage is logged once). */
+  healthLog?: HealthLog;
 }
 
 /** Built once per app from the deps and shared by the routes. */
 export interface GatewayContext extends GatewayDeps {
   metrics: GatewayMetrics;
+  /** Webhook body bytes held at once (WEBHOOK_BODY_BUDGET_MB), shared by both HTTP paths. */
+  bodies: BodyBudget;
+  healthLog: HealthLog;
   results: ResultWaiter;
   integrations: IntegrationService;
 }
@@ -45,6 +52,8 @@ export interface GatewayContext extends GatewayDeps {
 export type GatewayEnv = {
   Variables: {
     requestId: string;
+    /** The fingerprint of the request's API key, once requireApiKey has accepted it. */
+    apiKeyId?: string;
     /** Extra fields for the request's one log line (CONVENTIONS 13). */
     logFields?: Record<string, unknown>;
   };

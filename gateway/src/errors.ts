@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   send_failed: 502,
   graph_error: 502,
   bus_unavailable: 503,
+  overloaded: 503,
   not_ready: 503,
   not_configured: 503,
   internal: 500,
@@ -78,6 +79,8 @@ export function errorBody(
 export interface ErrorAnswer {
   status: ContentfulStatusCode;
   body: ReturnType<typeof errorJson>;
+  /** Retry-After, when the error says when to retry (`details.retryAfterSeconds`). */
+  retryAfter?: string;
   /** Not an expected failure: a 500 the caller logs as a crash. */
   unexpected: boolean;
 }
@@ -89,7 +92,11 @@ export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
     body: errorJson(requestId, code, message, details),
     unexpected: false,
   });
-  if (err instanceof ApiError) return answer(ERROR_STATUS[err.code], err.code, err.message, err.details);
+  if (err instanceof ApiError) {
+    const after = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    const answered = answer(ERROR_STATUS[err.code], err.code, err.message, err.details);
+    return typeof after === "number" ? { ...answered, retryAfter: String(after) } : answered;
+  }
   if (err instanceof FlankError && err.name === "InvalidStoreInput") {
     // A bad cursor or limit that got past validation: the client's input, not a crash.
     return answer(400, "bad_request", err.message);
@@ -105,9 +112,9 @@ export const onError =
   (log: Logger): ErrorHandler<GatewayEnv> =>
   (err, c) => {
     const requestId = c.get("requestId");
-    const { status, body, unexpected } = errorAnswer(err, requestId);
+    const { status, body, unexpected, retryAfter } = errorAnswer(err, requestId);
     if (unexpected) log.error({ err, requestId, path: c.req.path }, "unhandled error");
-    return c.json(body, status);
+    return c.json(body, status, retryAfter ? { "Retry-After": retryAfter } : {});
   };
 
 export const notFound: NotFoundHandler<GatewayEnv> = (c) =>

@@ -71,7 +71,7 @@ describe("startGateway", () => {
     const first = await startGateway(deps(), { port: 0, hostname: "127.0.0.1" });
     try {
       await expect(startGateway(deps(), { port: first.port, hostname: "127.0.0.1" })).rejects.toThrow(
-        /EADDRINUSE/,
+        `port ${first.port} on 127.0.0.1 is already in use: stop what listens there, or set PORT to a free port`,
       );
     } finally {
       await first.stop();

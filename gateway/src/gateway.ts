@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FlankError } from "@flank/shared";
 import { getRequestListener } from "@hono/node-server";
 import { type AppOptions, buildApp, createContext } from "./app.js";
 import type { GatewayDeps } from "./deps.js";
@@ -41,6 +42,29 @@ export function assertSafeConfig(deps: Pick<GatewayDeps, "config" | "log">): voi
     log.warn("PHONE_NUMBER_ID is not set: only numbers with a stored integration are routed");
 }
 
+/** A port taken or not ours to take, said in one line naming PORT; anything else as it is. */
+function listenError(err: unknown, port: number, hostname: string | undefined): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = `port ${port}${hostname ? ` on ${hostname}` : ""}`;
+  if (code === "EADDRINUSE")
+    return new FlankError(
+      "PortInUse",
+      `${where} is already in use: stop what listens there, or set PORT to a free port`,
+      {
+        cause: err,
+      },
+    );
+  if (code === "EACCES")
+    return new FlankError(
+      "PortInUse",
+      `${where} needs privileges this process lacks: set PORT to 1024 or above`,
+      {
+        cause: err,
+      },
+    );
+  return err;
+}
+
 /** Serves the gateway and starts its status writer: what main.ts and the embedded mode run. */
 export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): Promise<RunningGateway> {
   assertSafeConfig(deps);
@@ -60,14 +84,13 @@ export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): 
       ? undefined
       : await startStatusWriter(deps, { maxAttempts: deps.config.bus.maxAttempts });
 
+  const wanted = opts.port ?? deps.config.port;
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? deps.config.port, opts.hostname, () =>
-      resolve((server.address() as AddressInfo).port),
-    );
+    server.listen(wanted, opts.hostname, () => resolve((server.address() as AddressInfo).port));
   }).catch(async (err) => {
     await writer?.stop();
-    throw err;
+    throw listenError(err, wanted, opts.hostname);
   });
   deps.log.info({ port }, "gateway listening");
 

@@ -3,7 +3,7 @@ import { Registry } from "prom-client";
 import { startGateway } from "./gateway.js";
 
 /** The gateway process: HTTP on the shared bus and stores (CONVENTIONS 2–3). */
-void runService("gateway", async ({ config, log, bus, stores, redis, add }) => {
+void runService("gateway", async ({ config, log, bus, stores, redis, healthLog, add }) => {
   const presence = createAgentPresence(config, redis);
   // With Redis, every instance shares one rate limit per key and per address.
   const gateway = await startGateway({
@@ -12,6 +12,7 @@ void runService("gateway", async ({ config, log, bus, stores, redis, add }) => {
     stores,
     log,
     presence,
+    healthLog,
     registry: new Registry(),
     ...(redis ? { redis } : {}),
   });

@@ -78,7 +78,9 @@ const OPS: Op[] = [
         401: error("signature missing"),
         403: error("signature invalid"),
         413: error("body over 3 MB"),
-        503: error("bus unavailable: Meta retries"),
+        503: error(
+          "bus unavailable, or more webhook bytes in flight than WEBHOOK_BODY_BUDGET_MB (`overloaded`, with Retry-After): Meta retries",
+        ),
       },
     },
   ]),
@@ -161,7 +163,10 @@ const OPS: Op[] = [
     tag: "stream",
     auth: true,
     query: StreamQuery,
-    responses: { 200: { description: "text/event-stream", contentType: "text/event-stream" } },
+    responses: {
+      200: { description: "text/event-stream", contentType: "text/event-stream" },
+      429: error("STREAM_MAX_OPEN streams already open (Retry-After)"),
+    },
   },
   ...(
     [
@@ -266,7 +271,10 @@ const OPS: Op[] = [
     path: "/readyz",
     summary: "Bus and stores answer",
     tag: "ops",
-    responses: { 200: { description: "ready" }, 503: { description: "names what failed" } },
+    responses: {
+      200: { description: "ready: `{ok: true, failed: []}`" },
+      503: { description: '`{ok: false, failed: ["bus" | "stores"]}`: names what failed; why is in the log' },
+    },
   },
   {
     method: "get",

@@ -85,8 +85,8 @@ describe("secrets never leave in clear", () => {
       for (const secret of [TOKEN, TOKEN_2, APP_SECRET]) expect(text).not.toContain(secret);
     }
     const row = await stores.integrations.get(wire.id);
-    expect(row?.accessToken).toMatch(/^v1:/);
-    expect(row?.appSecret).toMatch(/^v1:/);
+    expect(row?.accessToken).toMatch(/^v2:/);
+    expect(row?.appSecret).toMatch(/^v2:/);
     expect(JSON.stringify(row)).not.toContain(TOKEN_2);
     expect(JSON.stringify(row)).not.toContain(APP_SECRET);
   });

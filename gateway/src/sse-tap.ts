@@ -14,6 +14,34 @@ export interface TapStreamOptions {
   keepAliveMs: number;
   /** Server shutdown ends open streams too, or the HTTP server would wait for every client. */
   shutdown?: AbortSignal;
+  /** Called once when the stream ends, however it ends (gives back a StreamSlots slot). */
+  onClose?: () => void;
+}
+
+/**
+ * A cap on event streams open at once: each holds a socket and a bus tap for as long as the
+ * client likes, so without one any client could open thousands.
+ */
+export class StreamSlots {
+  private open = 0;
+
+  constructor(readonly max: number) {}
+
+  /** A slot's release function (idempotent), or undefined when all `max` are taken. */
+  take(): (() => void) | undefined {
+    if (this.open >= this.max) return undefined;
+    this.open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+    };
+  }
+
+  get inUse(): number {
+    return this.open;
+  }
 }
 
 /**
@@ -38,16 +66,18 @@ export function tapStream(c: Context, opts: TapStreamOptions): Response {
       });
     } catch (err) {
       log.warn({ err, pattern }, "event stream tap failed");
+      opts.onClose?.();
       await stream.writeSSE({ event: "error", data: "event bus unavailable" });
       return;
     }
-    await stream.writeSSE({ event: "ready", data: JSON.stringify(opts.ready) });
-    const ping = setInterval(() => void stream.write(": ping\n\n"), opts.keepAliveMs);
+    const ping = setInterval(() => void stream.write(": ping\n\n").catch(() => undefined), opts.keepAliveMs);
     ping.unref();
     try {
+      await stream.writeSSE({ event: "ready", data: JSON.stringify(opts.ready) });
       await closed;
     } finally {
       clearInterval(ping);
+      opts.onClose?.();
       await sub.close().catch(() => undefined);
     }
   });

@@ -7,16 +7,20 @@ import {
   SIGNATURE_HEADER,
   verifySignature,
 } from "@flank/shared";
+import type { BodyLease } from "./body.js";
 import type { GatewayContext } from "./deps.js";
 import { ApiError } from "./errors.js";
-import { resolveTenants, secretForBatch, splitRouted, unroutedReason } from "./routes/webhook-tenancy.js";
+import { resolveTenants, secretForBatch, splitRouted } from "./routes/webhook-tenancy.js";
 import { parseJson } from "./validate.js";
 import { MAX_NUMBERS_PER_WEBHOOK, scanPhoneNumberIds, unscannedNumbers } from "./webhook-tenants.js";
 
 /** A webhook POST as the ingest needs it, whichever HTTP layer read it. */
 export interface IngestRequest {
-  /** The exact bytes received: the signature covers them. */
-  body: Buffer;
+  /**
+   * Reads the exact bytes received (the signature covers them), counting them on the lease: the
+   * ingest holds the lease, from the first byte until the events are on the bus.
+   */
+  read(lease: BodyLease): Promise<Buffer>;
   /** X-Hub-Signature-256 as received. */
   signature: string | undefined;
   requestId: string;
@@ -52,7 +56,7 @@ const busUnavailable = (err: unknown) =>
  * drop what belongs to no enabled integration, and append the rest to the bus before the 200.
  */
 export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
-  const { config, bus, log, metrics } = ctx;
+  const { config, bus, log, metrics, bodies } = ctx;
   const globalSecret = config.whatsapp.appSecret;
 
   /** One append for the whole POST: durable before the 200, all or nothing, deduplicated by the bus. */
@@ -89,7 +93,18 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
     }
   };
 
-  return async ({ body, signature, requestId }) => {
+  return async ({ read, signature, requestId }) => {
+    const lease = bodies.lease();
+    try {
+      // Two steps, so the bytes are unreachable once parsed (only the parsed payload is published).
+      return await publishNormalized(await authenticate(await read(lease), signature, requestId), requestId);
+    } finally {
+      lease.release();
+    }
+  };
+
+  /** The signed body's tenants and normalized events; throws the refusals. */
+  async function authenticate(body: Buffer, signature: string | undefined, requestId: string) {
     const scan = scanPhoneNumberIds(body);
     if (!scan.ok) {
       metrics.signatureFailures.inc({ reason: scan.reason });
@@ -128,6 +143,13 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
       log.warn({ requestId, hidden }, "webhook names numbers the signature does not cover");
       throw new ApiError("signature_invalid", "phone_number_id must appear as a plain JSON string");
     }
+    return { normalized, tenants };
+  }
+
+  async function publishNormalized(
+    { normalized, tenants }: Awaited<ReturnType<typeof authenticate>>,
+    requestId: string,
+  ): Promise<IngestResult> {
     const { ignoredFields, skipped } = normalized;
     for (const field of ignoredFields) metrics.webhookIgnored.inc({ reason: `field:${field}` });
     for (const s of skipped) metrics.webhookIgnored.inc({ reason: `skipped:${s.kind}` });
@@ -135,8 +157,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
 
     const { events, dedupKeys, unrouted } = splitRouted(normalized.events, normalized.dedupKeys, tenants);
     const dropped: Record<string, string> = {};
-    for (const [number, count] of unrouted) {
-      const reason = await unroutedReason(ctx, number);
+    for (const [number, { reason, count }] of unrouted) {
       metrics.webhookUnrouted.inc({ reason }, count);
       dropped[number] = reason;
     }
@@ -158,7 +179,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
       answer: { received, duplicates, unrouted: unroutedCount },
       logFields: { ...logFields, unrouted: unroutedCount, unroutedNumbers: dropped },
     };
-  };
+  }
 }
 
 /** Bounded label values: message type, status value, or "error". */

@@ -148,7 +148,7 @@ describe("webhook fast path", () => {
     const working = makeDeps().integrations;
     const integrations: IntegrationService = {
       ...working,
-      resolve: async () => ({}) as Awaited<ReturnType<IntegrationService["resolve"]>>,
+      lookup: async () => ({ state: "enabled" }) as Awaited<ReturnType<IntegrationService["lookup"]>>,
     };
     const broken = await both({ log, integrations });
     const crash = () => signed(text("wamid.E"));

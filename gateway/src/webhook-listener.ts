@@ -53,9 +53,10 @@ export function webhookListener({ ingest, record, log, paths }: WebhookListenerD
     let status = 200;
     let json: string;
     let fields: Record<string, unknown> | undefined;
+    let retryAfter: string | undefined;
     try {
       const result = await ingest({
-        body: await readIncoming(req, WEBHOOK_BODY_LIMIT),
+        read: (lease) => readIncoming(req, WEBHOOK_BODY_LIMIT, lease),
         signature: req.headers[SIGNATURE_HEADER] as string | undefined,
         requestId,
       });
@@ -66,9 +67,11 @@ export function webhookListener({ ingest, record, log, paths }: WebhookListenerD
       if (refused.unexpected) log.error({ err, requestId, path: route }, "unhandled error");
       status = refused.status;
       json = JSON.stringify(refused.body);
+      retryAfter = refused.retryAfter;
     }
     res.writeHead(status, [
       ...headers,
+      ...(retryAfter ? ["retry-after", retryAfter] : []),
       "x-request-id",
       requestId,
       "content-length",

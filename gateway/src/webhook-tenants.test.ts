@@ -1,4 +1,4 @@
-import { createEvent } from "@flank/shared";
+import { createEvent, UNATTRIBUTED_TENANT } from "@flank/shared";
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./validate.js";
 import { scanPhoneNumberIds, unscannedNumbers } from "./webhook-tenants.js";
@@ -37,12 +37,18 @@ describe("unscannedNumbers", () => {
       type: "inbound.error",
       tenant,
       conversationId: `${tenant}:system`,
-      data: { phoneNumberId: tenant === "waba" ? undefined : tenant, errors: [{ code: 1 }], raw: [] },
+      data: { phoneNumberId: /^\d+$/.test(tenant) ? tenant : undefined, errors: [{ code: 1 }], raw: [] },
     });
 
   it("names the events' numbers the scan did not see; account-level errors name none", () => {
-    expect(unscannedNumbers([message("1"), message("2"), message("waba")], ["1"])).toEqual(["2"]);
+    expect(unscannedNumbers([message("1"), message("2"), message(UNATTRIBUTED_TENANT)], ["1"])).toEqual([
+      "2",
+    ]);
     expect(unscannedNumbers([message("1")], ["1", "3"])).toEqual([]);
+  });
+
+  it("names the tenant of an event that names no number but claims one (never taken from elsewhere)", () => {
+    expect(unscannedNumbers([message("waba-of-another")], ["1"])).toEqual(["waba-of-another"]);
   });
 });
 

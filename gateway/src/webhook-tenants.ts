@@ -1,4 +1,4 @@
-import type { FlankEvent } from "@flank/shared";
+import { type FlankEvent, UNATTRIBUTED_TENANT } from "@flank/shared";
 
 /**
  * Finding a webhook's business numbers before its signature can be checked (pure, no I/O).
@@ -50,13 +50,19 @@ export function numberOf(event: FlankEvent): string | undefined {
   return event.tenant;
 }
 
-/** Numbers of parsed events that the byte scan did not see (must be none for a valid webhook). */
+/**
+ * Numbers of parsed events that the byte scan did not see, and so the signature's secret was not
+ * chosen for (must be none for a valid webhook). An event's tenant must be such a number, or, for
+ * an account-level error that names none, UNATTRIBUTED_TENANT: never a number taken from anywhere
+ * else in the body (like `entry.id`).
+ */
 export function unscannedNumbers(events: readonly FlankEvent[], scanned: readonly string[]): string[] {
   const out = new Set<string>();
   for (const e of events) {
     const n = numberOf(e);
     // At most MAX_NUMBERS_PER_WEBHOOK scanned: a linear search beats building a set of them.
     if (n !== undefined && !scanned.includes(n)) out.add(n);
+    if (e.tenant !== (n ?? UNATTRIBUTED_TENANT)) out.add(e.tenant);
   }
   return [...out];
 }

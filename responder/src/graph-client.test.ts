@@ -1,5 +1,5 @@
 import { type GraphTestServer, startGraphServer } from "@flank/shared";
-import { freePort } from "@flank/shared/testing";
+import { freePort, startRedirectServers } from "@flank/shared/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphClient as createClient, type GraphClientOptions } from "./graph-client.js";
 import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
@@ -38,6 +38,21 @@ describe.each([
       headers: { authorization: "Bearer TOKEN", "content-type": "application/json" },
       body,
     });
+  });
+
+  it("does not follow a 307 from GRAPH_API_BASE to another origin: the token stays home", async () => {
+    const servers = await startRedirectServers(307);
+    try {
+      const result = await createGraphClient({ base: `${servers.redirector}/v25.0`, timeoutMs: 2000 }).send(
+        "123",
+        "EAAsecret",
+        body,
+      );
+      expect(result).toMatchObject({ ok: false, failure: { kind: "http", status: 307 } });
+      expect(servers.seen).toEqual([]);
+    } finally {
+      await servers.stop();
+    }
   });
 
   it("reads Meta's error code and details", async () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { freePort } from "@flank/shared/testing";
+import { ResponseTooLargeError } from "@flank/shared";
+import { freePort, type RedirectServers, startRedirectServers } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanHttp } from "./lean-fetch.js";
 
@@ -55,9 +56,10 @@ describe("lean fetch", () => {
     expect(await res.json()).toMatchObject({ method: "PUT", body: "bytes" });
   });
 
-  it("follows a redirect like fetch (a 302 after POST becomes a GET)", async () => {
+  it("answers a redirect as it is, without following it", async () => {
     const res = await lean(`${base}/moved`, { method: "POST", body: "x" });
-    expect(await res.json()).toMatchObject({ method: "GET", url: "/echo", body: "" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/echo");
   });
 
   it("gives a 204 a null body", async () => {
@@ -105,8 +107,8 @@ describe("lean request (no Response)", () => {
     expect(JSON.parse(answer.text)).toEqual({ method: "POST", url: "/echo", body: "hi", h: "v" });
   });
 
-  it("follows a redirect like fetch and answers a 204 with no text", async () => {
-    expect(JSON.parse((await post("/moved")).text)).toMatchObject({ method: "GET", url: "/echo", body: "" });
+  it("answers a redirect as it is and a 204 with no text", async () => {
+    expect(await post("/moved")).toEqual({ status: 302, statusText: "", text: "" });
     expect(await post("/empty")).toEqual({ status: 204, statusText: "", text: "" });
   });
 
@@ -120,5 +122,61 @@ describe("lean request (no Response)", () => {
     await expect(request(closed, { method: "GET", headers: {}, timeoutMs: 500 })).rejects.toThrow(
       /ECONNREFUSED/,
     );
+  });
+});
+
+describe("credentials and redirects, answer sizes", () => {
+  let servers: RedirectServers;
+  beforeAll(async () => {
+    servers = await startRedirectServers(307);
+  });
+  afterAll(() => servers.stop());
+  const secret = { authorization: "Bearer EAAsecret-token", "content-type": "application/json" };
+
+  it("never sends a request on to the other origin of a 307 (no Authorization leaves)", async () => {
+    const { fetch: leanFetch, request } = createLeanHttp();
+    const viaFetch = await leanFetch(`${servers.redirector}/v1/chat/completions`, {
+      method: "POST",
+      headers: secret,
+      body: "{}",
+    });
+    expect(viaFetch.status).toBe(307);
+    const viaRequest = await request(`${servers.redirector}/v25.0/1/messages`, {
+      method: "POST",
+      headers: secret,
+      body: "{}",
+      timeoutMs: 2000,
+    });
+    expect(viaRequest.status).toBe(307);
+    // Through the global-fetch path too (a stream body).
+    const streamed = await leanFetch(`${servers.redirector}/upload`, {
+      method: "POST",
+      headers: secret,
+      body: new Blob(["x"]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(307);
+    expect(servers.seen).toEqual([]);
+  });
+
+  it("rejects an answer larger than the cap, declared or not", async () => {
+    const url = await servers.large(300_000);
+    const { fetch: leanFetch, request } = createLeanHttp({ maxResponseBytes: 100_000 });
+    await expect(leanFetch(url)).rejects.toBeInstanceOf(ResponseTooLargeError);
+    await expect(request(url, { method: "GET", headers: {}, timeoutMs: 2000 })).rejects.toBeInstanceOf(
+      ResponseTooLargeError,
+    );
+    await expect(
+      leanFetch(url, { method: "POST", body: new Blob(["x"]).stream(), duplex: "half" } as RequestInit),
+    ).rejects.toBeInstanceOf(ResponseTooLargeError);
+    expect(
+      (
+        await createLeanHttp({ maxResponseBytes: 400_000 }).request(url, {
+          method: "GET",
+          headers: {},
+          timeoutMs: 2000,
+        })
+      ).text,
+    ).toHaveLength(300_000);
   });
 });

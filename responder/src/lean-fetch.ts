@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { guardedFetch, nullBodyStatus, RESPONSE_BODY_LIMIT, ResponseTooLargeError } from "@flank/shared";
 
 /** A whole answer as text: what `request` gives instead of a `Response`. */
 export interface LeanAnswer {
@@ -18,8 +19,8 @@ export type LeanRequest = (
   init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ) => Promise<LeanAnswer>;
 
-/** `LeanRequest` over a fetch: the global one by default, or a test's. */
-export function fetchRequest(doFetch: typeof fetch = fetch): LeanRequest {
+/** `LeanRequest` over a fetch: the global one under guardedFetch's rules by default, or a test's. */
+export function fetchRequest(doFetch: typeof fetch = guardedFetch()): LeanRequest {
   return async (url, { timeoutMs, ...init }) => {
     const res = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     return { status: res.status, statusText: res.statusText, text: await res.text() };
@@ -41,12 +42,15 @@ export function fetchRequest(doFetch: typeof fetch = fetch): LeanRequest {
  * profile. node:http rather than undici's `request` (about 20 µs cheaper a call): undici compiles
  * its WebAssembly HTTP parser on first use, which cost about 25 MB more resident memory.
  *
- * What it keeps of fetch: the same signature and a real `Response`; redirects followed (up to 3;
- * 303, and 301/302 after a POST, continue as a GET, as fetch does); a signal aborts the call with
- * the signal's reason (so `AbortSignal.timeout` still rejects with a TimeoutError). Bodies it does
- * not send itself (streams, form data, a `Request` as input) go to the global fetch, unchanged.
+ * What it keeps of fetch: the same signature and a real `Response`; a signal aborts the call with
+ * the signal's reason (so `AbortSignal.timeout` still rejects with a TimeoutError). What it does
+ * not: follow redirects. Every call carries a credential (the OpenAI key, a WhatsApp token), and a
+ * 3xx to another origin or to plain http would take it along; a 3xx is answered as it is. Answers
+ * larger than `maxResponseBytes` reject with ResponseTooLargeError. Bodies it does not send itself
+ * (streams, form data, a `Request` as input) go to the global fetch under the same two rules
+ * (`guardedFetch`).
  */
-export function createLeanHttp(opts: { maxSockets?: number } = {}): {
+export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: number } = {}): {
   fetch: typeof fetch;
   request: LeanRequest;
 } {
@@ -54,21 +58,24 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
     "http:": new HttpAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
     "https:": new HttpsAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
   };
+  const maxBytes = opts.maxResponseBytes ?? RESPONSE_BODY_LIMIT;
+  const fallback = guardedFetch({ maxBytes });
   const lean = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
     if (
       input instanceof Request ||
       !(body == null || typeof body === "string" || body instanceof Uint8Array)
     ) {
-      return fetch(input, init);
+      return fallback(input, init);
     }
-    const { res, bytes } = await follow(
+    const { res, bytes } = await exchange(
       {
         url: new URL(input),
-        method: init.method ?? "GET",
+        method: (init.method ?? "GET").toUpperCase(),
         headers: headersOf(init.headers),
         body: body ?? undefined,
         abort: init.signal ? signalAbort(init.signal) : undefined,
+        maxBytes,
       },
       agents,
     );
@@ -76,23 +83,24 @@ export function createLeanHttp(opts: { maxSockets?: number } = {}): {
     const responseHeaders = new Headers();
     for (let i = 0; i < res.rawHeaders.length; i += 2)
       responseHeaders.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-    return new Response(nullBody(status) ? null : bytes, { status, headers: responseHeaders });
+    return new Response(nullBodyStatus(status) ? null : bytes, { status, headers: responseHeaders });
   };
   const request: LeanRequest = async (url, init) => {
     const deadline = new Deadline(init.timeoutMs);
     try {
-      const { res, bytes } = await follow(
+      const { res, bytes } = await exchange(
         {
           url: new URL(url),
-          method: init.method,
+          method: init.method.toUpperCase(),
           headers: headersOf(init.headers),
           body: init.body,
           abort: deadline,
+          maxBytes,
         },
         agents,
       );
       const status = res.statusCode ?? 500;
-      return { status, statusText: "", text: nullBody(status) ? "" : bytes.toString("utf8") };
+      return { status, statusText: "", text: nullBodyStatus(status) ? "" : bytes.toString("utf8") };
     } finally {
       deadline.clear();
     }
@@ -123,7 +131,7 @@ function signalAbort(signal: AbortSignal): Abort {
   };
 }
 
-/** One timer for a whole call (every hop); rejects as `AbortSignal.timeout` does. */
+/** One timer for a whole call; rejects as `AbortSignal.timeout` does. */
 class Deadline implements Abort {
   aborted = false;
   reason: unknown;
@@ -157,34 +165,14 @@ interface Call {
   headers: Record<string, string>;
   body: string | Uint8Array | undefined;
   abort: Abort | undefined;
+  /** The largest answer body accepted. */
+  maxBytes: number;
 }
 type Agents = { "http:": HttpAgent; "https:": HttpsAgent };
 type Exchanged = { res: IncomingMessage; bytes: Buffer };
 
-/** The exchange, following redirects as fetch does. */
-async function follow(first: Call, agents: Agents): Promise<Exchanged> {
-  const call = { ...first, method: first.method.toUpperCase() };
-  for (let hop = 0; ; hop++) {
-    const answer = await exchange(call, agents);
-    const status = answer.res.statusCode ?? 500;
-    const location = answer.res.headers.location;
-    if (!(hop < 3 && location && REDIRECTS.has(status))) return answer;
-    call.url = new URL(location, call.url);
-    if (status === 303 || (call.method === "POST" && status < 303)) {
-      call.method = "GET";
-      call.body = undefined;
-      delete call.headers["content-type"];
-      delete call.headers["content-length"];
-    }
-  }
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** Statuses that may not carry a body (fetch's "null body status"). */
-const nullBody = (status: number) => status === 204 || status === 205 || status === 304;
-
-/** One request and its whole body; an abort ends either, with its reason. */
-function exchange({ url, method, headers, body, abort }: Call, agents: Agents): Promise<Exchanged> {
+/** One request and its whole body, up to `maxBytes`; an abort ends either, with its reason. */
+function exchange({ url, method, headers, body, abort, maxBytes }: Call, agents: Agents): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
     if (abort?.aborted) return reject(abort.reason);
     const https = url.protocol === "https:";
@@ -192,12 +180,21 @@ function exchange({ url, method, headers, body, abort }: Call, agents: Agents): 
       url,
       { method, headers, agent: https ? agents["https:"] : agents["http:"] },
       (res) => {
+        if (Number(res.headers["content-length"]) > maxBytes) {
+          req.destroy(new ResponseTooLargeError(maxBytes));
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) req.destroy(new ResponseTooLargeError(maxBytes));
+          else chunks.push(chunk);
+        });
         res.once("error", fail);
         res.once("end", () => {
           unlisten?.();
-          resolve({ res, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+          resolve({ res, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
         });
       },
     );

@@ -1,4 +1,9 @@
-import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
+import {
+  type OpenAITestServer,
+  type RedirectServers,
+  startOpenAIServer,
+  startRedirectServers,
+} from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanHttp } from "./lean-fetch.js";
 import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";
@@ -82,5 +87,23 @@ describe.each([
     );
     server.setHandler(() => ({ content: "" }));
     expect(await failure(model().complete([{ role: "user", content: "x" }]))).toBe("empty");
+  });
+});
+
+describe("OpenAI model behind a redirect", () => {
+  let servers: RedirectServers;
+  beforeAll(async () => {
+    servers = await startRedirectServers(307);
+  });
+  afterAll(() => servers.stop());
+
+  it("does not follow a 307 from OPENAI_BASE_URL to another origin: the key stays home", async () => {
+    transport = createLeanHttp().fetch;
+    expect(
+      await failure(
+        model({ baseUrl: `${servers.redirector}/v1` }).complete([{ role: "user", content: "q" }]),
+      ),
+    ).toBe("http_307");
+    expect(servers.seen).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createLogger } from "@flank/shared";
-import { type OpenAITestServer, startOpenAIServer } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer, startRedirectServers } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier, parseIntent } from "./classifier.js";
 
@@ -30,6 +30,23 @@ describe("OpenAI intent classifier", () => {
     });
     expect(JSON.stringify(req?.messages)).toContain("wants an appointment");
     expect(req?.messages.at(-1)).toEqual({ role: "user", content: "I'd like to come on Monday" });
+  });
+
+  it("does not follow a redirect to another origin: the API key stays home", async () => {
+    const servers = await startRedirectServers(307);
+    try {
+      const behind = createOpenAIClassifier({
+        apiKey: "sk-secret",
+        baseURL: `${servers.redirector}/v1`,
+        model: "gpt-test",
+        timeoutMs: 2000,
+        log,
+      });
+      expect(await behind.classify({ text: "x", intents })).toBeUndefined();
+      expect(servers.seen).toEqual([]);
+    } finally {
+      await servers.stop();
+    }
   });
 
   it("returns none when the model says none", async () => {

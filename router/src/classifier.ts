@@ -1,4 +1,4 @@
-import { errorMessage, type Intent, type Logger, Semaphore } from "@flank/shared";
+import { errorMessage, guardedFetch, type Intent, type Logger, Semaphore } from "@flank/shared";
 import OpenAI from "openai";
 
 export interface ClassifyInput {
@@ -28,7 +28,8 @@ export interface OpenAIClassifierOptions {
 /**
  * Intent classifier on the official SDK with structured output: the schema's enum holds the flow's
  * intent names plus "none", so the model cannot answer outside the list. No retries: a slow or
- * failing model must not hold up routing.
+ * failing model must not hold up routing. No redirects either, and a capped answer (guardedFetch):
+ * the API key must not follow a 3xx to another host.
  */
 export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentClassifier {
   const client = new OpenAI({
@@ -36,6 +37,7 @@ export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentCla
     baseURL: opts.baseURL,
     timeout: opts.timeoutMs,
     maxRetries: 0,
+    fetch: guardedFetch(),
   });
   const slots = new Semaphore(opts.maxInFlight ?? 1000);
   return {

@@ -1,4 +1,4 @@
-import { Flow, type InboundMessageData } from "@flank/shared";
+import { Flow, type InboundMessageData, MATCH_TEXT_LIMIT } from "@flank/shared";
 import { describe, expect, it } from "vitest";
 import { type ConversationState, type Decision, decide, stageIntents } from "./decide.js";
 
@@ -303,6 +303,26 @@ describe("decide", () => {
       decide(state, text("menu"), flow, { now: NOW }),
     );
     expect(state).toEqual(copy);
+  });
+
+  it("matches rules against the first MATCH_TEXT_LIMIT characters only", () => {
+    const long = Flow.parse({
+      id: "long",
+      initialStage: "a",
+      stages: {
+        a: {
+          goal: "g",
+          replies: ["r"],
+          // Matches only a text longer than the limit, or one with "tail" past it.
+          transitions: [{ to: "b", when: { regex: `^[\\s\\S]{${MATCH_TEXT_LIMIT + 1}}|tail$` } }],
+        },
+        b: { goal: "g", replies: ["r"], transitions: [] },
+      },
+    });
+    const state = { ...at("a"), flowId: "long" };
+    const decision = decide(state, text(`${"x".repeat(MATCH_TEXT_LIMIT + 10)} tail`), long, { now: NOW });
+    expect(decision).toMatchObject({ stage: "a", rule: "none" });
+    expect(decide(state, text("a tail"), long, { now: NOW })).toMatchObject({ stage: "b" });
   });
 
   it("lists the intents a stage tests", () => {

@@ -1,4 +1,11 @@
-import type { Condition, Flow, InboundMessageData, Route } from "@flank/shared";
+import {
+  type Condition,
+  conditionRegex,
+  type Flow,
+  type InboundMessageData,
+  matchText,
+  type Route,
+} from "@flank/shared";
 import { hasKeyword, messageText, normalizeText, replyIdsOf } from "./text-match.js";
 
 /** What the decision needs of a stored conversation. */
@@ -64,7 +71,9 @@ export function decide(
     return { stage, route, rule: "held", ...base, reason: join(base.reason, reason) };
   }
 
-  const text = messageText(message);
+  // Rules read at most MATCH_TEXT_LIMIT characters: a flow's regex must not see an unbounded text.
+  const full = messageText(message);
+  const text = full === undefined ? undefined : matchText(full);
   const normalized = text === undefined ? undefined : normalizeText(text);
   const keyword = normalized && flow.handoffKeywords?.find((k) => hasKeyword(normalized, k));
   if (keyword) {
@@ -158,9 +167,7 @@ function matches(when: Condition, input: MatchInput): ConditionKind | undefined 
     return normalized && when.keywords.some((k) => hasKeyword(normalized, k)) ? "keywords" : undefined;
   }
   if ("regex" in when) {
-    return input.text !== undefined && new RegExp(when.regex, when.flags).test(input.text)
-      ? "regex"
-      : undefined;
+    return input.text !== undefined && conditionRegex(when).test(input.text) ? "regex" : undefined;
   }
   if ("replyIds" in when)
     return input.replyIds.some((id) => when.replyIds.includes(id)) ? "replyIds" : undefined;

@@ -5,6 +5,7 @@ export * from "./crypto/index.js";
 export * from "./errors.js";
 export * from "./events/index.js";
 export * from "./flows/index.js";
+export * from "./http/index.js";
 export * from "./integrations/index.js";
 export * from "./lifecycle/index.js";
 export * from "./log/index.js";

@@ -1,9 +1,12 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { FlankError, loadFlowFile } from "@flank/shared";
+import { checkFlowFile, FlankError } from "@flank/shared";
 import { EXIT, type Io, UsageError } from "../io.js";
 
-/** `flank flows validate <file>`: OK with the flow's id, or every problem as file:line. */
+/**
+ * `flank flows validate <file>`: OK with the flow's id, or every problem as file:line; warnings
+ * (a regex with nested quantifiers) are printed as file:line too but do not fail the check.
+ */
 export async function flowsCommand(args: string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
   const [sub, file, ...rest] = positionals;
@@ -12,7 +15,9 @@ export async function flowsCommand(args: string[], io: Io): Promise<number> {
   if (!file) throw new UsageError("flows validate needs a file");
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
   try {
-    const flow = await loadFlowFile(resolve(io.cwd, file));
+    const { flow, warnings } = await checkFlowFile(resolve(io.cwd, file));
+    for (const w of warnings)
+      io.stderr(`warning: ${file}${w.line ? `:${w.line}` : ""}: ${w.path}: ${w.message}\n`);
     const stages = Object.keys(flow.stages).length;
     io.stdout(
       `OK ${file}: flow "${flow.id}", ${stages} stage${stages === 1 ? "" : "s"}, starts at "${flow.initialStage}"\n`,

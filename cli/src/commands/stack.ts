@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseConfig, readEnvFiles } from "@flank/shared";
+import { maskUrl, parseConfig, readEnvFiles } from "@flank/shared";
 import { EXIT, type Io, untilAborted } from "../io.js";
 import { hasRedisServer, type LocalRedis, planRedis, startLocalRedis } from "../local-redis.js";
 import { startStack } from "../stack.js";
@@ -18,7 +18,7 @@ export async function stackCommand(args: string[], io: Io): Promise<number> {
 
   const plan = await planRedis({ url: config.redis.url });
   if (plan.kind === "unreachable") {
-    io.stderr(`error: no Redis answers at REDIS_URL=${plan.url}\n`);
+    io.stderr(`error: no Redis answers at REDIS_URL=${maskUrl(plan.url)}\n`);
     return EXIT.failure;
   }
   let redis: LocalRedis | undefined;
@@ -39,7 +39,13 @@ export async function stackCommand(args: string[], io: Io): Promise<number> {
       redisUrl,
       gatewayPort: port,
       out: (line) => io.stdout(`${line}\n`),
+      signal: io.signal,
+    }).catch((err) => {
+      // Ctrl-C before the services were ready: they are stopped; nothing to report.
+      if (io.signal.aborted) return undefined;
+      throw err;
     });
+    if (!stack) return EXIT.ok;
     io.stdout(
       [
         "",

@@ -19,10 +19,18 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   env.LOG_LEVEL ||= "warn";
   const config = parseConfig(env);
   const log = createLogger({ level: config.logLevel, name: "flank", secrets: configSecrets(config) });
-  const embedded = await startEmbedded(config, log, {
-    ...(port === undefined ? {} : { port }),
-    ...(values.host ? { hostname: values.host } : {}),
-  });
+  let embedded: Awaited<ReturnType<typeof startEmbedded>>;
+  try {
+    embedded = await startEmbedded(config, log, {
+      ...(port === undefined ? {} : { port }),
+      ...(values.host ? { hostname: values.host } : {}),
+      signal: io.signal,
+    });
+  } catch (err) {
+    // Ctrl-C while connecting: what was built is already stopped; nothing to report.
+    if (io.signal.aborted) return EXIT.ok;
+    throw err;
+  }
   io.stdout(banner(embedded));
   await untilAborted(io.signal);
   io.stderr("stopping…\n");

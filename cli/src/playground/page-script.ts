@@ -10,10 +10,13 @@
 export const PLAYGROUND_SCRIPT = `
 "use strict";
 var base = location.pathname.replace(/\\/+$/, "");
+// This run's token, from the link printed at start (#token=…): sent as a header on every call,
+// never in a URL.
+var auth = { "x-playground-token": new URLSearchParams(location.hash.slice(1)).get("token") || "" };
 var $ = function (id) { return document.getElementById(id); };
 var RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 var TICKS = { pending: "\\u{1F553}", sent: "\\u2713", delivered: "\\u2713\\u2713", read: "\\u2713\\u2713", failed: "!" };
-var source = null, from = "", name = "";
+var stream = null, from = "", name = "";
 var byKey = new Map(), byWamid = new Map(), early = new Map();
 
 function setConn(text, ok) { var c = $("conn"); c.textContent = text; c.className = ok ? "conn" : "conn off"; }
@@ -144,29 +147,65 @@ function connect() {
   from = $("from").value.trim();
   name = $("name").value.trim() || from;
   if (!/^\\d{6,15}$/.test(from)) { setConn("phone number: 6 to 15 digits", false); return; }
-  if (source) source.close();
+  if (!auth["x-playground-token"]) { setConn("open the playground link printed at start (it carries the token)", false); return; }
+  if (stream) stream.abort();
   byKey.clear(); byWamid.clear(); early.clear();
   $("messages").textContent = "";
   ["stage", "route", "flow", "reason"].forEach(function (id) { $(id).textContent = "\\u2013"; });
   setConn("connecting\\u2026", false);
-  source = new EventSource(base + "/events?from=" + encodeURIComponent(from));
-  source.addEventListener("ready", function () {
+  stream = new AbortController();
+  listen(stream, from);
+}
+
+// Server-sent events read with fetch (EventSource cannot send the token header), reconnecting
+// after a second when the stream ends or fails, until another user is chosen.
+function listen(ctl, who) {
+  fetch(base + "/events?from=" + encodeURIComponent(who), { headers: auth, signal: ctl.signal })
+    .then(function (res) {
+      if (!res.ok) return res.json().then(function (b) { throw new Error(b.error || "HTTP " + res.status); });
+      var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (r) {
+          if (r.done) throw new Error("the event stream ended");
+          buffer += decoder.decode(r.value, { stream: true });
+          for (var end = buffer.indexOf("\\n\\n"); end >= 0; end = buffer.indexOf("\\n\\n")) {
+            frame(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+          }
+          return pump();
+        });
+      }
+      return pump();
+    })
+    .catch(function (err) {
+      if (ctl.signal.aborted) return;
+      setConn("reconnecting\\u2026 (" + err.message + ")", false);
+      setTimeout(function () { if (stream === ctl) listen(ctl, who); }, 1000);
+    });
+}
+
+function frame(text) {
+  var type = "message", data = [];
+  text.split("\\n").forEach(function (line) {
+    if (line.indexOf("event:") === 0) type = line.slice(6).trim();
+    else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+  });
+  if (!data.length) return;
+  if (type === "ready") {
     setConn("connected as +" + from, true);
     $("text").disabled = false;
     $("send").disabled = false;
     $("text").focus();
-  });
-  Object.keys(handlers).forEach(function (type) {
-    source.addEventListener(type, function (msg) { handlers[type](JSON.parse(msg.data)); });
-  });
-  source.onerror = function () { setConn("reconnecting\\u2026", false); };
+    return;
+  }
+  if (handlers[type]) handlers[type](JSON.parse(data.join("\\n")));
 }
 
 function send(payload, shown) {
   var el = bubble("me", shown);
   payload.from = from;
   payload.name = name;
-  fetch(base + "/send", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) })
+  fetch(base + "/send", { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(payload) })
     .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
     .then(function (r) {
       if (!r.ok) return setStatus(el, "failed", JSON.stringify(r.body.error));
@@ -179,12 +218,13 @@ function send(payload, shown) {
 $("composer").addEventListener("submit", function (ev) {
   ev.preventDefault();
   var text = $("text").value.trim();
-  if (!text || !source) return;
+  if (!text || !stream) return;
   $("text").value = "";
   send({ text: text }, text);
 });
 $("start").addEventListener("click", connect);
-fetch(base + "/info").then(function (r) { return r.json(); }).then(function (info) {
+fetch(base + "/info", { headers: auth }).then(function (r) { return r.json(); }).then(function (info) {
+  if (!info.phoneNumberId) return;
   $("business").textContent = "business number id " + info.phoneNumberId;
   var list = $("simulated");
   (info.simulated.length ? info.simulated : ["nothing: every part is real"]).forEach(function (s) {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,22 +6,36 @@ import { createMemoryBus } from "@flank/shared";
 import { hasBinary } from "@flank/shared/testing";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { banner } from "../banner.js";
 import { type Embedded, startEmbedded } from "../embedded.js";
 import { REPO_ROOT } from "../stack.js";
 import { bareConfig, silentLog } from "../test-helpers.js";
-import { createPlayground } from "./routes.js";
+import { PLAYGROUND_TOKEN_HEADER } from "./guard.js";
+import { createPlayground, PLAYGROUND_BODY_LIMIT } from "./routes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 
+const TOKEN = "run-token-0123456789";
+const authed = { [PLAYGROUND_TOKEN_HEADER]: TOKEN };
+
 describe("playground endpoints", () => {
   const log = silentLog();
-  const make = () =>
+  const make = (maxStreams?: number) =>
     createPlayground({
       bus: createMemoryBus(log),
       log,
       phoneNumberId: "100000000000001",
       simulated: ["x"],
       target: () => ({ url: "http://127.0.0.1:1/webhook/whatsapp", appSecret: "s" }),
+      token: TOKEN,
+      hosts: ["192.0.2.10"],
+      ...(maxStreams ? { maxStreams } : {}),
+    });
+  const post = (app: ReturnType<typeof make>["app"], body: unknown, headers: Record<string, string> = {}) =>
+    app.request("http://127.0.0.1:3001/send", {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "content-type": "application/json", ...authed, ...headers },
     });
 
   it("serves a self-contained page: no external scripts, styles or fonts", async () => {
@@ -33,17 +48,117 @@ describe("playground endpoints", () => {
 
   it("refuses a bad message with 400 and an unreachable gateway with 502", async () => {
     const { app } = make();
-    const post = (body: unknown) =>
-      app.request("/send", {
-        method: "POST",
-        body: JSON.stringify(body),
-        headers: { "content-type": "application/json" },
-      });
-    const bad = await post({ from: "+1", text: "" });
+    const bad = await post(app, { from: "+1", text: "" });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain("from");
-    expect((await post({ from: "16505551234", text: "hi" })).status).toBe(502);
-    expect((await app.request("/events?from=abc")).status).toBe(400);
+    expect((await post(app, { from: "16505551234", text: "hi" })).status).toBe(502);
+    expect((await app.request("/events?from=abc", { headers: authed })).status).toBe(400);
+  });
+
+  it("refuses every call but the page without this run's token (401)", async () => {
+    const { app } = make();
+    expect((await app.request("/")).status).toBe(200);
+    for (const headers of [{}, { [PLAYGROUND_TOKEN_HEADER]: "wrong" }] as Record<string, string>[]) {
+      expect((await app.request("/info", { headers })).status).toBe(401);
+      expect((await app.request("/events?from=16505551234", { headers })).status).toBe(401);
+      const send = await app.request("/send", {
+        method: "POST",
+        body: JSON.stringify({ from: "16505551234", text: "hi" }),
+        headers: { "content-type": "application/json", ...headers },
+      });
+      expect(send.status).toBe(401);
+    }
+    expect((await app.request("/info", { headers: authed })).status).toBe(200);
+  });
+
+  it("refuses a foreign Host (DNS rebinding) and a foreign Origin (403), even with the token", async () => {
+    const { app } = make();
+    const at = (host: string, headers: Record<string, string> = {}) =>
+      app.request(`http://${host}/info`, { headers: { ...authed, host, ...headers } });
+    expect((await at("evil.example:3001")).status).toBe(403);
+    expect(
+      (await app.request("http://evil.example:3001/", { headers: { host: "evil.example:3001" } })).status,
+    ).toBe(403);
+    expect((await at("127.0.0.1:3001")).status).toBe(200);
+    expect((await at("localhost:3001")).status).toBe(200);
+    expect((await at("[::1]:3001")).status).toBe(200);
+    // The --host address is allowed too.
+    expect((await at("192.0.2.10:3001")).status).toBe(200);
+    for (const origin of ["http://evil.example", "null", "http://127.0.0.1:9999"]) {
+      expect((await at("127.0.0.1:3001", { origin })).status).toBe(403);
+      expect((await post(app, { from: "16505551234", text: "hi" }, { origin })).status).toBe(403);
+    }
+    expect((await at("127.0.0.1:3001", { origin: "http://127.0.0.1:3001" })).status).toBe(200);
+  });
+
+  it("refuses bodies that are not JSON (415) or too large (413)", async () => {
+    const { app } = make();
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+    ]) {
+      const res = await post(app, '{"from":"16505551234","text":"hi"}', { "content-type": type });
+      expect(res.status).toBe(415);
+    }
+    const big = await post(app, { from: "16505551234", text: "x".repeat(PLAYGROUND_BODY_LIMIT) });
+    expect(big.status).toBe(413);
+  });
+
+  it("caps the event streams open at once (429 past it)", async () => {
+    const { app, close } = make(2);
+    const open = () => app.request("/events?from=16505551234", { headers: authed });
+    const [a, b] = [await open(), await open()];
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const over = await open();
+    expect(over.status).toBe(429);
+    expect(over.headers.get("retry-after")).toBe("5");
+    close();
+    await a.body?.cancel();
+    await b.body?.cancel();
+  });
+});
+
+describe("playground availability", () => {
+  const startWith = (env: Record<string, string>) => startEmbedded(bareConfig(env), silentLog(), { port: 0 });
+
+  it("is off with a real WHATSAPP_TOKEN, and in production", async () => {
+    for (const env of [
+      { WHATSAPP_TOKEN: "EAAreal-token", GRAPH_API_BASE: "http://127.0.0.1:1/v25.0" },
+      {
+        NODE_ENV: "production",
+        APP_SECRET: "prod-app-secret-0123456789",
+        API_KEYS: "prod-key-0123456789",
+        ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+      },
+    ] as Record<string, string>[]) {
+      const flank = await startWith(env);
+      try {
+        expect(flank.playgroundUrl).toBeUndefined();
+        expect(banner(flank)).toMatch(/Playground {3}off \((WHATSAPP_TOKEN is set|NODE_ENV=production)/);
+        expect((await fetch(`${flank.url}/playground`)).status).toBe(404);
+        expect((await fetch(`${flank.url}/playground/info`)).status).toBe(404);
+      } finally {
+        await flank.stop();
+      }
+    }
+  });
+
+  it("prints its link with this run's token in the banner; the token is needed", async () => {
+    const flank = await startEmbedded(bareConfig(), silentLog(), { port: 0 });
+    try {
+      const url = flank.playgroundUrl ?? "";
+      expect(url).toMatch(/\/playground#token=[\w-]{32}$/);
+      expect(banner(flank)).toContain(`Playground   ${url}`);
+      const token = url.split("#token=")[1] ?? "";
+      expect((await fetch(`${flank.url}/playground/info`)).status).toBe(401);
+      expect(
+        (await fetch(`${flank.url}/playground/info`, { headers: { [PLAYGROUND_TOKEN_HEADER]: token } }))
+          .status,
+      ).toBe(200);
+    } finally {
+      await flank.stop();
+    }
   });
 });
 
@@ -87,7 +202,7 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
     page.on("requestfailed", (r) => {
       if (r.failure()?.errorText !== "net::ERR_ABORTED") failed.push(r.url());
     });
-    await page.goto(flank.playgroundUrl);
+    await page.goto(flank.playgroundUrl ?? "");
     await page.fill("#from", "16505557777");
     await page.fill("#name", "Ana");
     await page.click("#start");

@@ -1,4 +1,4 @@
-import { tapStream } from "@flank/gateway";
+import { StreamSlots, tapStream } from "@flank/gateway";
 import {
   type Bus,
   conversationChannel,
@@ -10,7 +10,9 @@ import {
   type WebhookTarget,
 } from "@flank/shared";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { requireToken, sameOriginOnly } from "./guard.js";
 import { playgroundPage } from "./page.js";
 
 export interface PlaygroundDeps {
@@ -20,8 +22,17 @@ export interface PlaygroundDeps {
   simulated: string[];
   /** The gateway's own webhook and app secret (known once it listens). */
   target: () => WebhookTarget;
+  /** This run's token: every call but the page must carry it (guard.ts). */
+  token: string;
+  /** Host names it may be reached by besides loopback (the `--host` address). */
+  hosts?: readonly string[];
+  /** Event streams open at once; past it, 429. */
+  maxStreams?: number;
   keepAliveMs?: number;
 }
+
+/** A message of the playground is a few kilobytes at most (text is capped at 4,096 characters). */
+export const PLAYGROUND_BODY_LIMIT = 16 * 1024;
 
 export interface Playground {
   app: Hono;
@@ -47,16 +58,28 @@ const SendBody = z
   .refine((b) => Boolean(b.text) !== Boolean(b.reply), { message: "give text or reply" });
 
 /**
- * The playground (embedded mode only): a page where you chat as a WhatsApp user. Messages take the
- * real path: a Meta-shaped webhook, signed with the app secret, POSTed to the gateway's webhook.
- * Replies, ticks and the stage come back live over SSE from a tap on the conversation's channel.
+ * The playground (embedded mode only, while the Cloud API is simulated and never in production):
+ * a page where you chat as a WhatsApp user. Messages take the real path: a Meta-shaped webhook,
+ * signed with the app secret, POSTed to the gateway's webhook. Replies, ticks and the stage come
+ * back live over SSE from a tap on the conversation's channel. It signs webhooks for whoever
+ * calls it, so every call but the page needs this run's token, from this origin (guard.ts).
  */
 export function createPlayground(deps: PlaygroundDeps): Playground {
   const shutdown = new AbortController();
   const app = new Hono();
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const slots = new StreamSlots(deps.maxStreams ?? 8);
 
+  app.use("*", sameOriginOnly(deps.hosts));
   app.get("/", (c) => c.html(playgroundPage()));
+  app.use("*", requireToken(deps.token));
+  app.use(
+    "/send",
+    bodyLimit({
+      maxSize: PLAYGROUND_BODY_LIMIT,
+      onError: (c) => c.json({ error: `the body is larger than ${PLAYGROUND_BODY_LIMIT} bytes` }, 413),
+    }),
+  );
   app.get("/info", (c) => c.json({ phoneNumberId: deps.phoneNumberId, simulated: deps.simulated }));
 
   app.post("/send", async (c) => {
@@ -92,7 +115,11 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
     const from = WaId.safeParse(c.req.query("from"));
     if (!from.success) return c.json({ error: "from: a phone number, 6 to 15 digits" }, 400);
     const conversationId = conversationIdOf(deps.phoneNumberId, from.data);
+    const release = slots.take();
+    if (!release)
+      return c.json({ error: `too many open event streams (${slots.max})` }, 429, { "Retry-After": "5" });
     return tapStream(c, {
+      onClose: release,
       bus: deps.bus,
       log: deps.log,
       pattern: conversationChannel(conversationId),

@@ -72,10 +72,9 @@ export function requireApiKey(keys: ApiKeys, kind: ApiKeyKind): MiddlewareHandle
         },
       );
     }
-    addLogFields(c, {
-      apiKeyId: keyFingerprint(token),
-      keyKind: isAdmin ? "admin" : "api",
-    });
+    const apiKeyId = keyFingerprint(token);
+    c.set("apiKeyId", apiKeyId);
+    addLogFields(c, { apiKeyId, keyKind: isAdmin ? "admin" : "api" });
     await next();
   };
 }

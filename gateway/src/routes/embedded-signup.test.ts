@@ -118,7 +118,7 @@ describe("embedded signup", () => {
 
     const resolved = await service.resolve(PNID);
     expect(resolved?.integration.accessToken).toBe(NEW_TOKEN);
-    expect((await stores.integrations.getByPhoneNumberId(PNID))?.accessToken).toMatch(/^v1:/);
+    expect((await stores.integrations.getByPhoneNumberId(PNID))?.accessToken).toMatch(/^v2:/);
   });
 
   it("answers 502 with Meta's error when the code is refused, and creates nothing", async () => {

@@ -104,7 +104,7 @@ describe("integrations API", () => {
     const { call, stores } = setup();
     const id = String(((await (await call("POST", "", createBody())).json()) as Json).id);
     const row = await stores.integrations.get(id);
-    expect(row?.accessToken).toMatch(/^v1:[0-9a-f]{8}:/);
+    expect(row?.accessToken).toMatch(/^v2:[0-9a-f]{8}:/);
     expect(JSON.stringify(row)).not.toContain(TOKEN);
   });
 

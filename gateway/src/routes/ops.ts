@@ -1,3 +1,4 @@
+import type { PartHealth } from "@flank/shared";
 import { Hono } from "hono";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 
@@ -7,12 +8,20 @@ export function opsRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
 
   app.get("/healthz", (c) => c.json({ ok: true }, 200));
 
+  // Unauthenticated: the answer names what failed, the why (hosts, driver errors) goes to the log.
   app.get("/readyz", async (c) => {
-    const settle = <T>(p: Promise<T>) =>
-      p.catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
+    const settle = (p: Promise<PartHealth>) =>
+      p.catch(
+        (err: unknown): PartHealth => ({
+          ok: false,
+          detail: err instanceof Error ? err.message : String(err),
+        }),
+      );
     const [bus, stores] = await Promise.all([settle(ctx.bus.health()), settle(ctx.stores.health())]);
+    ctx.healthLog("bus", bus);
+    ctx.healthLog("stores", stores);
     const failed = [...(bus.ok ? [] : ["bus"]), ...(stores.ok ? [] : ["stores"])];
-    return c.json({ ok: failed.length === 0, failed, bus, stores }, failed.length === 0 ? 200 : 503);
+    return c.json({ ok: failed.length === 0, failed }, failed.length === 0 ? 200 : 503);
   });
 
   app.get("/metrics", async (c) => {

@@ -132,6 +132,21 @@ describe("GET /v1/stream", () => {
     await sse.cancel();
   });
 
+  it("caps the streams open at once (STREAM_MAX_OPEN): 429 past it, a slot again once one closes", async () => {
+    const t = makeApp({ env: { STREAM_MAX_OPEN: "2" } });
+    const open = () => t.app.request("/v1/stream", { headers: AUTH });
+    const first = sseReader(await open());
+    const second = await open();
+    expect(second.status).toBe(200);
+    const over = await open();
+    expect(over.status).toBe(429);
+    expect(over.headers.get("retry-after")).toBe("5");
+    await waitFor(() => first.frames.some((f) => f.event === "ready"));
+    await first.cancel();
+    await waitFor(async () => (await open()).status === 200, { what: "a slot after a close" });
+    await second.body?.cancel();
+  });
+
   it("answers 400 for an unknown topic", async () => {
     const t = makeApp();
     const res = await t.app.request("/v1/stream?topic=gossip", { headers: AUTH });

@@ -2,12 +2,15 @@ import { CHANNEL_PREFIX, conversationChannel, type FlankEvent, topicChannel } fr
 import { Hono } from "hono";
 import { StreamQuery } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
-import { tapStream } from "../sse-tap.js";
+import { errorBody } from "../errors.js";
+import { StreamSlots, tapStream } from "../sse-tap.js";
 import { queryOf } from "../validate.js";
 
 export interface StreamOptions {
   /** Comment lines sent this often keep proxies from closing an idle stream. */
   keepAliveMs?: number;
+  /** Streams open at once (STREAM_MAX_OPEN by default); past it, 429 with Retry-After. */
+  maxOpen?: number;
 }
 
 /**
@@ -17,6 +20,7 @@ export interface StreamOptions {
  */
 export function streamRoutes(ctx: GatewayContext, opts: StreamOptions = {}): Hono<GatewayEnv> {
   const keepAliveMs = opts.keepAliveMs ?? 15_000;
+  const slots = new StreamSlots(opts.maxOpen ?? ctx.config.gateway.streamMaxOpen);
   const app = new Hono<GatewayEnv>();
 
   app.get("/v1/stream", async (c) => {
@@ -30,7 +34,18 @@ export function streamRoutes(ctx: GatewayContext, opts: StreamOptions = {}): Hon
       (!topic || event.type === topic) &&
       (conversation !== undefined || channel === topicChannel(event.type));
 
+    const release = slots.take();
+    if (!release) {
+      return c.json(
+        errorBody(c, "rate_limited", `too many open event streams (${slots.max}); retry later`, {
+          retryAfterSeconds: 5,
+        }),
+        429,
+        { "Retry-After": "5" },
+      );
+    }
     return tapStream(c, {
+      onClose: release,
       bus: ctx.bus,
       log: ctx.log,
       pattern,

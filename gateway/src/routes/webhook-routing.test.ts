@@ -100,6 +100,46 @@ describe("webhook routing by tenant", () => {
     ]);
   });
 
+  it("never publishes as another tenant: an errors-only change naming B in entry.id, signed by A", async () => {
+    const t = await setup();
+    const own = textFor(A, "wamid.OWN") as { entry: unknown[] };
+    const forged = {
+      id: B,
+      changes: [
+        {
+          field: "messages",
+          value: { messaging_product: "whatsapp", errors: [{ code: 131000, title: "x" }] },
+        },
+      ],
+    };
+    const res = await t.post({ ...own, entry: [...own.entry, forged] }, SECRET_A);
+    expect(res.status).toBe(200);
+    await waitFor(() => t.tap.events.length === 2);
+    const tenants = t.bus.calls.flatMap((call) => call.events.map((e) => e.tenant));
+    expect(tenants).not.toContain(B);
+    const error = t.tap.events.find((e) => e.type === "inbound.error");
+    expect(error).toMatchObject({ tenant: "unknown", conversationId: "unknown:system", data: { wabaId: B } });
+  });
+
+  it("deduplicates per tenant: B sending A's wamid first does not drop A's message", async () => {
+    const t = await setup();
+    expect(await (await t.post(textFor(B, "wamid.SHARED", "from B"), SECRET_B)).json()).toEqual({
+      received: 1,
+      duplicates: 0,
+    });
+    expect(await (await t.post(textFor(A, "wamid.SHARED", "from A"), SECRET_A)).json()).toEqual({
+      received: 1,
+      duplicates: 0,
+    });
+    // Meta redelivering A's message is still a duplicate.
+    expect(await (await t.post(textFor(A, "wamid.SHARED", "from A"), SECRET_A)).json()).toEqual({
+      received: 1,
+      duplicates: 1,
+    });
+    await waitFor(() => t.tap.events.length === 2);
+    expect(t.tap.events.map((e) => e.tenant)).toEqual([B, A]);
+  });
+
   it("refuses one POST naming numbers with different secrets, whichever secret signs it", async () => {
     const t = await setup();
     const a = textFor(A, "wamid.MIX1") as { entry: unknown[] };
@@ -166,6 +206,17 @@ describe("webhook routing by tenant", () => {
     expect(t.lookups.filter((n) => n === A)).toHaveLength(1);
   });
 
+  it("looks an unknown number up once per TTL, however many POSTs name it", async () => {
+    const t = await setup();
+    for (let i = 0; i < 5; i++) {
+      const res = await t.post(textFor("2999999", `wamid.U${i}`), SECRET);
+      expect(await res.json()).toEqual({ received: 1, duplicates: 0, unrouted: 1 });
+      // Unsigned, from anyone: answered without another lookup either.
+      expect((await t.post(textFor("2999999", `wamid.X${i}`), "wrong-secret")).status).toBe(403);
+    }
+    expect(t.lookups.filter((n) => n === "2999999")).toHaveLength(1);
+  });
+
   it("answers 400 to a POST naming more business numbers than Meta ever batches", async () => {
     const t = await setup();
     const entries = Array.from(
@@ -184,7 +235,7 @@ describe("webhook routing by tenant", () => {
     await stores.integrations.create({
       id: "bad",
       phoneNumberId: A,
-      accessToken: "v1:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
+      accessToken: "v2:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
       verifyToken: "tenant-a-verify",
       enabled: true,
       createdAt: now,

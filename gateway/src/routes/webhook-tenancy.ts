@@ -1,13 +1,14 @@
-import { type FlankEvent, type ResolvedIntegration, SecretError } from "@flank/shared";
+import { type FlankEvent, type IntegrationLookup, SecretError } from "@flank/shared";
 import type { GatewayContext } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { numberOf } from "../webhook-tenants.js";
 
-/** Business number → its enabled integration, or undefined (unknown or disabled). */
-export type Tenants = Map<string, ResolvedIntegration | undefined>;
+/** Business number → its integration (enabled with its secrets, disabled, or none). */
+export type Tenants = Map<string, IntegrationLookup>;
 
 /**
- * Resolves the numbers a webhook names (cached by the service). When an integration's secrets
+ * Looks up the numbers a webhook names (cached by the service, unknown numbers too: the caller is
+ * not authenticated yet). When an integration's secrets
  * cannot be decrypted (ENCRYPTION_KEY changed without ENCRYPTION_KEYS_OLD, an altered row) the
  * answer is 503, so Meta keeps retrying for days and nothing is lost once the key is fixed; it
  * is logged as an alert, because only an operator can fix it. The body says nothing more: the
@@ -18,19 +19,17 @@ export async function resolveTenants(
   ids: readonly string[],
   requestId: string,
 ): Promise<Tenants> {
-  const found = await Promise.all(ids.map((id) => resolveOne(ctx, id, requestId)));
-  const tenants: Tenants = new Map();
-  for (let i = 0; i < ids.length; i++) tenants.set(ids[i] as string, found[i]);
-  return tenants;
+  const found = await Promise.all(ids.map(async (id) => [id, await resolveOne(ctx, id, requestId)] as const));
+  return new Map(found);
 }
 
 async function resolveOne(
   { integrations, log }: Pick<GatewayContext, "integrations" | "log">,
   id: string,
   requestId: string,
-): Promise<ResolvedIntegration | undefined> {
+): Promise<IntegrationLookup> {
   try {
-    return await integrations.resolve(id);
+    return await integrations.lookup(id);
   } catch (err) {
     if (err instanceof SecretError) {
       log.error(
@@ -60,7 +59,10 @@ export function secretForBatch(
   tenants: Tenants,
   globalSecret: string | undefined,
 ): SecretChoice {
-  const secretOf = (id: string) => tenants.get(id)?.integration.appSecret ?? globalSecret;
+  const secretOf = (id: string) => {
+    const t = tenants.get(id);
+    return (t?.state === "enabled" ? t.resolved.integration.appSecret : undefined) ?? globalSecret;
+  };
   const secret = ids.length === 0 ? globalSecret : secretOf(ids[0] as string);
   for (let i = 1; i < ids.length; i++) if (secretOf(ids[i] as string) !== secret) return { ok: false };
   return { ok: true, secret };
@@ -71,30 +73,27 @@ export type UnroutedReason = "unknown_integration" | "disabled_integration";
 export interface RoutedSplit {
   events: FlankEvent[];
   dedupKeys: string[];
-  /** Numbers whose events were dropped, with how many. */
-  unrouted: Map<string, number>;
+  /** Numbers whose events were dropped, with why and how many. */
+  unrouted: Map<string, { reason: UnroutedReason; count: number }>;
 }
 
-/** Events of enabled integrations (and account-level errors, which name no number) go on; the rest stop here. */
+/**
+ * Events of enabled integrations (and account-level errors, which name no number) go on; the rest
+ * stop here. Dedup keys are scoped by tenant: a wamid one tenant sent first (or made up) must not
+ * make another tenant's genuine message with the same wamid a duplicate.
+ */
 export function splitRouted(events: readonly FlankEvent[], dedupKeys: readonly string[], tenants: Tenants) {
   const out: RoutedSplit = { events: [], dedupKeys: [], unrouted: new Map() };
   events.forEach((event, i) => {
     const n = numberOf(event);
-    if (n === undefined || tenants.get(n) !== undefined) {
+    const state = n === undefined ? "enabled" : (tenants.get(n)?.state ?? "unknown");
+    if (state === "enabled") {
       out.events.push(event);
-      out.dedupKeys.push(dedupKeys[i] ?? event.id);
-    } else {
-      out.unrouted.set(n, (out.unrouted.get(n) ?? 0) + 1);
+      out.dedupKeys.push(`${event.tenant}:${dedupKeys[i] ?? event.id}`);
+    } else if (n !== undefined) {
+      const reason = state === "disabled" ? "disabled_integration" : "unknown_integration";
+      out.unrouted.set(n, { reason, count: (out.unrouted.get(n)?.count ?? 0) + 1 });
     }
   });
   return out;
-}
-
-/** Why a number resolved to nothing, for the metric: a stored but disabled row, or none at all. */
-export async function unroutedReason(
-  ctx: Pick<GatewayContext, "stores">,
-  phoneNumberId: string,
-): Promise<UnroutedReason> {
-  const row = await ctx.stores.integrations.getByPhoneNumberId(phoneNumberId).catch(() => undefined);
-  return row ? "disabled_integration" : "unknown_integration";
 }

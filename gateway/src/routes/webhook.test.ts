@@ -63,7 +63,7 @@ describe("GET webhook verification (contract §1)", () => {
     await stores.integrations.create({
       id: "i1",
       phoneNumberId: "1000001",
-      accessToken: "v1:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
+      accessToken: "v2:0badc0de:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA",
       verifyToken: "tenant-one",
       enabled: true,
       createdAt: now,
@@ -90,7 +90,7 @@ describe("POST webhook: signature (contract §6)", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: 1, duplicates: 0 });
     expect(bus.calls).toHaveLength(1);
-    expect(bus.calls[0]?.opts?.dedupKeys).toEqual(["wamid.ONE"]);
+    expect(bus.calls[0]?.opts?.dedupKeys).toEqual([`${fx.PNID}:wamid.ONE`]);
     await waitFor(() => tap.events.length === 1);
     expect(tap.events[0]).toMatchObject({
       type: "inbound.message",
@@ -218,9 +218,9 @@ describe("POST webhook: body handling", () => {
       "inbound.error",
     ]);
     expect(bus.calls[0]?.opts?.dedupKeys?.slice(0, 3)).toEqual([
-      "wamid.M1",
-      "wamid.M2",
-      "wamid.S1:delivered",
+      `${fx.PNID}:wamid.M1`,
+      `${fx.PNID}:wamid.M2`,
+      `${fx.PNID}:wamid.S1:delivered`,
     ]);
     const metrics = await registry.metrics();
     expect(metrics).toContain('flank_webhook_events_total{topic="inbound.message",type="image"} 1');

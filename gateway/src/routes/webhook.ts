@@ -44,7 +44,7 @@ export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
 
   const receive = async (c: Context<GatewayEnv>) => {
     const { answer, logFields } = await ingest({
-      body: await readBody(c, WEBHOOK_BODY_LIMIT),
+      read: (lease) => readBody(c, WEBHOOK_BODY_LIMIT, lease),
       signature: c.req.header(SIGNATURE_HEADER),
       requestId: c.get("requestId"),
     });

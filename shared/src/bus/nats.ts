@@ -21,6 +21,7 @@ import {
   natsWorkSubject,
   type Topic,
 } from "../events/names.js";
+import { type ConnectOptions, connectWithin, pause } from "../lifecycle/connect.js";
 import type { AppendItem, BusBackend, PartitionReader } from "./backend.js";
 import { type BusHealth, type BusTuning, DEFAULT_TUNING } from "./bus.js";
 import { NatsLeases } from "./nats-leases.js";
@@ -64,16 +65,40 @@ export class NatsBackend implements BusBackend {
     private readonly log: Logger,
   ) {}
 
-  static async connect(url: string, log: Logger, tuning: Partial<BusTuning> = {}): Promise<NatsBackend> {
+  static async connect(
+    url: string,
+    log: Logger,
+    tuning: Partial<BusTuning> = {},
+    opts: ConnectOptions = {},
+  ): Promise<NatsBackend> {
     const t = { ...DEFAULT_TUNING, ...tuning };
-    // noAsyncTraces: otherwise every request (each JetStream publish) captures an Error stack up
-    // front, in case it fails: a tenth of the gateway's CPU at ingest.
-    const nc = await connect({
-      servers: url,
-      name: "flank-bus",
-      maxReconnectAttempts: -1,
-      noAsyncTraces: true,
-    });
+    const nc = await connectWithin(
+      { service: "NATS", url, variable: "NATS_URL" },
+      async (signal, failed) => {
+        // A refused first connection fails at once: try again until the deadline or a signal.
+        for (;;) {
+          try {
+            // noAsyncTraces: otherwise every request (each JetStream publish) captures an Error stack
+            // up front, in case it fails: a tenth of the gateway's CPU at ingest.
+            const nc = await connect({
+              servers: url,
+              name: "flank-bus",
+              maxReconnectAttempts: -1,
+              noAsyncTraces: true,
+              timeout: 2000,
+            });
+            if (!signal.aborted) return nc;
+            await nc.close();
+            throw new Error("connected after the deadline");
+          } catch (err) {
+            failed(err);
+            await pause(250, signal);
+            if (signal.aborted) throw err;
+          }
+        }
+      },
+      opts,
+    );
     try {
       const jsm = await nc.jetstreamManager();
       const js = nc.jetstream();
@@ -248,10 +273,17 @@ async function ensureStream(jsm: JetStreamManager, t: NatsTuning, log: Logger): 
   }
 }
 
+/** Lost and back once per outage, at debug: the health watch warns once (health-log.ts). */
 async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  let down = false;
   for await (const s of nc.status()) {
-    if (s.type === "disconnect" || s.type === "reconnect" || s.type === "error")
-      log.warn({ status: s.type, data: String(s.data) }, "nats connection status");
+    if (s.type === "disconnect" && !down) {
+      down = true;
+      log.debug({ server: String(s.data) }, "nats connection lost; reconnecting");
+    } else if (s.type === "reconnect" && down) {
+      down = false;
+      log.debug({ server: String(s.data) }, "nats connection back");
+    } else if (s.type === "error") log.warn({ err: String(s.data) }, "nats connection error");
   }
 }
 
@@ -259,6 +291,7 @@ export async function createNatsBus(
   url: string,
   log: Logger,
   tuning: Partial<BusTuning> = {},
+  connect: ConnectOptions = {},
 ): Promise<PartitionedBus> {
-  return new PartitionedBus(await NatsBackend.connect(url, log, tuning), log, tuning);
+  return new PartitionedBus(await NatsBackend.connect(url, log, tuning, connect), log, tuning);
 }

@@ -6,7 +6,14 @@ import {
   redisStreamKey,
   type Topic,
 } from "../events/names.js";
-import { connectRedis, duplicateConnected, type RedisClient, RedisScript } from "../redis/client.js";
+import type { ConnectOptions } from "../lifecycle/connect.js";
+import {
+  closeRedis,
+  connectRedis,
+  duplicateConnected,
+  type RedisClient,
+  RedisScript,
+} from "../redis/client.js";
 import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
 import type { BusHealth, BusTuning } from "./bus.js";
 import { PartitionedBus } from "./partitioned-bus.js";
@@ -326,7 +333,7 @@ export class RedisBackend implements BusBackend {
 
   async close(): Promise<void> {
     const subscriber = await this.subscriber?.catch(() => undefined);
-    await Promise.allSettled([subscriber?.close(), this.client.close()]);
+    await Promise.allSettled([subscriber && closeRedis(subscriber), closeRedis(this.client)]);
   }
 }
 
@@ -334,7 +341,8 @@ export async function createRedisBus(
   url: string,
   log: Logger,
   tuning: Partial<BusTuning> = {},
+  connect: ConnectOptions = {},
 ): Promise<PartitionedBus> {
-  const client = await connectRedis(url, log, "flank-bus");
+  const client = await connectRedis(url, log, "flank-bus", connect);
   return new PartitionedBus(new RedisBackend(client, log, tuning.streamMaxLen ?? 100_000), log, tuning);
 }

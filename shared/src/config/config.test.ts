@@ -1,8 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, configSecrets, loadConfig, parseConfig } from "./load.js";
+
+const KEY = randomBytes(32).toString("hex");
+const OLD_KEY = randomBytes(32).toString("base64");
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -98,11 +102,11 @@ describe("config", () => {
       WHATSAPP_TOKEN: "EAAsecret",
       REDIS_URL: "redis://:hunter22@h:6379",
       API_KEYS: "key-1234",
-      ENCRYPTION_KEY: "a".repeat(64),
-      ENCRYPTION_KEYS_OLD: "b".repeat(64),
+      ENCRYPTION_KEY: KEY,
+      ENCRYPTION_KEYS_OLD: OLD_KEY,
     });
     expect(configSecrets(c)).toEqual(
-      expect.arrayContaining(["EAAsecret", "hunter22", "key-1234", "a".repeat(64), "b".repeat(64)]),
+      expect.arrayContaining(["EAAsecret", "hunter22", "key-1234", KEY, OLD_KEY]),
     );
   });
 });

@@ -1,13 +1,37 @@
 import { z } from "zod";
+import { encryptionKeyProblem, parseOldEncryptionKey } from "../crypto/secret-box.js";
 import { envBool, envInt, envList, envNumber, envStr } from "./env-types.js";
 
 export const DEFAULT_GRAPH_API_VERSION = "v25.0";
 const GRAPH_HOST = "https://graph.facebook.com";
 
-const url = (protocols: string[]) =>
-  envStr().refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
-    message: `expected a URL starting with ${protocols.map((p) => `${p}://`).join(" or ")}`,
-  });
+/** A URL `URL` parses (a port that is a number…), starting with one of `protocols`. */
+const isUrl = (v: string, protocols: readonly string[]) => {
+  if (!protocols.some((p) => v.startsWith(`${p}://`))) return false;
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const url = (protocols: string[], parse = true) =>
+  envStr().refine(
+    (v) => v === undefined || (parse ? isUrl(v, protocols) : protocols.some((p) => v.startsWith(`${p}://`))),
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}://`).join(" or ")}` },
+  );
+
+/** NATS_URL: comma-separated servers, each `nats://host:port` (or tls, ws, wss) or `host:port`. */
+const natsServers = envStr().refine(
+  (v) =>
+    v === undefined ||
+    v.split(",").every((s) => {
+      const server = s.trim();
+      return isUrl(/^[a-z]+:\/\//.test(server) ? server : `nats://${server}`, ["nats", "tls", "ws", "wss"]);
+    }),
+  { message: "expected comma-separated servers like nats://host:4222" },
+);
 
 /**
  * Every environment variable Flank reads (ARCHITECTURE §6), including the names used by the
@@ -38,11 +62,14 @@ export const EnvSchema = z
     REDIS_HOST: envStr(),
     REDIS_PORT: envInt(6379, 1, 65535),
     REDIS_PASSWORD: envStr(),
-    MONGODB_URI: url(["mongodb", "mongodb+srv"]),
+    // Mongo's host lists (a:1,b:2) are not URLs: the driver checks the rest.
+    MONGODB_URI: url(["mongodb", "mongodb+srv"], false),
     MONGODB_DB: z.string().trim().min(1).default("flank"),
-    NATS_URL: envStr(),
+    NATS_URL: natsServers,
 
     BUS: z.enum(["memory", "redis", "nats"]).default("memory"),
+    /** How long a process tries to reach Redis, NATS and MongoDB at start before it exits 1. */
+    CONNECT_TIMEOUT_MS: envInt(10_000, 500, 120_000),
     STORE: z.enum(["memory", "mongo"]).default("memory"),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
@@ -51,17 +78,23 @@ export const EnvSchema = z
     BUS_DEDUP_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 30 * 24 * 3600),
     BUS_STREAM_MAXLEN: envInt(100_000, 1000, 100_000_000),
 
-    ENCRYPTION_KEY: envStr().refine(
-      (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32,
-      "expected 32 bytes as 64 hex characters or base64",
-    ),
+    ENCRYPTION_KEY: envStr().superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : encryptionKeyProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     API_KEYS: envList(),
     ADMIN_API_KEYS: envList(),
     // Security: key rotation, API rate limits, CORS.
-    ENCRYPTION_KEYS_OLD: envList().refine(
-      (keys) => keys.every(isEncryptionKey),
-      "expected comma-separated 32-byte keys (64 hex characters or base64)",
-    ),
+    // Read only, to move off them: accepted as the first releases did (parseOldEncryptionKey).
+    ENCRYPTION_KEYS_OLD: envList().superRefine((keys, ctx) => {
+      keys.forEach((k, i) => {
+        try {
+          parseOldEncryptionKey(k);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `key ${i + 1}: ${(err as Error).message}` });
+        }
+      });
+    }),
     RATE_LIMIT_PER_KEY: envInt(600, 0, 1_000_000),
     RATE_LIMIT_PER_IP: envInt(300, 0, 1_000_000),
     TRUST_PROXY: envBool(false),
@@ -113,6 +146,10 @@ export const EnvSchema = z
     SEND_BURST_PER_RECIPIENT: envInt(10, 1, 45),
     /** How long `POST /send` waits for the send result before answering 202 queued. */
     SEND_WAIT_MS: envInt(10_000, 0, 120_000),
+    /** `GET /v1/stream` connections open at once (each holds a socket and a bus tap). */
+    STREAM_MAX_OPEN: envInt(100, 1, 100_000),
+    /** Webhook body megabytes held at once; past it, 503 (Meta retries). At least one 3.25 MB body. */
+    WEBHOOK_BODY_BUDGET_MB: envInt(4, 4, 4096),
   })
   .superRefine(
     (env, ctx) => {
@@ -164,6 +201,7 @@ export const EnvSchema = z
       streamMaxLen: env.BUS_STREAM_MAXLEN,
     },
     store: { kind: env.STORE, sessionTtlSeconds: env.SESSION_TTL_SECONDS },
+    connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
     redis: { url: env.REDIS_URL ?? redisUrlFromParts(env.REDIS_HOST, env.REDIS_PORT, env.REDIS_PASSWORD) },
     mongo: { uri: env.MONGODB_URI, db: env.MONGODB_DB },
     nats: { url: env.NATS_URL },
@@ -213,14 +251,15 @@ export const EnvSchema = z
       ratePerRecipient: env.SEND_RATE_PER_RECIPIENT,
       burstPerRecipient: env.SEND_BURST_PER_RECIPIENT,
     },
-    gateway: { sendWaitMs: env.SEND_WAIT_MS },
+    gateway: {
+      sendWaitMs: env.SEND_WAIT_MS,
+      streamMaxOpen: env.STREAM_MAX_OPEN,
+      webhookBodyBudgetMb: env.WEBHOOK_BODY_BUDGET_MB,
+    },
   }));
 
 export type Config = z.output<typeof EnvSchema>;
 
-function isEncryptionKey(v: string): boolean {
-  return /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32;
-}
 export type Env = Record<string, string | undefined>;
 
 function redisUrlFromParts(

@@ -1,3 +1,4 @@
 export * from "./parse.js";
+export * from "./regex.js";
 export * from "./registry.js";
 export * from "./schema.js";

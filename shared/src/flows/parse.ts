@@ -58,6 +58,14 @@ export function parseFlow(text: string, file: string, format: FlowFormat): Flow 
   throw new FlowError(file, issuesOf(parsed.error, doc, lineCounter));
 }
 
+/** 1-based line of `path` in a flow file's text (YAML or JSON), when it can be located. */
+export function lineOf(text: string, path: readonly (string | number)[]): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const offset = offsetOf(doc, [...path]);
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
 function issuesOf(error: z.ZodError, doc: Document, lines: LineCounter): FlowIssue[] {
   return error.issues.map((issue) => {
     let path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));

@@ -2,7 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FlankError } from "../errors.js";
-import { type FlowFormat, formatOf, parseFlow } from "./parse.js";
+import { type FlowIssue, formatOf, lineOf, parseFlow } from "./parse.js";
+import { flowWarnings } from "./regex.js";
 import { Flow, type FlowInput } from "./schema.js";
 
 /** The flows shipped with Flank (`shared/flows`), the same path from `src/` and from `dist/`. */
@@ -28,17 +29,30 @@ export interface FlowRegistryOptions {
 }
 
 export async function loadFlowFile(path: string): Promise<Flow> {
-  const format: FlowFormat = formatOf(path) ?? "yaml";
-  let text: string;
+  return parseFlow(await readFlowText(path), path, formatOf(path) ?? "yaml");
+}
+
+/** A flow file checked as `flows validate` does: the flow, and what loads but may hurt, with lines. */
+export async function checkFlowFile(path: string): Promise<{ flow: Flow; warnings: FlowIssue[] }> {
+  const text = await readFlowText(path);
+  const flow = parseFlow(text, path, formatOf(path) ?? "yaml");
+  const warnings = flowWarnings(flow).map((w) => ({
+    path: w.path.join("."),
+    line: lineOf(text, w.path),
+    message: w.message,
+  }));
+  return { flow, warnings };
+}
+
+async function readFlowText(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (err) {
     throw new FlankError("FlowError", `cannot read flow file ${path}: ${(err as Error).message}`, {
       context: { file: path },
       cause: err,
     });
   }
-  return parseFlow(text, path, format);
 }
 
 export async function loadFlowRegistry(opts: FlowRegistryOptions = {}): Promise<FlowRegistry> {

@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createKeyring } from "../crypto/keyring.js";
+import { keyIdOf, parseEncryptionKey } from "../crypto/secret-box.js";
 import { createMemoryStores } from "../store/memory.js";
 import { rotateSecrets } from "./rotate.js";
 import { createIntegrationService } from "./service.js";
@@ -50,7 +51,44 @@ describe("rotateSecrets", () => {
     expect((await store.get(a.id))?.accessToken).toBe(`plain:${TOKEN_A}`);
     const ring = createKeyring({ current: NEW });
     await rotateSecrets(store, ring);
-    expect((await store.get(a.id))?.accessToken).toMatch(new RegExp(`^v1:${ring.currentKeyId}:`));
+    expect((await store.get(a.id))?.accessToken).toMatch(new RegExp(`^v2:${ring.currentKeyId}:`));
+  });
+
+  it("plain: values are refused once a key is set, until rotate-keys encrypts them", async () => {
+    const { store, a } = await seed(undefined);
+    const keyed = createIntegrationService({ store, keyring: createKeyring({ current: NEW }), log });
+    await expect(keyed.resolve("2000001")).rejects.toThrow(
+      /plaintext \(plain:\) although ENCRYPTION_KEY is set/,
+    );
+    expect((await keyed.get(a.id))?.accessToken).toBe("****");
+    await rotateSecrets(store, createKeyring({ current: NEW }));
+    const after = createIntegrationService({ store, keyring: createKeyring({ current: NEW }), log });
+    expect((await after.resolve("2000001"))?.integration.accessToken).toBe(TOKEN_A);
+  });
+
+  it("rewrites v1 values (no associated data) of the same key as v2, bound to their row", async () => {
+    const { store, a, b } = await seed(NEW);
+    const key = parseEncryptionKey(NEW);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    const data = Buffer.concat([cipher.update(TOKEN_A, "utf8"), cipher.final()]);
+    const v1 = [
+      "v1",
+      keyIdOf(key),
+      iv.toString("base64"),
+      cipher.getAuthTag().toString("base64"),
+      data.toString("base64"),
+    ];
+    await store.update(a.id, { accessToken: v1.join(":") });
+    const ring = createKeyring({ current: NEW });
+    expect(await rotateSecrets(store, ring)).toEqual({ rotated: [a.id], unchanged: 1, failed: [] });
+    const row = await store.get(a.id);
+    expect(row?.accessToken).toMatch(/^v2:/);
+    expect(ring.decrypt(row?.accessToken ?? "", { id: a.id, field: "accessToken" })).toBe(TOKEN_A);
+    // Copied onto another row, the v2 value no longer reads.
+    await store.update(b.id, { accessToken: row?.accessToken ?? "" });
+    const service = createIntegrationService({ store, keyring: ring, log });
+    await expect(service.resolve("2000002")).rejects.toThrow(/moved from another record or field/);
   });
 
   it("reports rows it cannot read and leaves them untouched", async () => {

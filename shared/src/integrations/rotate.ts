@@ -15,8 +15,9 @@ export interface RotationReport {
 const SECRET_FIELDS = ["accessToken", "appSecret"] as const;
 
 /**
- * Re-encrypts every integration's secrets with the keyring's current key, so old keys can then be
- * dropped from ENCRYPTION_KEYS_OLD. Each row is re-read just before it is rewritten, so a change
+ * Re-encrypts every integration's secrets with the keyring's current key in the current format
+ * (bound to the row and field), so old keys can then be dropped from ENCRYPTION_KEYS_OLD; `plain:`
+ * values written before a key was set and `v1:` values are migrated too. Each row is re-read just before it is rewritten, so a change
  * made meanwhile is not overwritten with an older value. Safe to run again (a no-op once current).
  */
 export async function rotateSecrets(
@@ -35,7 +36,7 @@ export async function rotateSecrets(
       const patch: Partial<Pick<Integration, "accessToken" | "appSecret">> = {};
       for (const field of SECRET_FIELDS) {
         const stored = row[field];
-        if (stored && !keys.isCurrent(stored)) patch[field] = keys.encrypt(keys.decrypt(stored));
+        if (stored && !keys.isCurrent(stored)) patch[field] = keys.reseal(stored, { id, field });
       }
       if (Object.keys(patch).length === 0) {
         report.unchanged++;

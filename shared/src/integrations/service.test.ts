@@ -83,8 +83,8 @@ describe("integration service: writes", () => {
     expect(created.verifyToken).toBe(VERIFY);
     expect(created.enabled).toBe(true);
     const row = await store.get(created.id);
-    expect(row?.accessToken).toMatch(new RegExp(`^v1:${keyring.currentKeyId}:`));
-    expect(row?.appSecret).toMatch(/^v1:/);
+    expect(row?.accessToken).toMatch(new RegExp(`^v2:${keyring.currentKeyId}:`));
+    expect(row?.appSecret).toMatch(/^v2:/);
     expect(JSON.stringify(row)).not.toContain(TOKEN);
     expect(JSON.stringify(row)).not.toContain(APP_SECRET);
     for (const view of [await service.get(created.id), (await service.list())[0]]) {
@@ -135,7 +135,7 @@ describe("integration service: writes", () => {
     });
     expect(updated?.accessToken).toBe("****1234");
     expect(updated?.enabled).toBe(false);
-    expect((await store.get(created.id))?.accessToken).toMatch(/^v1:/);
+    expect((await store.get(created.id))?.accessToken).toMatch(/^v2:/);
     expect(await service.update("nope", { enabled: true })).toBeUndefined();
     await expect(service.update(created.id, {})).rejects.toThrow(/at least one field/);
   });
@@ -178,6 +178,30 @@ describe("integration service: routing by tenant", () => {
     expect(counts.byPhone).toBe(3);
     await service.delete(created.id);
     expect(await service.resolve("2000002")).toBeUndefined();
+  });
+
+  it("remembers unknown numbers apart: a flood of them never pushes known numbers out", async () => {
+    const { service, counts, advance } = setup({ cacheTtlMs: 5000 });
+    await service.create(input());
+    expect((await service.lookup("2000002")).state).toBe("enabled");
+    expect(counts.byPhone).toBe(1);
+    for (let i = 0; i < 12_000; i++) expect((await service.lookup(`9${i}`)).state).toBe("unknown");
+    expect(counts.byPhone).toBe(12_001);
+    // The known number is still cached, and so are the unknown ones.
+    await service.resolve("2000002");
+    await service.lookup("90");
+    expect(counts.byPhone).toBe(12_001);
+    advance(5001);
+    await service.lookup("90");
+    expect(counts.byPhone).toBe(12_002);
+  });
+
+  it("tells a disabled number from an unknown one", async () => {
+    const { service } = setup();
+    await service.create(input({ enabled: false }));
+    expect(await service.lookup("2000002")).toEqual({ state: "disabled" });
+    expect(await service.lookup("2999999")).toEqual({ state: "unknown" });
+    expect((await service.lookup("1000001")).state).toBe("enabled");
   });
 
   it("resolves verify tokens from the store and the environment", async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
+import { BoundedMap } from "../bounded-map.js";
 import type { Config } from "../config/schema.js";
 import { type Keyring, keyringFromConfig } from "../crypto/keyring.js";
 import { errorMessage } from "../errors.js";
@@ -9,6 +10,9 @@ import { type EnvTenant, envIntegration, envTenantFrom } from "./env-integration
 import { IntegrationConflict, IntegrationInvalid } from "./errors.js";
 import { IntegrationInput, IntegrationPatch } from "./schemas.js";
 import { TtlCache } from "./ttl-cache.js";
+
+const UNKNOWN: IntegrationLookup = Object.freeze({ state: "unknown" });
+
 import { type MaskedIntegration, maskSecret } from "./wire.js";
 
 export interface ResolvedIntegration {
@@ -16,6 +20,11 @@ export interface ResolvedIntegration {
   integration: Integration;
   source: "store" | "env";
 }
+
+/** What a business number is to this deployment: an enabled integration, a disabled one, or nothing. */
+export type IntegrationLookup =
+  | { state: "enabled"; resolved: ResolvedIntegration }
+  | { state: "disabled" | "unknown" };
 
 export interface IntegrationService {
   /** Throws IntegrationInvalid (bad fields) or IntegrationConflict (taken number or verify token). */
@@ -27,6 +36,12 @@ export interface IntegrationService {
   delete(id: string): Promise<boolean>;
   /** The enabled integration of a business number, stored or from the environment; cached briefly. */
   resolve(phoneNumberId: string): Promise<ResolvedIntegration | undefined>;
+  /**
+   * resolve() with the reason when there is none. Numbers with no integration are remembered
+   * apart (negative cache, bounded): a flood of unknown numbers in unauthenticated webhook POSTs
+   * costs one store lookup per number per TTL and never pushes known numbers out of the cache.
+   */
+  lookup(phoneNumberId: string): Promise<IntegrationLookup>;
   resolveByVerifyToken(token: string): Promise<ResolvedIntegration | undefined>;
   /** The number's own app secret, else the global APP_SECRET. */
   appSecretFor(phoneNumberId: string): Promise<string | undefined>;
@@ -40,6 +55,8 @@ export interface IntegrationServiceDeps {
   env?: EnvTenant;
   /** How long resolve() answers from memory; changes made in this process clear it at once. */
   cacheTtlMs?: number;
+  /** How many unknown numbers are remembered at once (the oldest are forgotten first). */
+  maxUnknown?: number;
   now?: () => number;
   newId?: () => string;
 }
@@ -53,28 +70,35 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
   const makeId = deps.newId ?? newId;
   const fromEnv = deps.env ? envIntegration(deps.env) : undefined;
   const envVerify = fromEnv?.verifyToken ? digest(fromEnv.verifyToken) : undefined;
-  const cache = new TtlCache<ResolvedIntegration | undefined>(deps.cacheTtlMs ?? 5000, now);
+  const ttlMs = deps.cacheTtlMs ?? 5000;
+  const cache = new TtlCache<IntegrationLookup>(ttlMs, now);
+  /** Numbers with no integration → when that answer expires. */
+  const unknown = new BoundedMap<string, number>(deps.maxUnknown ?? 100_000);
+  const forget = () => {
+    cache.clear();
+    unknown.clear();
+  };
   if (keyring.currentKeyId === undefined) {
     log.warn("ENCRYPTION_KEY is not set: integration secrets are stored as plaintext (plain:)");
   }
 
   const reveal = (row: Integration): Integration => ({
     ...row,
-    accessToken: keyring.decrypt(row.accessToken),
-    appSecret: row.appSecret ? keyring.decrypt(row.appSecret) : undefined,
+    accessToken: keyring.decrypt(row.accessToken, { id: row.id, field: "accessToken" }),
+    appSecret: row.appSecret ? keyring.decrypt(row.appSecret, { id: row.id, field: "appSecret" }) : undefined,
   });
 
   const mask = (row: Integration): MaskedIntegration => {
-    const show = (stored: string) => {
+    const show = (stored: string, field: "accessToken" | "appSecret") => {
       try {
-        return maskSecret(keyring.decrypt(stored));
+        return maskSecret(keyring.decrypt(stored, { id: row.id, field }));
       } catch (err) {
         log.warn({ integrationId: row.id, err: errorMessage(err) }, "integration secret unreadable");
         return "****";
       }
     };
-    const masked = { ...row, accessToken: show(row.accessToken), masked: true as const };
-    return row.appSecret ? { ...masked, appSecret: show(row.appSecret) } : masked;
+    const masked = { ...row, accessToken: show(row.accessToken, "accessToken"), masked: true as const };
+    return row.appSecret ? { ...masked, appSecret: show(row.appSecret, "appSecret") } : masked;
   };
 
   const uniqueOrThrow = (err: unknown): never => {
@@ -82,13 +106,28 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
     throw err;
   };
 
-  const fromStore = async (phoneNumberId: string): Promise<ResolvedIntegration | undefined> => {
+  const fromStore = async (phoneNumberId: string): Promise<IntegrationLookup> => {
     const row = await store.getByPhoneNumberId(phoneNumberId);
-    if (row) return row.enabled ? { integration: reveal(row), source: "store" } : undefined;
-    if (fromEnv?.phoneNumberId && fromEnv.phoneNumberId === phoneNumberId) {
-      return { integration: fromEnv, source: "env" };
+    if (row) {
+      return row.enabled
+        ? { state: "enabled", resolved: { integration: reveal(row), source: "store" } }
+        : { state: "disabled" };
     }
-    return undefined;
+    if (fromEnv?.phoneNumberId && fromEnv.phoneNumberId === phoneNumberId) {
+      return { state: "enabled", resolved: { integration: fromEnv, source: "env" } };
+    }
+    return UNKNOWN;
+  };
+
+  const lookup = async (phoneNumberId: string): Promise<IntegrationLookup> => {
+    const until = unknown.get(phoneNumberId);
+    if (until !== undefined && until > now()) return UNKNOWN;
+    const found = await cache.get(phoneNumberId, () => fromStore(phoneNumberId));
+    if (found.state === "unknown" && ttlMs > 0) {
+      unknown.set(phoneNumberId, now() + ttlMs);
+      cache.delete(phoneNumberId);
+    }
+    return found;
   };
 
   const service: IntegrationService = {
@@ -97,17 +136,19 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       if (!parsed.success) throw IntegrationInvalid.fromZod(parsed.error);
       const { accessToken, appSecret, verifyToken, ...rest } = parsed.data;
       const at = new Date(now()).toISOString();
+      const id = makeId();
       const row: Integration = {
-        id: makeId(),
+        id,
         ...rest,
-        accessToken: keyring.encrypt(accessToken),
-        appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+        accessToken: keyring.encrypt(accessToken, { id, field: "accessToken" }),
+        appSecret:
+          appSecret === undefined ? undefined : keyring.encrypt(appSecret, { id, field: "appSecret" }),
         verifyToken: verifyToken ?? generateVerifyToken(),
         createdAt: at,
         updatedAt: at,
       };
       const saved = await store.create(row).catch(uniqueOrThrow);
-      cache.clear();
+      forget();
       log.info(
         {
           integrationId: saved.id,
@@ -133,11 +174,15 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       const saved = await store
         .update(id, {
           ...rest,
-          accessToken: accessToken === undefined ? undefined : keyring.encrypt(accessToken),
-          appSecret: appSecret === undefined ? undefined : keyring.encrypt(appSecret),
+          accessToken:
+            accessToken === undefined
+              ? undefined
+              : keyring.encrypt(accessToken, { id, field: "accessToken" }),
+          appSecret:
+            appSecret === undefined ? undefined : keyring.encrypt(appSecret, { id, field: "appSecret" }),
         })
         .catch(uniqueOrThrow);
-      cache.clear();
+      forget();
       if (!saved) return undefined;
       const fields = Object.entries(parsed.data).flatMap(([k, v]) => (v === undefined ? [] : [k]));
       log.info({ integrationId: id, fields }, "integration updated");
@@ -146,12 +191,17 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
 
     async delete(id) {
       const deleted = await store.delete(id);
-      cache.clear();
+      forget();
       if (deleted) log.info({ integrationId: id }, "integration deleted");
       return deleted;
     },
 
-    resolve: (phoneNumberId) => cache.get(phoneNumberId, () => fromStore(phoneNumberId)),
+    lookup,
+
+    async resolve(phoneNumberId) {
+      const found = await lookup(phoneNumberId);
+      return found.state === "enabled" ? found.resolved : undefined;
+    },
 
     async resolveByVerifyToken(token) {
       if (!token) return undefined;

@@ -4,7 +4,10 @@ import { createBus } from "../bus/factory.js";
 import { parseConfig } from "../config/load.js";
 import { createStores } from "../store/factory.js";
 import { createMemoryStores } from "../store/memory.js";
-import { waitHealthy } from "./service.js";
+import { captureLog } from "../testing/log.js";
+import { waitFor } from "../testing/wait.js";
+import { createHealthLog } from "./health-log.js";
+import { waitHealthy, watchHealth } from "./service.js";
 
 const log = pino({ level: "silent" });
 
@@ -28,17 +31,42 @@ describe("service wiring", () => {
   });
 });
 
+describe("health watch", () => {
+  it("logs an outage once when it starts and once when it ends, however often it checks", async () => {
+    const { log: captured, lines } = captureLog();
+    const bus = await createBus(parseConfig({}), log);
+    const stores = createMemoryStores();
+    let down = false;
+    let checks = 0;
+    stores.health = async () => {
+      checks++;
+      return down ? { ok: false, backend: "mongo", detail: "no primary" } : { ok: true, backend: "mongo" };
+    };
+    const watch = watchHealth({ bus, stores, log: captured, healthLog: createHealthLog(captured) }, 5);
+    down = true;
+    await waitFor(() => lines.some((l) => l.msg === "stores unavailable; retrying"));
+    const seen = checks;
+    await waitFor(() => checks >= seen + 10, { what: "more checks while it is down" });
+    down = false;
+    await waitFor(() => lines.some((l) => l.msg === "stores available again"));
+    await watch.stop();
+    expect(lines.map((l) => [l.msg, l.detail])).toEqual([
+      ["stores unavailable; retrying", "no primary"],
+      ["stores available again", undefined],
+    ]);
+    await bus.close();
+  });
+});
+
 describe("heartbeat", () => {
   it("touches the file while the bus and stores answer, and stops touching it when they do not", async () => {
     const { mkdtempSync, statSync, existsSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
-    const { startHeartbeat } = await import("./service.js");
-    const { waitFor } = await import("../testing/wait.js");
     const file = join(mkdtempSync(join(tmpdir(), "flank-hb-")), "beat");
     const bus = await createBus(parseConfig({}), log);
     const stores = createMemoryStores();
-    const hb = startHeartbeat(file, { bus, stores, log }, 20);
+    const hb = watchHealth({ bus, stores, log, healthLog: createHealthLog(log), file }, 20);
     await waitFor(() => existsSync(file), { what: "heartbeat file" });
     const first = statSync(file).mtimeMs;
     await waitFor(() => statSync(file).mtimeMs > first, { what: "a newer heartbeat" });

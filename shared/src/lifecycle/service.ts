@@ -6,10 +6,11 @@ import { configSecrets, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
-import { connectRedis, type RedisClient } from "../redis/client.js";
+import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
 import { createStores } from "../store/factory.js";
 import type { Stores } from "../store/types.js";
-import { exitOnSignal, type Stoppable } from "./shutdown.js";
+import { createHealthLog, type HealthLog } from "./health-log.js";
+import { exitOnSignal, type Stoppable, stopAll } from "./shutdown.js";
 
 /** What every service process is built from. */
 export interface ServiceContext {
@@ -19,6 +20,8 @@ export interface ServiceContext {
   stores: Stores;
   /** Present when REDIS_URL is set: shared pacing, presence, idempotency and session cache. */
   redis?: RedisClient;
+  /** Where health checks report, so an outage is logged once (the gateway's /readyz too). */
+  healthLog: HealthLog;
   /** Registers a started component; components stop in reverse order. */
   add(component: Stoppable): void;
 }
@@ -46,31 +49,43 @@ export async function waitHealthy(
 }
 
 /**
- * Touches `file` every 10 s while the bus and stores answer, so a container healthcheck can tell
- * a live worker (no HTTP port) from a stuck one by the file's age.
+ * Checks the bus and stores every `everyMs`: an outage is logged once when it starts and once when
+ * it ends (the drivers retry with backoff meanwhile), and `file`, when given, is touched while
+ * both answer, so a container healthcheck can tell a live worker (no HTTP port) from a stuck one
+ * by the file's age.
  */
-export function startHeartbeat(
-  file: string,
-  deps: { bus: Bus; stores: Stores; log: Logger },
+export function watchHealth(
+  deps: { bus: Bus; stores: Stores; healthLog: HealthLog; log: Logger; file?: string },
   everyMs = 10_000,
 ): Stoppable {
-  const beat = async () => {
-    const [bus, stores] = await Promise.all([deps.bus.health(), deps.stores.health()]);
-    if (!bus.ok || !stores.ok) return deps.log.warn({ bus, stores }, "unhealthy: heartbeat not written");
+  const check = async () => {
+    const [bus, stores] = await Promise.all([
+      deps.bus.health().catch((err: Error) => ({ ok: false, detail: err.message })),
+      deps.stores.health().catch((err: Error) => ({ ok: false, detail: err.message })),
+    ]);
+    deps.healthLog("bus", bus);
+    deps.healthLog("stores", stores);
+    if (!deps.file || !bus.ok || !stores.ok) return;
     const now = new Date();
+    const file = deps.file;
     await utimes(file, now, now).catch(() => writeFile(file, ""));
   };
-  const tick = () => void beat().catch((err) => deps.log.warn({ err }, "heartbeat failed"));
+  const tick = () => void check().catch((err) => deps.log.warn({ err }, "health check failed"));
   tick();
   const timer = setInterval(tick, everyMs);
   timer.unref();
-  return { name: "heartbeat", stop: async () => clearInterval(timer) };
+  return { name: "health watch", stop: async () => clearInterval(timer) };
 }
+
+/** Start failures the user fixes from one line (no stack): what, where, which variable. */
+const ONE_LINE_FAILURES = new Set(["ConfigError", "ConnectError", "PortInUse", "NotReady"]);
 
 /**
  * A service process, wired once and in order (CONVENTIONS 2–3): config → logger → one signal
- * handler → bus, stores, Redis → wait until they answer → `start` → "<name> started". A bad
- * config prints every problem and exits 1; a failed start stops what was built and exits 1.
+ * handler → bus, stores, Redis (each tried for CONNECT_TIMEOUT_MS) → wait until they answer →
+ * `start` → "<name> started". A bad config prints every problem and exits 1; a server that cannot
+ * be reached or a port in use prints one line naming it and the variable to fix, and exits 1; any
+ * other failed start logs its stack. A signal while connecting stops at once.
  */
 export async function runService(
   name: string,
@@ -85,26 +100,57 @@ export async function runService(
   }
   const log = createLogger({ level: config.logLevel, name, secrets: configSecrets(config) });
   const components: Stoppable[] = [];
-  // Registered first, so a signal during startup still stops what was built.
-  exitOnSignal(components, log, { deadlineMs: 15_000 });
+  const starting = new AbortController();
+  const healthLog = createHealthLog(log);
+  // Registered first, so a signal during startup still stops what was built, and cuts a connect short.
+  exitOnSignal(components, log, { deadlineMs: 5_000, totalMs: 10_000, onSignal: () => starting.abort() });
+  const connect = { timeoutMs: config.connectTimeoutMs, signal: starting.signal };
+  log.info(
+    { bus: config.bus.kind, store: config.store.kind, redis: Boolean(config.redis.url) },
+    `${name} connecting`,
+  );
   try {
-    const stores = await createStores(config, log);
+    const stores = await createStores(config, log, starting.signal);
     components.push({ name: "stores", stop: () => stores.close() });
-    const bus = await createBus(config, log);
+    const bus = await createBus(config, log, starting.signal);
     components.push({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
-    const redis = config.redis.url ? await connectRedis(config.redis.url, log, `flank-${name}`) : undefined;
-    if (redis) components.push({ name: "redis", stop: () => redis.close() });
-    await waitHealthy({ bus, stores, log });
+    const redis = config.redis.url
+      ? await connectRedis(config.redis.url, log, `flank-${name}`, connect)
+      : undefined;
+    if (redis) components.push({ name: "redis", stop: () => closeRedis(redis) });
+    await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
     await stores.init();
-    const details = await start({ config, log, bus, stores, redis, add: (c) => components.push(c) });
-    if (config.heartbeatFile) components.push(startHeartbeat(config.heartbeatFile, { bus, stores, log }));
+    const details = await start({
+      config,
+      log,
+      bus,
+      stores,
+      redis,
+      healthLog,
+      add: (c) => components.push(c),
+    });
+    components.push(
+      watchHealth({
+        bus,
+        stores,
+        healthLog,
+        log,
+        ...(config.heartbeatFile ? { file: config.heartbeatFile } : {}),
+      }),
+    );
     log.info(
       { bus: config.bus.kind, store: config.store.kind, redis: Boolean(redis), ...details },
       `${name} started`,
     );
   } catch (err) {
-    log.fatal({ err }, `${name} failed to start`);
-    for (const c of [...components].reverse()) await c.stop().catch(() => undefined);
+    // Interrupted by a signal: its handler stops what was built and exits.
+    if (starting.signal.aborted) return;
+    if (err instanceof FlankError && ONE_LINE_FAILURES.has(err.name)) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+    } else {
+      log.fatal({ err }, `${name} failed to start`);
+    }
+    await stopAll(components, log, 2000);
     log.flush?.();
     process.exit(1);
   }

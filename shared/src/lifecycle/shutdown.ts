@@ -50,23 +50,44 @@ export async function stopAll(
 
 /**
  * The one signal handler of a service process: on SIGTERM or SIGINT, stops everything and exits
- * with 128 + the signal number, or 1 when a step failed or overran its deadline.
+ * with 128 + the signal number, or 1 when a step failed or overran its deadline. Stopping never
+ * takes more than `totalMs` (then it exits 1), and a second signal exits at once.
  */
 export function exitOnSignal(
   components: readonly Stoppable[],
   log: Logger,
-  opts: { deadlineMs?: number; exit?: (code: number) => void } = {},
+  opts: {
+    /** Per component. */
+    deadlineMs?: number;
+    /** For the whole stop. */
+    totalMs?: number;
+    /** Called first, on the first signal (a service cuts its startup short). */
+    onSignal?: () => void;
+    exit?: (code: number) => void;
+  } = {},
 ): void {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let stopping = false;
   const onSignal = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now");
+      log.flush?.();
+      return exit(1);
+    }
     stopping = true;
     log.info({ signal }, "shutting down");
+    opts.onSignal?.();
+    const overran = setTimeout(() => {
+      log.error({ totalMs: opts.totalMs }, "shutdown overran its deadline: exiting");
+      log.flush?.();
+      exit(1);
+    }, opts.totalMs ?? 15_000);
+    overran.unref();
     const clean = await stopAll(components, log, opts.deadlineMs ?? 10_000);
+    clearTimeout(overran);
     log.flush?.();
     exit(clean ? 128 + (constants.signals[signal] ?? 0) : 1);
   };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
 }

@@ -8,8 +8,11 @@ import { MemorySessionCache } from "./session-cache-memory.js";
 import { RedisSessionCache } from "./session-cache-redis.js";
 import type { Stores } from "./types.js";
 
-/** The stores `STORE` names (ARCHITECTURE §6). Call `init()` on the result before serving. */
-export async function createStores(config: Config, log: Logger): Promise<Stores> {
+/**
+ * The stores `STORE` names (ARCHITECTURE §6), reached within CONNECT_TIMEOUT_MS (ConnectError past
+ * it). Call `init()` on the result before serving.
+ */
+export async function createStores(config: Config, log: Logger, signal?: AbortSignal): Promise<Stores> {
   if (config.store.kind === "memory") return createMemoryStores();
   const { uri, db } = config.mongo;
   // parseConfig already requires MONGODB_URI with STORE=mongo; this guards hand-built configs.
@@ -17,7 +20,10 @@ export async function createStores(config: Config, log: Logger): Promise<Stores>
   // Loaded only here: the driver allocates ~20 MB at import (bson's serialize buffer), which a
   // process on STORE=memory should not carry.
   const { createMongoStores } = await import("./mongo.js");
-  return createMongoStores({ uri, db }, log.child({ component: "mongo" }));
+  return createMongoStores({ uri, db }, log.child({ component: "mongo" }), {
+    timeoutMs: config.connectTimeoutMs,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** The session cache on the given Redis client, or in memory when there is none (embedded mode). */

@@ -1,6 +1,12 @@
 import { type Db, MongoClient } from "mongodb";
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
+import {
+  type ConnectOptions,
+  connectWithin,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  pause,
+} from "../lifecycle/connect.js";
 import { MongoConversationStore } from "./mongo-conversations.js";
 import type { Doc } from "./mongo-docs.js";
 import { MongoIntegrationStore } from "./mongo-integrations.js";
@@ -31,14 +37,42 @@ export const MONGO_COLLECTIONS = {
  * (conversation id, message id, user id, integration id, conversation id for summaries, the
  * dedup key), which makes those unique without extra indexes.
  */
-export async function createMongoStores(opts: MongoStoreOptions, log: Logger): Promise<Stores> {
-  // ignoreUndefined: an absent optional field is not stored as null, matching the memory store.
-  const client = new MongoClient(opts.uri, {
-    appName: "flank",
-    ignoreUndefined: true,
-    serverSelectionTimeoutMS: 5000,
-  });
-  await client.connect();
+export async function createMongoStores(
+  opts: MongoStoreOptions,
+  log: Logger,
+  connect: ConnectOptions = {},
+): Promise<Stores> {
+  const client = await connectWithin(
+    { service: "MongoDB", url: opts.uri, variable: "MONGODB_URI" },
+    async (signal, failed) => {
+      const budget = connect.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      for (;;) {
+        // ignoreUndefined: an absent optional field is not stored as null, matching the memory
+        // store. serverSelectionTimeoutMS also bounds each operation while MongoDB is away; at
+        // start, under the connect timeout, so the driver's own error (ECONNREFUSED…) comes first.
+        const c = new MongoClient(opts.uri, {
+          appName: "flank",
+          ignoreUndefined: true,
+          serverSelectionTimeoutMS: Math.min(Math.max(budget - 250, 250), 5000),
+        });
+        const close = () => void c.close().catch(() => undefined);
+        signal.addEventListener("abort", close, { once: true });
+        try {
+          await c.connect();
+          if (!signal.aborted) return c;
+          throw new Error("connected after the deadline");
+        } catch (err) {
+          close();
+          if (signal.aborted) throw err;
+          failed(err);
+          await pause(250, signal);
+        } finally {
+          signal.removeEventListener("abort", close);
+        }
+      }
+    },
+    connect,
+  );
   const db = client.db(opts.db);
   const clock = opts.now ?? Date.now;
   const iso = () => new Date(clock()).toISOString();

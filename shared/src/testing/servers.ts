@@ -58,8 +58,9 @@ async function launch(
   cmd: string,
   args: (port: number, dir: string) => string[],
   scheme: string,
+  at?: number,
 ): Promise<TestServer> {
-  const port = await freePort();
+  const port = at ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `flank-${cmd}-`));
   let child: ChildProcess;
   let exited = false;
@@ -118,7 +119,8 @@ async function launch(
   };
 }
 
-export function startRedisServer(opts: { appendonly?: boolean } = {}): Promise<TestServer> {
+/** `port`: a given one (a restart on the same address, for outage tests); a free one by default. */
+export function startRedisServer(opts: { appendonly?: boolean; port?: number } = {}): Promise<TestServer> {
   return launch(
     "redis-server",
     (port, dir) => [
@@ -138,6 +140,7 @@ export function startRedisServer(opts: { appendonly?: boolean } = {}): Promise<T
       "no",
     ],
     "redis",
+    opts.port,
   );
 }
 

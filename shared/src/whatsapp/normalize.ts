@@ -8,6 +8,8 @@ import { idStr, type Json, obj, objs, str } from "./read.js";
 
 /** User part of the conversation id of account-level `value.errors` events, which belong to no user. */
 export const SYSTEM_USER = "system";
+/** Tenant of `value.errors` events that name no business number (the WABA is in `data.wabaId`). */
+export const UNATTRIBUTED_TENANT = "unknown";
 
 export interface SkippedItem {
   kind: "message" | "status" | "change";
@@ -36,8 +38,8 @@ const hashOf = (value: unknown): string => createHash("sha256").update(JSON.stri
 
 /**
  * Turns a parsed Meta webhook body into Flank events (contract §§2–5, checklist §12.4). Pure: no
- * I/O, never throws, whatever the shape of `payload`. tenant = phone_number_id and
- * conversationId = `${phone_number_id}:${wa_id || BSUID}`.
+ * I/O, never throws, whatever the shape of `payload`. tenant = phone_number_id (UNATTRIBUTED_TENANT
+ * for errors without one) and conversationId = `${phone_number_id}:${wa_id || BSUID}`.
  */
 export function normalizeWebhook(payload: unknown, opts: NormalizeOptions = {}): NormalizedWebhook {
   const receivedAt = (opts.receivedAt ?? new Date()).toISOString();
@@ -107,7 +109,9 @@ function normalizeValue(value: Json, wabaId: string | undefined, receivedAt: str
   }
   const errors = mapErrors(value.errors);
   if (errors) {
-    const tenant = phoneNumberId ?? wabaId ?? "unknown";
+    // A tenant is a business number. Account-level errors name none: `entry.id` (the WABA) is not
+    // one, and a signed body could name any (another tenant's number among them).
+    const tenant = phoneNumberId ?? UNATTRIBUTED_TENANT;
     out.events.push(
       createEvent({
         type: "inbound.error",
