@@ -2,4 +2,5 @@ export * from "./changes.js";
 export * from "./conversation-ops.js";
 export * from "./factory.js";
 export * from "./presence.js";
+export * from "./recipient.js";
 export * from "./redis-presence.js";
