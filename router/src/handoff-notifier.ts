@@ -1,9 +1,11 @@
 import {
   type AgentPresence,
+  type AgentStore,
   type Bus,
   type Consumer,
   type ConversationStore,
   createEvent,
+  eligibleOnline,
   type FlankEvent,
   type FlowRegistry,
   GROUPS,
@@ -18,6 +20,8 @@ export interface HandoffNotifierDeps {
   conversations: Pick<ConversationStore, "get">;
   flows: FlowRegistry;
   presence: Pick<AgentPresence, "online">;
+  /** Agents who may not work on the conversation's number do not count as online for it. */
+  agents?: Pick<AgentStore, "list">;
   log: Logger;
   clock?: () => Date;
   concurrency?: number;
@@ -61,7 +65,8 @@ export function createHandoffNotifier(deps: HandoffNotifierDeps): HandoffNotifie
       return;
     }
     const flow = deps.flows.resolve(conversation.flowId);
-    const notice = handoffNotice(flow, { agentsOnline: (await deps.presence.online()).length, now });
+    const online = await eligibleOnline(deps.presence, deps.agents, conversation.tenant);
+    const notice = handoffNotice(flow, { agentsOnline: online.length, now });
     const key = handoffNoticeKey(event.id);
     const request = createEvent({
       type: "outbound.request",

@@ -29,6 +29,7 @@ export function createRouter(deps: RouterDeps) {
     conversations: deps.stores.conversations,
     flows: deps.flows,
     presence: deps.presence,
+    agents: deps.stores.agents,
     log: deps.log.child({ component: "handoff-notices" }),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
