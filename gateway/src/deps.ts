@@ -9,7 +9,10 @@ import type {
 } from "@flank/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { AgentKeys } from "./agent-keys.js";
+import type { AgentMetrics } from "./agent-metrics.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { Principal } from "./middleware/api-keys.js";
 import type { ResultWaiter } from "./result-waiter.js";
 
 /** What the gateway is built from; main.ts (or the embedded mode) wires the real ones. */
@@ -38,6 +41,8 @@ export interface GatewayDeps {
 /** Built once per app from the deps and shared by the routes. */
 export interface GatewayContext extends GatewayDeps {
   metrics: GatewayMetrics;
+  agentMetrics: AgentMetrics;
+  agentKeys: AgentKeys;
   results: ResultWaiter;
   integrations: IntegrationService;
 }
@@ -47,5 +52,7 @@ export type GatewayEnv = {
     requestId: string;
     /** Extra fields for the request's one log line (CONVENTIONS 13). */
     logFields?: Record<string, unknown>;
+    /** Who the API key belongs to (set by the key check on protected routes). */
+    principal?: Principal;
   };
 };
