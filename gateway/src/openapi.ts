@@ -4,7 +4,6 @@ import {
   Accepted,
   ConversationQuery,
   ConversationView,
-  ErrorBody,
   GetBody,
   HistoryResponse,
   MessageBody,
