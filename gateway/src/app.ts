@@ -20,6 +20,7 @@ import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
 import { agentAdminRoutes } from "./routes/agent-admin.js";
 import { agentRoutes } from "./routes/agents.js";
+import { CONSOLE_PATH, consoleRoutes } from "./routes/console.js";
 import { docsRoutes } from "./routes/docs.js";
 import { EMBEDDED_SIGNUP_PATH, embeddedSignupRoutes } from "./routes/embedded-signup.js";
 import { historyRoutes } from "./routes/history.js";
@@ -80,6 +81,7 @@ export const securityOptions = (
 ): SecurityHeaderOptions => ({
   production: config.env === "production",
   ownPolicyPrefixes: mounts.map((m) => m.path),
+  appPaths: [CONSOLE_PATH],
 });
 
 /** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
@@ -105,6 +107,8 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
   app.route("/", webhookRoutes(ctx));
   app.route("/", opsRoutes(ctx));
   app.route("/", docsRoutes());
+  // The page and its script hold no secret: the agent signs in with a key the API checks.
+  app.route(CONSOLE_PATH, consoleRoutes());
 
   // The public API: CORS (preflights carry no key), then limits per address and per key (before
   // the key check, so guessing keys is limited too), then the key of the right kind.

@@ -194,7 +194,7 @@ export async function releaseConversation(
   return finish(deps, before, saved, opts.reason ?? "released to the bot");
 }
 
-/** Moves an agent's (or a queued) conversation to another agent. With `from`, only from that agent. */
+/** Moves an agent's (or a queued) conversation to another agent. With `from`, only from that agent or the queue. */
 export async function transferConversation(
   deps: RoutingDeps,
   id: string,
@@ -208,7 +208,7 @@ export async function transferConversation(
       if (!c) return { result: notFound(id) };
       if (c.route === route) return { result: unchanged(c) };
       if (c.route === "bot") return { result: conflict(c, "the bot has this conversation: take it first") };
-      if (opts.from && agentOf(c.route) !== opts.from)
+      if (opts.from && c.route !== "queue" && agentOf(c.route) !== opts.from)
         return { result: conflict(c, `conversation is held by ${c.route}, not agent:${opts.from}`) };
       return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
     },
