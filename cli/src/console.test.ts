@@ -78,7 +78,7 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
     for (const [id, name] of [
       ["ana", "Ana Souza"],
       ["bob", "Bob Lee"],
-    ]) {
+    ] as const) {
       const res = await admin("/v1/admin/agents", { id, name, tenants: ["*"] });
       expect(res.status).toBe(201);
       keys[id] = ((await res.json()) as { key: string }).key;
