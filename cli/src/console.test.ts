@@ -117,6 +117,14 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
       { what: "both agents busy", timeoutMs: 10_000 },
     );
 
+    // The user's side in the playground (the same conversation's events), to see who answers.
+    const user = await context.newPage();
+    await user.goto(flank.playgroundUrl);
+    await user.fill("#from", ZE);
+    await user.fill("#name", "Zé");
+    await user.click("#start");
+    await user.waitForSelector("#send:not([disabled])");
+
     // The user talks to the bot, then asks for a person: queued, and told someone is coming.
     await say(ZE, "Zé", "hi");
     await waitFor(() => received(ZE).some((t) => t.includes("assistant")), { what: "the bot's reply" });
@@ -170,6 +178,12 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
     expect(await mine.locator(".author").textContent()).toBe("Ana Souza");
     await ana.waitForSelector('.msg.agent[data-status="read"]', { timeout: 15_000 });
     await shot(ana, "2-conversation");
+    // In the playground, the agent's reply shows the agent's name.
+    const reply = user.locator(".msg.bot", { hasText: "Ana here" });
+    await reply.waitFor();
+    expect(await reply.locator(".author").textContent()).toBe("Ana Souza");
+    expect(await user.locator(".msg.bot .author").count()).toBe(2);
+    await shot(user, "2-playground");
 
     // Released to the bot: the user's next message gets the bot's answer again.
     await ana.click("#release");
