@@ -1,12 +1,15 @@
 import type { Embedded } from "./embedded.js";
 
 /** What `npm start` prints once everything answers: where to go, what is simulated, what was generated. */
-export function banner(e: Pick<Embedded, "url" | "playgroundUrl" | "simulated" | "generated">): string {
+export function banner(
+  e: Pick<Embedded, "url" | "playgroundUrl" | "consoleUrl" | "simulated" | "generated">,
+): string {
   const lines = [
     "",
     "Flank is running: gateway, router and responder in one process.",
     "",
     `  Playground   ${e.playgroundUrl}`,
+    `  Console      ${e.consoleUrl}   (human agents: docs/agents.md)`,
     `  Webhook      ${e.url}/webhook/whatsapp`,
     `  API docs     ${e.url}/docs`,
     `  Health       ${e.url}/readyz`,
@@ -15,7 +18,7 @@ export function banner(e: Pick<Embedded, "url" | "playgroundUrl" | "simulated" |
   lines.push(e.simulated.length > 0 ? "Simulated (everything else is real):" : "Nothing is simulated.");
   for (const part of e.simulated) lines.push(`  - ${part}`);
   const g = e.generated;
-  if (g.apiKey || g.appSecret || g.verifyToken) {
+  if (g.apiKey || g.appSecret || g.verifyToken || g.agentKey) {
     lines.push("", "Generated for this run only (set them in .env to keep them):");
     if (g.apiKey) lines.push(`  API_KEYS       ${g.apiKey}   (Authorization: Bearer <key>)`);
     if (g.appSecret) {
@@ -25,6 +28,7 @@ export function banner(e: Pick<Embedded, "url" | "playgroundUrl" | "simulated" |
       );
     }
     if (g.verifyToken) lines.push(`  VERIFY_TOKEN   ${g.verifyToken}`);
+    if (g.agentKey) lines.push(`  agent key      ${g.agentKey}   (sign in to the console as "Local agent")`);
   }
   lines.push("", "Ctrl-C stops.", "");
   return lines.join("\n");

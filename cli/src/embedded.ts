@@ -5,6 +5,7 @@ import {
   type Bus,
   type Config,
   connectRedis,
+  createAgent,
   createAgentPresence,
   createBus,
   createSessionCache,
@@ -37,6 +38,7 @@ export interface EmbeddedOptions {
 export interface Embedded {
   url: string;
   playgroundUrl: string;
+  consoleUrl: string;
   /** What is simulated rather than real, in words. */
   simulated: string[];
   /** Secrets generated for this run because the environment left them unset. */
@@ -80,6 +82,12 @@ export async function startEmbedded(
     if (redis) started({ name: "redis", stop: () => redis.close() });
     await waitHealthy({ bus, stores, log });
     await stores.init();
+    // A first run can open the console at once: a local agent on every number, gone at exit.
+    if (config.store.kind === "memory" && (await stores.agents.list()).length === 0) {
+      local.generated.agentKey = (
+        await createAgent(stores.agents, { id: "local", name: "Local agent", tenants: ["*"] })
+      ).key;
+    }
 
     const flows =
       opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
@@ -142,6 +150,7 @@ export async function startEmbedded(
     return {
       url,
       playgroundUrl: `${url}/playground`,
+      consoleUrl: `${url}/console`,
       simulated: simulatedParts(config, local.simulateWhatsApp),
       generated: local.generated,
       config,
