@@ -173,3 +173,17 @@ export function sseReader(res: Response) {
   })();
   return { frames, cancel: () => reader.cancel(), isDone: () => done };
 }
+
+/** Creates an agent through the admin API; returns its Authorization header. */
+export async function agentKey(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  agent: { id: string; name: string; tenants: string[] },
+): Promise<Record<string, string>> {
+  const res = await app.request("/v1/admin/agents", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...ADMIN },
+    body: JSON.stringify(agent),
+  });
+  if (res.status !== 201) throw new Error(`creating agent ${agent.id}: ${res.status} ${await res.text()}`);
+  return { authorization: `Bearer ${((await res.json()) as { key: string }).key}` };
+}

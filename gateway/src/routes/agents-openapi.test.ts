@@ -1,7 +1,7 @@
 import type { Route } from "@flank/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_OPS } from "../openapi-agents.js";
-import { ADMIN, AUTH, makeApp, PNID } from "../test-harness.js";
+import { ADMIN, AUTH, agentKey, makeApp, PNID } from "../test-harness.js";
 
 // Every status /openapi.json documents for the agent routes is one the route really answers, and
 // every status a route answers is documented: each is provoked here and compared.
@@ -15,19 +15,9 @@ describe("agent routes: documented statuses are the real ones", () => {
   let ana: Key = {};
   let seq = 0;
   beforeAll(async () => {
-    for (const [id, tenants] of [
-      ["ana", [PNID]],
-      ["bob", ["*"]],
-      ["cy", [OTHER]],
-    ] as const) {
-      const res = await t.app.request("/v1/admin/agents", {
-        method: "POST",
-        headers: { "content-type": "application/json", ...ADMIN },
-        body: JSON.stringify({ id, name: id, tenants }),
-      });
-      const { key } = (await res.json()) as { key: string };
-      if (id === "ana") ana = { authorization: `Bearer ${key}` };
-    }
+    ana = await agentKey(t.app, { id: "ana", name: "ana", tenants: [PNID] });
+    await agentKey(t.app, { id: "bob", name: "bob", tenants: ["*"] });
+    await agentKey(t.app, { id: "cy", name: "cy", tenants: [OTHER] });
   });
   afterAll(() => t.inner.close());
 

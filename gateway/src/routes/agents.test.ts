@@ -1,7 +1,7 @@
 import { type Conversation, type FlankEvent, type Route, topicChannel } from "@flank/shared";
 import { waitFor } from "@flank/shared/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN, ADMIN_KEY, AUTH, makeApp, PNID, sseReader } from "../test-harness.js";
+import { ADMIN, ADMIN_KEY, AUTH, agentKey, makeApp, PNID, sseReader } from "../test-harness.js";
 
 const OTHER = "222222222222222";
 const closers: (() => Promise<unknown>)[] = [];
@@ -29,12 +29,7 @@ async function setup() {
     call("POST", path, key, body, headers);
   const get = (path: string, key: Record<string, string>) => call("GET", path, key);
   /** Creates an agent through the admin API; returns its Authorization header. */
-  const agent = async (id: string, name: string, tenants: string[]) => {
-    const res = await post("/v1/admin/agents", ADMIN, { id, name, tenants });
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as { key: string };
-    return { authorization: `Bearer ${body.key}` };
-  };
+  const agent = (id: string, name: string, tenants: string[]) => agentKey(t.app, { id, name, tenants });
   const seed = async (
     user: string,
     route: Route = "bot",
@@ -76,7 +71,7 @@ describe("agent routes", () => {
     await t.seed("2", "queue");
     await t.seed("3", "agent:ana", { stage: "support" });
     await t.seed("4", "queue", {}, OTHER);
-    const ids = async (q: string, key = ADMIN) => {
+    const ids = async (q: string, key: Record<string, string> = ADMIN) => {
       const res = await t.get(`/v1/agents/conversations${q}`, key);
       expect(res.status).toBe(200);
       return ((await res.json()) as { items: Conversation[] }).items.map((c) => c.user).sort();

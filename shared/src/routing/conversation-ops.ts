@@ -1,6 +1,7 @@
 import type { Bus } from "../bus/bus.js";
 import { FlankError } from "../errors.js";
 import { createEvent } from "../events/event.js";
+import type { Route } from "../events/schemas.js";
 import type { Logger } from "../log/logger.js";
 import type { AgentStore, Conversation, ConversationDraft, ConversationStore } from "../store/types.js";
 import { agentOf, agentRoute, changesBetween, withRoute } from "./changes.js";
@@ -96,17 +97,29 @@ async function finish(
   return { ok: true as const, conversation: saved, changed: true };
 }
 
+/**
+ * Moves a conversation to `route` (withRoute) unless `refuse` names why not (a conflict). Already
+ * there: unchanged. The take, release, transfer and handoff operations differ only in `refuse`.
+ */
+function moveTo(
+  deps: RoutingDeps,
+  id: string,
+  route: Route,
+  refuse: (c: Conversation) => string | undefined,
+) {
+  return mutateConversation<OpResult | undefined>(deps.conversations, id, (c) => {
+    if (!c) return { result: notFound(id) };
+    if (c.route === route) return { result: unchanged(c) };
+    const why = refuse(c);
+    if (why) return { result: conflict(c, why) };
+    return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
+  });
+}
+
 /** Sends a bot conversation to the agent queue (API or keyword handoff), then tries to assign it. */
 export async function handoffConversation(deps: RoutingDeps, id: string, reason: string): Promise<OpResult> {
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === "queue") return { result: unchanged(c) };
-      if (c.route !== "bot") return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: withRoute(c, "queue", nowIso(deps)) };
-    },
+  const { result, before, saved } = await moveTo(deps, id, "queue", (c) =>
+    c.route !== "bot" ? `conversation is held by ${c.route}` : undefined,
   );
   if (result)
     return result.ok && result.conversation.route === "queue" ? assignQueued(deps, id, reason) : result;
@@ -153,17 +166,8 @@ export async function takeConversation(
   agentId: string,
   reason = "taken over by agent",
 ): Promise<OpResult> {
-  const route = agentRoute(agentId);
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === route) return { result: unchanged(c) };
-      if (c.route !== "bot" && c.route !== "queue")
-        return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
-    },
+  const { result, before, saved } = await moveTo(deps, id, agentRoute(agentId), (c) =>
+    c.route !== "bot" && c.route !== "queue" ? `conversation is held by ${c.route}` : undefined,
   );
   if (!saved) return result ?? notFound(id);
   await deps.presence.addLoad(agentId, 1);
@@ -176,17 +180,10 @@ export async function releaseConversation(
   id: string,
   opts: { agentId?: string; reason?: string } = {},
 ): Promise<OpResult> {
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === "bot") return { result: unchanged(c) };
-      const holder = agentOf(c.route);
-      if (opts.agentId && holder !== opts.agentId)
-        return { result: conflict(c, `conversation is held by ${c.route}, not agent:${opts.agentId}`) };
-      return { result: undefined, save: withRoute(c, "bot", nowIso(deps)) };
-    },
+  const { result, before, saved } = await moveTo(deps, id, "bot", (c) =>
+    opts.agentId && agentOf(c.route) !== opts.agentId
+      ? `conversation is held by ${c.route}, not agent:${opts.agentId}`
+      : undefined,
   );
   if (!saved) return result ?? notFound(id);
   const holder = before && agentOf(before.route);
@@ -200,19 +197,12 @@ export async function transferConversation(
   id: string,
   opts: { to: string; from?: string; reason?: string },
 ): Promise<OpResult> {
-  const route = agentRoute(opts.to);
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === route) return { result: unchanged(c) };
-      if (c.route === "bot") return { result: conflict(c, "the bot has this conversation: take it first") };
-      if (opts.from && c.route !== "queue" && agentOf(c.route) !== opts.from)
-        return { result: conflict(c, `conversation is held by ${c.route}, not agent:${opts.from}`) };
-      return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
-    },
-  );
+  const { result, before, saved } = await moveTo(deps, id, agentRoute(opts.to), (c) => {
+    if (c.route === "bot") return "the bot has this conversation: take it first";
+    if (opts.from && c.route !== "queue" && agentOf(c.route) !== opts.from)
+      return `conversation is held by ${c.route}, not agent:${opts.from}`;
+    return undefined;
+  });
   if (!saved) return result ?? notFound(id);
   const holder = before && agentOf(before.route);
   if (holder) await deps.presence.addLoad(holder, -1);
