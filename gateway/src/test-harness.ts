@@ -2,6 +2,7 @@
 import {
   type Bus,
   type Config,
+  type Conversation,
   createAgentPresence,
   createMemoryBus,
   createMemoryStores,
@@ -12,6 +13,7 @@ import {
   type PublishOptions,
   parseConfig,
   type RedisClient,
+  type Route,
   type Stores,
   signPayload,
   type TokenBuckets,
@@ -186,4 +188,32 @@ export async function agentKey(
   });
   if (res.status !== 201) throw new Error(`creating agent ${agent.id}: ${res.status} ${await res.text()}`);
   return { authorization: `Bearer ${((await res.json()) as { key: string }).key}` };
+}
+
+/** Saves a conversation on a route (an agent's counts one more load), opened just now. */
+export async function seedConversation(
+  t: { stores: Stores; presence: { addLoad(agentId: string, delta: number): Promise<number> } },
+  user: string,
+  route: Route = "bot",
+  extra: Partial<Conversation> = {},
+  tenant = PNID,
+): Promise<Conversation> {
+  const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
+  const res = await t.stores.conversations.save(
+    {
+      id: `${tenant}:${user}`,
+      tenant,
+      user,
+      waId: user,
+      stage: "chat",
+      route,
+      agentId,
+      lastInboundAt: new Date().toISOString(),
+      ...extra,
+    },
+    0,
+  );
+  if (!res.ok) throw new Error(`seeding ${tenant}:${user} failed`);
+  if (agentId) await t.presence.addLoad(agentId, 1);
+  return res.conversation;
 }

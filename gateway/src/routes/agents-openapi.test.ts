@@ -1,7 +1,7 @@
 import type { Route } from "@flank/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_OPS } from "../openapi-agents.js";
-import { ADMIN, AUTH, agentKey, makeApp, PNID } from "../test-harness.js";
+import { ADMIN, AUTH, agentKey, makeApp, PNID, seedConversation } from "../test-harness.js";
 
 // Every status /openapi.json documents for the agent routes is one the route really answers, and
 // every status a route answers is documented: each is provoked here and compared.
@@ -33,20 +33,7 @@ describe("agent routes: documented statuses are the real ones", () => {
   /** A new conversation (own user id) on a route, of PNID unless told. */
   const conv = async (route: Route = "bot", tenant = PNID) => {
     const user = `u${++seq}`;
-    const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
-    await t.stores.conversations.save(
-      {
-        id: `${tenant}:${user}`,
-        tenant,
-        user,
-        waId: user,
-        stage: "chat",
-        route,
-        agentId,
-        lastInboundAt: new Date().toISOString(),
-      },
-      0,
-    );
+    await seedConversation(t, user, route, {}, tenant);
     return `/v1/agents/conversations/${tenant}:${user}`;
   };
   const missing = `/v1/agents/conversations/${PNID}:nobody`;

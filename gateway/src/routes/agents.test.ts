@@ -1,7 +1,16 @@
 import { type Conversation, type FlankEvent, type Route, topicChannel } from "@flank/shared";
 import { waitFor } from "@flank/shared/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN, ADMIN_KEY, AUTH, agentKey, makeApp, PNID, sseReader } from "../test-harness.js";
+import {
+  ADMIN,
+  ADMIN_KEY,
+  AUTH,
+  agentKey,
+  makeApp,
+  PNID,
+  seedConversation,
+  sseReader,
+} from "../test-harness.js";
 
 const OTHER = "222222222222222";
 const closers: (() => Promise<unknown>)[] = [];
@@ -30,31 +39,8 @@ async function setup() {
   const get = (path: string, key: Record<string, string>) => call("GET", path, key);
   /** Creates an agent through the admin API; returns its Authorization header. */
   const agent = (id: string, name: string, tenants: string[]) => agentKey(t.app, { id, name, tenants });
-  const seed = async (
-    user: string,
-    route: Route = "bot",
-    extra: Partial<Conversation> = {},
-    tenant = PNID,
-  ) => {
-    const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
-    const res = await t.stores.conversations.save(
-      {
-        id: `${tenant}:${user}`,
-        tenant,
-        user,
-        waId: user,
-        stage: "chat",
-        route,
-        agentId,
-        lastInboundAt: new Date().toISOString(),
-        ...extra,
-      },
-      0,
-    );
-    if (!res.ok) throw new Error("seed failed");
-    if (agentId) await t.presence.addLoad(agentId, 1);
-    return res.conversation;
-  };
+  const seed = (user: string, route: Route = "bot", extra: Partial<Conversation> = {}, tenant = PNID) =>
+    seedConversation(t, user, route, extra, tenant);
   const channelEvents = (channel: string) => events.filter((e) => e.channel === channel).map((e) => e.event);
   const path = (user: string, action: string, tenant = PNID) =>
     `/v1/agents/conversations/${tenant}:${user}/${action}`;
