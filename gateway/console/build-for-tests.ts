@@ -9,5 +9,6 @@ import { fileURLToPath } from "node:url";
 export function setup(): void {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const project = fileURLToPath(new URL("./tsconfig.build.json", import.meta.url));
-  execFileSync(process.execPath, [tsc, "-p", project], { stdio: "inherit" });
+  // --noCheck: only emit; types are checked by `npm run typecheck` (which builds shared first).
+  execFileSync(process.execPath, [tsc, "-p", project, "--noCheck"], { stdio: "inherit" });
 }

@@ -1,4 +1,5 @@
-// The shapes of the gateway's agent API as the console reads them (see /openapi.json).
+// The shapes of the gateway's agent API as the console reads them (see /openapi.json). Types only:
+// those from @flank/shared are erased at compile time, so the browser never loads that package.
 
 export interface Agent {
   id: string;
@@ -13,47 +14,22 @@ export interface AgentStatus {
   load: number;
 }
 
-export interface Conversation {
-  id: string;
-  tenant: string;
-  user: string;
-  waId?: string;
-  userId?: string;
-  profileName?: string;
-  flowId?: string;
-  stage: string | null;
-  route: string;
-  agentId?: string;
-  lastInboundAt?: string;
-  unread?: number;
-  updatedAt: string;
-}
+/** A conversation as the API sends it (JSON of the store's record). */
+export type Conversation = import("@flank/shared").Conversation;
 
-export interface UserProfile {
-  waId?: string;
-  userId?: string;
-  profileName?: string;
-  username?: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  metadata: Record<string, unknown>;
-}
+/** The user's profile as the API sends it. */
+export type UserProfile = import("@flank/shared").User;
 
 export type Status = "queued" | "pending" | "sent" | "delivered" | "read" | "failed";
 
-export interface StoredMessage {
-  id: string;
-  wamid?: string;
-  conversationId: string;
-  direction: "inbound" | "outbound";
-  type: string;
-  body?: string;
-  timestamp: string;
+/**
+ * A stored message as the API sends it; `source` is set by writers that know who sent the
+ * message (echoes of the WhatsApp Business app…), else the console reads `raw.source`.
+ */
+export type StoredMessage = Omit<import("@flank/shared").StoredMessage, "status"> & {
   status?: Status;
-  /** Set by writers that know who sent the message (echoes of the WhatsApp Business app…). */
   source?: string;
-  raw: unknown;
-}
+};
 
 export interface OutboundMessage {
   type: string;

@@ -16,6 +16,10 @@ import {
 const message = (over: Partial<StoredMessage>): StoredMessage => ({
   id: "m",
   conversationId: "1:2",
+  tenant: "1",
+  from: "1",
+  to: "2",
+  statuses: [],
   direction: "outbound",
   type: "text",
   timestamp: "2026-06-01T10:00:00.000Z",

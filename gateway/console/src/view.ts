@@ -127,7 +127,10 @@ export function actionsFor(
 export const unreadBadge = (n: number | undefined): string => (!n ? "" : n > 99 ? "99+" : String(n));
 
 /** Client-side search over what the list shows: name, number, stage. */
-export function matchesSearch(c: Conversation, query: string): boolean {
+export function matchesSearch(
+  c: Pick<Conversation, "profileName" | "waId" | "user" | "stage">,
+  query: string,
+): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   return [c.profileName, c.waId, c.user, c.stage].some((v) => v?.toLowerCase().includes(q));
