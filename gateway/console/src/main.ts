@@ -201,7 +201,7 @@ function renderList(): void {
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-/** Lists and counts again, at most every 300 ms however many events arrive. */
+/** Lists and counts again, at most once a second however many events arrive (rate limits). */
 function refresh(): Promise<void> {
   clearTimeout(refreshTimer);
   return new Promise((resolve) => {
@@ -209,7 +209,7 @@ function refresh(): Promise<void> {
       void Promise.all([loadList(), loadCounts()])
         .catch(failed)
         .then(() => resolve());
-    }, 300);
+    }, 1000);
   });
 }
 
@@ -372,7 +372,8 @@ async function markRead(): Promise<void> {
 // --- live events -----------------------------------------------------------------------------
 
 function onEvent(e: FlankEvent): void {
-  if (e.type !== "outbound.result" && e.type !== "inbound.status") void refresh();
+  // Only what changes the lists (a new message, a route or stage change) reloads them.
+  if (e.type === "inbound.message" || e.type === "conversation.updated") void refresh();
   if (!open || e.conversationId !== open.id) return;
   const d = e.data;
   switch (e.type) {
