@@ -2,7 +2,7 @@ import type { Embedded } from "./embedded.js";
 
 /** What `npm start` prints once everything answers: where to go, what is simulated, what was generated. */
 export function banner(
-  e: Pick<Embedded, "url" | "playgroundUrl" | "playgroundOff" | "simulated" | "generated">,
+  e: Pick<Embedded, "url" | "playgroundUrl" | "playgroundOff" | "consoleUrl" | "simulated" | "generated">,
 ): string {
   const lines = [
     "",
@@ -10,6 +10,7 @@ export function banner(
     "",
     // The link carries this run's token: the playground refuses calls without it.
     `  Playground   ${e.playgroundUrl ?? `off (${e.playgroundOff ?? "not available"})`}`,
+    `  Console      ${e.consoleUrl}   (human agents: docs/agents.md)`,
     `  Webhook      ${e.url}/webhook/whatsapp`,
     `  API docs     ${e.url}/docs`,
     `  Health       ${e.url}/readyz`,
@@ -18,7 +19,7 @@ export function banner(
   lines.push(e.simulated.length > 0 ? "Simulated (everything else is real):" : "Nothing is simulated.");
   for (const part of e.simulated) lines.push(`  - ${part}`);
   const g = e.generated;
-  if (g.apiKey || g.appSecret || g.verifyToken) {
+  if (g.apiKey || g.appSecret || g.verifyToken || g.agentKey) {
     lines.push("", "Generated for this run only (set them in .env to keep them):");
     if (g.apiKey) lines.push(`  API_KEYS       ${g.apiKey}   (Authorization: Bearer <key>)`);
     if (g.appSecret) {
@@ -28,6 +29,7 @@ export function banner(
       );
     }
     if (g.verifyToken) lines.push(`  VERIFY_TOKEN   ${g.verifyToken}`);
+    if (g.agentKey) lines.push(`  agent key      ${g.agentKey}   (sign in to the console as "Local agent")`);
   }
   lines.push("", "Ctrl-C stops.", "");
   return lines.join("\n");

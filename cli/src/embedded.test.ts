@@ -21,6 +21,7 @@ describe("embedded mode (npm start)", () => {
   it("runs on the in-memory bus and store with the simulator and offline replies, and says so", () => {
     expect(flank.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(flank.playgroundUrl).toMatch(new RegExp(`^${flank.url}/playground#token=`));
+    expect(flank.consoleUrl).toBe(`${flank.url}/console`);
     expect(flank.simulated.join("\n")).toMatch(/Cloud API[\s\S]*OpenAI[\s\S]*bus[\s\S]*store/);
     expect(flank.simulator?.base).toBe(flank.config.whatsapp.graphApiBase);
   });
@@ -41,6 +42,11 @@ describe("embedded mode (npm start)", () => {
       headers: { authorization: `Bearer ${apiKey}` },
     });
     expect(authed.status).toBe(200);
+    // A local agent for the console: its key signs in as that agent.
+    const me = await fetch(`${flank.url}/v1/agents/me`, {
+      headers: { authorization: `Bearer ${flank.generated.agentKey}` },
+    });
+    expect(await me.json()).toMatchObject({ agent: { id: "local", tenants: ["*"] } });
     const verify = await fetch(
       `${webhook()}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1158201444`,
     );

@@ -7,6 +7,7 @@ import {
   type Config,
   closeRedis,
   connectRedis,
+  createAgent,
   createAgentPresence,
   createBus,
   createHealthLog,
@@ -49,6 +50,7 @@ export interface Embedded {
   playgroundUrl?: string;
   /** Why there is no playground, when there is none. */
   playgroundOff?: string;
+  consoleUrl: string;
   /** What is simulated rather than real, in words. */
   simulated: string[];
   /** Secrets generated for this run because the environment left them unset. */
@@ -97,6 +99,12 @@ export async function startEmbedded(
     await stores.init();
     const healthLog = createHealthLog(log);
     started(watchHealth({ bus, stores, healthLog, log }));
+    // A first run can open the console at once: a local agent on every number, gone at exit.
+    if (config.store.kind === "memory" && (await stores.agents.list()).length === 0) {
+      local.generated.agentKey = (
+        await createAgent(stores.agents, { id: "local", name: "Local agent", tenants: ["*"] })
+      ).key;
+    }
 
     const flows =
       opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
@@ -180,6 +188,7 @@ export async function startEmbedded(
       url,
       ...(playground ? { playgroundUrl: `${url}/playground#token=${playgroundToken}` } : {}),
       ...(playgroundOff ? { playgroundOff } : {}),
+      consoleUrl: `${url}/console`,
       simulated: simulatedParts(config, local.simulateWhatsApp),
       generated: local.generated,
       config,

@@ -11,6 +11,8 @@ export interface Generated {
   verifyToken?: string;
   /** The token the Cloud API simulator requires (no WHATSAPP_TOKEN). */
   simulatorToken?: string;
+  /** A local agent's key for the operator console (in-memory store only: it goes when the process does). */
+  agentKey?: string;
 }
 
 export interface LocalSetup {

@@ -33,3 +33,23 @@ export function testIo(env: Env = {}, cwd = process.cwd()): TestIo {
     stop: () => stop.abort(),
   };
 }
+
+/** Headless Debian Chromium for the browser tests (playwright-core drives it; no browser download). */
+export async function launchChromium(profile: string, viewport = { width: 1100, height: 720 }) {
+  const { chromium } = await import("playwright-core");
+  return chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}

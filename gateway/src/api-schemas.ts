@@ -1,4 +1,11 @@
-import { OutboundRequestData, STATUS_VALUES, TOPICS } from "@flank/shared";
+import {
+  AgentId,
+  AgentView,
+  OutboundMessage,
+  OutboundRequestData,
+  STATUS_VALUES,
+  TOPICS,
+} from "@flank/shared";
 import { z } from "zod";
 
 // Request and response shapes of the public API: validation and the OpenAPI document share them.
@@ -93,6 +100,8 @@ export const ConversationView = z.object({
   route: z.string(),
   agentId: z.string().optional(),
   lastInboundAt: z.string().optional(),
+  unread: z.number().int().optional().describe("inbound messages waiting for a human"),
+  awaitingAgentSince: z.string().optional().describe("left the bot at; cleared by the first agent reply"),
   createdAt: z.string(),
   updatedAt: z.string(),
   closedAt: z.string().optional(),
@@ -116,4 +125,82 @@ export const VerifyQuery = z.object({
   "hub.mode": z.literal("subscribe"),
   "hub.verify_token": z.string(),
   "hub.challenge": z.string(),
+});
+
+// The agent API (/v1/agents/…). `agentId` names the acting agent: implied by an agent key (and
+// then optional), required with an admin key.
+const acting = AgentId.optional().describe(
+  "the acting agent: implied by an agent key, required with an admin key",
+);
+const reason = z.string().max(200).optional().describe("recorded on the conversation.updated event");
+
+export const TakeBody = z.object({ agentId: acting });
+export const ReleaseBody = z.object({ agentId: acting, reason });
+export const HandoffBody = z.object({ reason });
+export const TransferBody = z.object({
+  agentId: acting,
+  to: AgentId.describe("the agent who gets it"),
+  reason,
+});
+export const ReadBody = z.object({});
+export const ReplyBody = z
+  .object({
+    agentId: acting,
+    text: z.string().min(1).max(4096).optional().describe("a text reply"),
+    message: OutboundMessage.optional().describe(
+      "any message instead of text, e.g. quick-reply buttons or a template once the 24-hour window has closed",
+    ),
+  })
+  .refine((b) => Boolean(b.text) !== Boolean(b.message), { message: "give exactly one of text or message" });
+
+export const AgentStatusView = z.object({
+  agentId: z.string(),
+  name: z.string().optional(),
+  lastSeen: z.number().describe("epoch ms of the last heartbeat"),
+  load: z.number().int(),
+  online: z.boolean(),
+});
+export const AgentsQuery = z.object({
+  tenant: z.string().min(1).optional().describe("only agents who may work on this business number"),
+});
+export const HeartbeatView = AgentStatusView.extend({ assignedFromQueue: z.number().int() });
+export const MeView = z.object({
+  agent: AgentView,
+  heartbeatTtlMs: z
+    .number()
+    .int()
+    .describe("send a heartbeat well within this (the console: every third of it)"),
+});
+export const CountsView = z.object({
+  queue: z.number().int(),
+  mine: z.number().int().optional().describe("with an agent key"),
+  all: z.number().int(),
+});
+export const OpResultView = z.object({ conversation: ConversationView, changed: z.boolean() });
+export const ReplyAccepted = z.object({
+  idempotencyKey: z.string(),
+  eventId: z.string(),
+  status: z.literal("queued"),
+});
+export const UserView = z.object({
+  id: z.string(),
+  waId: z.string().optional(),
+  userId: z.string().optional(),
+  profileName: z.string().optional(),
+  username: z.string().optional(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+export const ConversationDetail = z.object({ conversation: ConversationView, user: UserView.optional() });
+export const AgentStreamQuery = z.object({
+  tenant: z.string().min(1).optional().describe("one business number (within the key's)"),
+});
+
+// The agent admin API (/v1/admin/agents, admin keys).
+export const AgentList = z.object({ agents: z.array(AgentView) });
+export const AgentOne = z.object({ agent: AgentView });
+export const AgentIssued = z.object({
+  agent: AgentView,
+  key: z.string().describe("the agent's key: shown this once, stored only as a hash"),
 });

@@ -9,16 +9,20 @@ import {
 } from "@flank/shared";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { createAgentKeys } from "./agent-keys.js";
+import { createAgentMetrics } from "./agent-metrics.js";
 import { BodyBudget } from "./body.js";
 import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
 import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
-import { requireApiKey } from "./middleware/api-keys.js";
+import { requireApiKey, type Scope } from "./middleware/api-keys.js";
 import { limitByAddress, limitByKey } from "./middleware/rate-limit.js";
 import { corsFor, type SecurityHeaderOptions, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
 import { ResultWaiter } from "./result-waiter.js";
+import { agentAdminRoutes } from "./routes/agent-admin.js";
 import { agentRoutes } from "./routes/agents.js";
+import { CONSOLE_PATH, consoleRoutes } from "./routes/console.js";
 import { docsRoutes } from "./routes/docs.js";
 import { EMBEDDED_SIGNUP_PATH, embeddedSignupRoutes } from "./routes/embedded-signup.js";
 import { historyRoutes } from "./routes/history.js";
@@ -36,10 +40,19 @@ export interface AppOptions {
   mount?: readonly { path: string; app: Hono }[];
 }
 
-/** Paths behind an `api` (send and read) or `admin` key (ARCHITECTURE §7: everything but the webhook, health, metrics and docs). */
+/** Paths behind an API key (ARCHITECTURE §7: everything but the webhook, health, metrics, docs and the console page). */
 export const API_PATHS = ["/send", "/get", "/v1/*"] as const;
-/** Behind an `admin` key only ("/x/*" also matches "/x"). */
+/** Behind an `admin` key only ("/x/*" also matches "/x"); the agent admin API is `/v1/admin/*`. */
 export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
+/** Which keys a protected path takes: admin keys only; the agent API (agent keys too); or send/read. */
+export function scopeOf(path: string): Scope {
+  if (under(path, "/api/v1/channels/whatsapp") || under(path, "/v1/admin")) return "admin";
+  if (under(path, "/v1/agents")) return "agents";
+  return "api";
+}
 
 const limiterFor = (deps: GatewayDeps): TokenBuckets =>
   deps.rateLimiter ??
@@ -54,6 +67,13 @@ export function createContext(deps: GatewayDeps, results?: ResultWaiter): Gatewa
     integrations:
       deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     metrics: createGatewayMetrics(deps.registry),
+    agentKeys: createAgentKeys(deps.stores.agents),
+    agentMetrics: createAgentMetrics(deps.registry, {
+      conversations: deps.stores.conversations,
+      presence: deps.presence,
+      agents: deps.stores.agents,
+      log: deps.log,
+    }),
     results: results ?? new ResultWaiter(deps.bus, deps.log),
   };
 }
@@ -65,6 +85,7 @@ export const securityOptions = (
 ): SecurityHeaderOptions => ({
   production: config.env === "production",
   ownPolicyPrefixes: mounts.map((m) => m.path),
+  appPaths: [CONSOLE_PATH],
 });
 
 /** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
@@ -90,6 +111,8 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
   app.route("/", webhookRoutes(ctx));
   app.route("/", opsRoutes(ctx));
   app.route("/", docsRoutes());
+  // The page and its script hold no secret: the agent signs in with a key the API checks.
+  app.route(CONSOLE_PATH, consoleRoutes());
 
   // The public API: CORS (preflights carry no key), the limit per address (before the key check,
   // so guessing keys is limited too), the key of the right kind, then the limit per valid key.
@@ -106,15 +129,17 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
     app.use(path, cors);
     app.use(path, byAddress);
   }
-  const apiKey = requireApiKey(security, "api");
-  for (const path of API_PATHS) app.use(path, apiKey, byKey);
-  const adminKey = requireApiKey(security, "admin");
-  for (const path of ADMIN_PATHS) app.use(path, adminKey, byKey);
+  const apiKey = requireApiKey({ ...security, agentForKey: ctx.agentKeys.forKey }, scopeOf);
+  for (const path of [...API_PATHS, ...ADMIN_PATHS]) app.use(path, apiKey, byKey);
 
   app.route("/", messageRoutes(ctx));
   app.route("/", historyRoutes(ctx));
   app.route("/", streamRoutes(ctx, opts.stream));
-  app.route("/v1", agentRoutes(ctx));
+  app.route(
+    "/v1",
+    agentRoutes({ ...ctx, ...(opts.stream?.keepAliveMs ? { keepAliveMs: opts.stream.keepAliveMs } : {}) }),
+  );
+  app.route("/v1/admin/agents", agentAdminRoutes({ agents: ctx.stores.agents, keys: ctx.agentKeys }));
   app.route(INTEGRATIONS_PATH, integrationRoutes({ service: ctx.integrations }));
   app.route(
     EMBEDDED_SIGNUP_PATH,

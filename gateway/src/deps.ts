@@ -10,8 +10,11 @@ import type {
 } from "@flank/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { AgentKeys } from "./agent-keys.js";
+import type { AgentMetrics } from "./agent-metrics.js";
 import type { BodyBudget } from "./body.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { Principal } from "./middleware/api-keys.js";
 import type { ResultWaiter } from "./result-waiter.js";
 
 /** What the gateway is built from; main.ts (or the embedded mode) wires the real ones. */
@@ -45,6 +48,8 @@ export interface GatewayContext extends GatewayDeps {
   /** Webhook body bytes held at once (WEBHOOK_BODY_BUDGET_MB), shared by both HTTP paths. */
   bodies: BodyBudget;
   healthLog: HealthLog;
+  agentMetrics: AgentMetrics;
+  agentKeys: AgentKeys;
   results: ResultWaiter;
   integrations: IntegrationService;
 }
@@ -56,5 +61,7 @@ export type GatewayEnv = {
     apiKeyId?: string;
     /** Extra fields for the request's one log line (CONVENTIONS 13). */
     logFields?: Record<string, unknown>;
+    /** Who the API key belongs to (set by the key check on protected routes). */
+    principal?: Principal;
   };
 };

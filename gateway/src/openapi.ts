@@ -4,7 +4,6 @@ import {
   Accepted,
   ConversationQuery,
   ConversationView,
-  ErrorBody,
   GetBody,
   HistoryResponse,
   MessageBody,
@@ -16,6 +15,8 @@ import {
   StreamQuery,
   VerifyQuery,
 } from "./api-schemas.js";
+import { AGENT_OPS } from "./openapi-agents.js";
+import { error, IDEMPOTENCY, type Op } from "./openapi-op.js";
 import { EMBEDDED_SIGNUP_PATH, EmbeddedSignupBody } from "./routes/embedded-signup.js";
 import { INTEGRATIONS_PATH } from "./routes/integrations.js";
 import { WEBHOOK_PATHS } from "./routes/webhook.js";
@@ -26,23 +27,6 @@ const json = (schema: z.ZodType): JsonSchema => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
   return rest;
 };
-
-interface Op {
-  method: "get" | "post" | "patch" | "put" | "delete";
-  path: string;
-  summary: string;
-  tag: string;
-  /** `true`: a send/read (or admin) key; `"admin"`: an admin key only. */
-  auth?: boolean | "admin";
-  query?: z.ZodObject;
-  pathParams?: string[];
-  body?: z.ZodType;
-  headers?: { name: string; description: string }[];
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-}
-
-const error = (description: string) => ({ description, schema: ErrorBody });
-const IDEMPOTENCY = { name: "Idempotency-Key", description: "optional; repeats return the first result" };
 
 const OPS: Op[] = [
   ...WEBHOOK_PATHS.flatMap((path): Op[] => [
@@ -168,43 +152,7 @@ const OPS: Op[] = [
       429: error("STREAM_MAX_OPEN streams already open (Retry-After)"),
     },
   },
-  ...(
-    [
-      ["get", "/v1/agents", "Agents online and their load", []],
-      [
-        "post",
-        "/v1/agents/{agentId}/heartbeat",
-        "Marks an agent online and hands it queued conversations",
-        ["agentId"],
-      ],
-      ["post", "/v1/agents/{agentId}/offline", "Marks an agent offline", ["agentId"]],
-      [
-        "get",
-        "/v1/agents/conversations",
-        "Conversations for agents' screens (route, stage, agent, tenant)",
-        [],
-      ],
-      ["post", "/v1/agents/conversations/{id}/take", "An agent takes the conversation over", ["id"]],
-      [
-        "post",
-        "/v1/agents/conversations/{id}/reply",
-        "An agent replies (outbound.request, source agent)",
-        ["id"],
-      ],
-      ["post", "/v1/agents/conversations/{id}/release", "Gives the conversation back to the bot", ["id"]],
-      ["post", "/v1/agents/conversations/{id}/handoff", "Queues the conversation for a human", ["id"]],
-    ] as const
-  ).map(
-    ([method, path, summary, pathParams]): Op => ({
-      method,
-      path,
-      summary,
-      tag: "agents",
-      auth: true,
-      pathParams: [...pathParams],
-      responses: { 200: { description: "done" }, 400: error("bad input"), 404: error("unknown") },
-    }),
-  ),
+  ...AGENT_OPS,
   {
     method: "post",
     path: INTEGRATIONS_PATH,
@@ -285,6 +233,12 @@ const OPS: Op[] = [
   },
 ];
 
+const SECURITY = {
+  api: [{ apiKey: [] }],
+  admin: [{ adminKey: [] }],
+  agent: [{ agentKey: [] }, { apiKey: [] }],
+};
+
 function operation(op: Op) {
   const query = op.query ? json(op.query) : {};
   const required = new Set((query.required as string[] | undefined) ?? []);
@@ -311,10 +265,20 @@ function operation(op: Op) {
   return {
     summary: op.summary,
     tags: [op.tag],
-    ...(op.auth ? { security: [{ [op.auth === "admin" ? "adminKey" : "apiKey"]: [] }] } : {}),
+    ...(op.auth ? { security: SECURITY[op.auth === true ? "api" : op.auth] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: json(op.body) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: json(op.body),
+                ...(op.example === undefined ? {} : { example: op.example }),
+              },
+            },
+          },
+        }
       : {}),
     responses: Object.fromEntries(
       Object.entries(op.responses).map(([status, r]) => [
@@ -322,7 +286,14 @@ function operation(op: Op) {
         {
           description: r.description,
           ...(r.schema
-            ? { content: { [r.contentType ?? "application/json"]: { schema: json(r.schema) } } }
+            ? {
+                content: {
+                  [r.contentType ?? "application/json"]: {
+                    schema: json(r.schema),
+                    ...(r.example === undefined ? {} : { example: r.example }),
+                  },
+                },
+              }
             : {}),
         },
       ]),
@@ -343,11 +314,16 @@ export function buildOpenApi(): Record<string, unknown> {
       title: "Flank gateway",
       version: "1",
       description:
-        "Meta WhatsApp webhook receiver, the send, history, live-stream and agent API, and the integrations admin API. API routes need `Authorization: Bearer <key>`: a key from API_KEYS (or ADMIN_API_KEYS), and an ADMIN_API_KEYS key for integrations.",
+        "Meta WhatsApp webhook receiver, the send, history, live-stream and agent API, and the integrations and agents admin API. API routes need `Authorization: Bearer <key>`: a key from API_KEYS (or ADMIN_API_KEYS) for send and read; an agent key (POST /v1/admin/agents) or an admin key for acting as an agent under /v1/agents; an ADMIN_API_KEYS key for integrations and agents. A key of the wrong kind gets 403; every API route may answer 429 when its rate limit is reached.",
     },
     components: {
       securitySchemes: {
         apiKey: { type: "http", scheme: "bearer", description: "a key from API_KEYS or ADMIN_API_KEYS" },
+        agentKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "an agent's key (acts as that agent on its numbers), or an admin key naming agentId",
+        },
         adminKey: { type: "http", scheme: "bearer", description: "a key from ADMIN_API_KEYS" },
       },
     },

@@ -52,6 +52,18 @@ export async function submitOutbound(
     conversationId: `${tenant}:${user}`,
     data: { ...request, idempotencyKey, source },
   });
+  await publishOutbound(ctx, event);
+  return event;
+}
+
+/**
+ * Publishes an outbound.request (a bad event → 400, a bus failure → 503) and records the message
+ * as queued, so the history shows it before the sender has sent it.
+ */
+export async function publishOutbound(
+  ctx: Pick<GatewayContext, "bus" | "stores" | "log">,
+  event: EventOf<"outbound.request">,
+): Promise<void> {
   try {
     await ctx.bus.publish(event);
   } catch (err) {
@@ -60,10 +72,12 @@ export async function submitOutbound(
     throw new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
   }
   await recordQueued(ctx, event);
-  return event;
 }
 
-async function recordQueued(ctx: GatewayContext, event: EventOf<"outbound.request">): Promise<void> {
+async function recordQueued(
+  ctx: Pick<GatewayContext, "stores" | "log">,
+  event: EventOf<"outbound.request">,
+): Promise<void> {
   const { data } = event;
   const message: StoredMessage = {
     id: data.idempotencyKey,

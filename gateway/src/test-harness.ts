@@ -2,6 +2,7 @@
 import {
   type Bus,
   type Config,
+  type Conversation,
   createAgentPresence,
   createMemoryBus,
   createMemoryStores,
@@ -12,6 +13,7 @@ import {
   type PublishOptions,
   parseConfig,
   type RedisClient,
+  type Route,
   type Stores,
   signPayload,
   type TokenBuckets,
@@ -142,3 +144,77 @@ export const jsonPost = (body: unknown, headers: Record<string, string> = {}): R
   body: JSON.stringify(body),
   headers: { "content-type": "application/json", ...AUTH, ...headers },
 });
+
+/** Reads server-sent events from a streaming response. */
+export function sseReader(res: Response) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const frames: { event?: string; data?: string }[] = [];
+  let buffer = "";
+  let done = false;
+  void (async () => {
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (chunk.done) {
+        done = true;
+        return;
+      }
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (!frame.startsWith(":")) {
+          const fields = Object.fromEntries(
+            frame.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+          );
+          frames.push(fields);
+        }
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  })();
+  return { frames, cancel: () => reader.cancel(), isDone: () => done };
+}
+
+/** Creates an agent through the admin API; returns its Authorization header. */
+export async function agentKey(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  agent: { id: string; name: string; tenants: string[] },
+): Promise<Record<string, string>> {
+  const res = await app.request("/v1/admin/agents", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...ADMIN },
+    body: JSON.stringify(agent),
+  });
+  if (res.status !== 201) throw new Error(`creating agent ${agent.id}: ${res.status} ${await res.text()}`);
+  return { authorization: `Bearer ${((await res.json()) as { key: string }).key}` };
+}
+
+/** Saves a conversation on a route (an agent's counts one more load), opened just now. */
+export async function seedConversation(
+  t: { stores: Stores; presence: { addLoad(agentId: string, delta: number): Promise<number> } },
+  user: string,
+  route: Route = "bot",
+  extra: Partial<Conversation> = {},
+  tenant = PNID,
+): Promise<Conversation> {
+  const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
+  const res = await t.stores.conversations.save(
+    {
+      id: `${tenant}:${user}`,
+      tenant,
+      user,
+      waId: user,
+      stage: "chat",
+      route,
+      agentId,
+      lastInboundAt: new Date().toISOString(),
+      ...extra,
+    },
+    0,
+  );
+  if (!res.ok) throw new Error(`seeding ${tenant}:${user} failed`);
+  if (agentId) await t.presence.addLoad(agentId, 1);
+  return res.conversation;
+}

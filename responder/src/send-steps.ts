@@ -14,13 +14,8 @@ export interface Templates {
   fallback: Integration["templateFallback"];
 }
 
-/** Meta's customer service window (contract §10). */
-export const WINDOW_MS = 24 * 3600 * 1000;
-
-export function windowOpen(lastInboundAt: string | undefined, now: number): boolean {
-  const last = lastInboundAt ? Date.parse(lastInboundAt) : Number.NaN;
-  return !Number.isNaN(last) && now - last < WINDOW_MS;
-}
+/** Meta's customer service window (contract §10), shared with the agent API and handoff notices. */
+export { SERVICE_WINDOW_MS as WINDOW_MS, windowOpen } from "@flank/shared";
 
 /** The outbound message as stored (id = idempotency key) so Meta's statuses attach to it later. */
 export function storedOutbound(event: EventOf<"outbound.request">, at: string): StoredMessage {

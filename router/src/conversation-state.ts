@@ -1,10 +1,11 @@
-import type {
-  Conversation,
-  ConversationDraft,
-  Flow,
-  InboundMessageData,
-  StoredMessage,
-  UserSighting,
+import {
+  type Conversation,
+  type ConversationDraft,
+  type Flow,
+  type InboundMessageData,
+  type StoredMessage,
+  type UserSighting,
+  withRoute,
 } from "@flank/shared";
 import type { Decision } from "./decide.js";
 
@@ -31,22 +32,26 @@ export function nextDraft(
   // Out-of-order delivery must not move the window's start backwards.
   const lastInboundAt =
     !Number.isNaN(previous) && previous > at.getTime() ? current?.lastInboundAt : at.toISOString();
-  const agentId = decision.route.startsWith("agent:") ? decision.route.slice("agent:".length) : undefined;
-  return {
-    ...(current ?? {}),
-    id: ids.id,
-    tenant: ids.tenant,
-    user: current?.user ?? userOf(ids.id),
-    waId: message.from || current?.waId,
-    userId: message.userId ?? current?.userId,
-    profileName: message.profileName ?? current?.profileName,
-    flowId: flow.id,
-    stage: decision.stage,
-    route: decision.route,
-    agentId,
-    lastInboundAt,
-    closedAt: undefined,
-  };
+  const draft = withRoute(
+    {
+      ...(current ?? {}),
+      id: ids.id,
+      tenant: ids.tenant,
+      user: current?.user ?? userOf(ids.id),
+      waId: message.from || current?.waId,
+      userId: message.userId ?? current?.userId,
+      profileName: message.profileName ?? current?.profileName,
+      flowId: flow.id,
+      stage: decision.stage,
+      route: current?.route ?? "bot",
+      lastInboundAt,
+      closedAt: undefined,
+    },
+    decision.route,
+    at.toISOString(),
+  );
+  // A message the queue or an agent holds waits for a human: one more unread.
+  return decision.route === "bot" ? draft : { ...draft, unread: (draft.unread ?? 0) + 1 };
 }
 
 export function storedInbound(

@@ -32,7 +32,7 @@ export interface RouterCache {
 
 export interface RouterDeps {
   bus: Bus;
-  stores: Pick<Stores, "conversations" | "messages" | "users" | "integrations" | "dedup">;
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "integrations" | "dedup" | "agents">;
   flows: FlowRegistry;
   presence: AgentPresence;
   log: Logger;
@@ -69,6 +69,7 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     presence: deps.presence,
     bus: deps.bus,
     log: deps.log,
+    agents: deps.stores.agents,
     onSaved: async (c) => {
       recent.set(c.id, c);
       await deps.cache?.putConversation(c);

@@ -1,3 +1,4 @@
+export * from "./agents/index.js";
 export * from "./bounded-map.js";
 export * from "./bus/index.js";
 export * from "./config/index.js";

@@ -3,7 +3,7 @@
  * It renders the conversation from the events of the playground's SSE stream:
  * - your bubble: ✓ when the gateway accepted the webhook, ✓✓ when the router got it, blue ✓✓
  *   when the bot marked it read (an `outbound.request` of type read);
- * - the bot's bubble: from `outbound.request`, its wamid from `outbound.result`, its ticks from the
+ * - the bot's bubble (an agent's reply names the agent): from `outbound.request`, its wamid from `outbound.result`, its ticks from the
  *   simulator's status webhooks (`inbound.status`), which may arrive before the result;
  * - stage, route and flow from `conversation.routed` and `conversation.updated`.
  */
@@ -115,6 +115,12 @@ var handlers = {
     $("typing").textContent = "online";
     if (byKey.has(d.idempotencyKey)) return;
     var el = bubble("bot", describe(m), e.ts);
+    if (d.source === "agent") {
+      var who = document.createElement("div");
+      who.className = "author";
+      who.textContent = d.agentName || d.agentId || "agent";
+      el.insertBefore(who, el.firstChild);
+    }
     addButtons(el, m);
     byKey.set(d.idempotencyKey, el);
   },

@@ -29,6 +29,7 @@ code { background: #f0f2f5; padding: 0 3px; border-radius: 3px; }
 .msg { max-width: 70%; padding: 6px 8px 4px 10px; border-radius: 8px; box-shadow: 0 1px .5px rgba(11,20,26,.13); white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg.me { align-self: flex-end; background: #d9fdd3; }
 .msg.bot { align-self: flex-start; background: #fff; }
+.msg .author { font-size: 12px; font-weight: 600; color: #027eb5; }
 .msg .meta { display: flex; justify-content: flex-end; gap: 4px; font-size: 11px; color: #667781; margin-top: 2px; }
 .tick { font-size: 13px; letter-spacing: -3px; padding-right: 3px; color: #8696a0; }
 .msg[data-status="read"] .tick, .read { color: #53bdeb; }

@@ -4,16 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus } from "@flank/shared";
 import { hasBinary } from "@flank/shared/testing";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { banner } from "../banner.js";
 import { type Embedded, startEmbedded } from "../embedded.js";
 import { REPO_ROOT } from "../stack.js";
-import { bareConfig, silentLog } from "../test-helpers.js";
+import { bareConfig, launchChromium, silentLog } from "../test-helpers.js";
 import { PLAYGROUND_TOKEN_HEADER } from "./guard.js";
 import { createPlayground, PLAYGROUND_BODY_LIMIT } from "./routes.js";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 const TOKEN = "run-token-0123456789";
 const authed = { [PLAYGROUND_TOKEN_HEADER]: TOKEN };
@@ -173,21 +171,7 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
       statusTiming: { deliveredMs: 150, readMs: 400, retryDelayMs: 50 },
     });
     profile = mkdtempSync(join(tmpdir(), "flank-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 720 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    context = await launchChromium(profile);
   });
   afterAll(async () => {
     await context?.close();

@@ -17,6 +17,8 @@ export interface SecurityHeaderOptions {
    * inline script): every header but the CSP, which only the page itself can state correctly.
    */
   ownPolicyPrefixes?: readonly string[];
+  /** Path prefixes of pages built from same-origin assets (the console): scripts, styles and calls to self only. */
+  appPaths?: readonly string[];
 }
 
 const NONE = ["'none'"];
@@ -47,13 +49,31 @@ export function securityHeaders(opts: SecurityHeaderOptions): MiddlewareHandler 
       formAction: NONE,
     },
   });
+  const app = secureHeaders({
+    ...common,
+    strictTransportSecurity: hsts,
+    contentSecurityPolicy: {
+      defaultSrc: NONE,
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      imgSrc: ["data:"],
+      frameAncestors: NONE,
+      baseUri: NONE,
+      formAction: NONE,
+    },
+  });
   const own = secureHeaders({ ...common, strictTransportSecurity: hsts });
   const htmlPaths = new Set(opts.htmlPaths ?? ["/docs"]);
   // A root mount ("/") would exempt everything: it keeps the API policy instead.
   const prefixes = (opts.ownPolicyPrefixes ?? []).map((p) => p.replace(/\/+$/, "")).filter((p) => p !== "");
-  const isOwn = (path: string) => prefixes.some((p) => path === p || path.startsWith(`${p}/`));
+  const under = (list: readonly string[], path: string) =>
+    list.some((p) => path === p || path.startsWith(`${p}/`));
+  const isOwn = (path: string) => under(prefixes, path);
+  const appPaths = opts.appPaths ?? [];
   return (c, next) => {
     if (htmlPaths.has(c.req.path)) return html(c, next);
+    if (under(appPaths, c.req.path)) return app(c, next);
     return isOwn(c.req.path) ? own(c, next) : api(c, next);
   };
 }

@@ -1,92 +1,93 @@
-import {
-  type Conversation,
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type FlankEvent,
-  type Route,
-} from "@flank/shared";
+import { type Conversation, type FlankEvent, type Route, topicChannel } from "@flank/shared";
 import { waitFor } from "@flank/shared/testing";
-import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
-import type { GatewayEnv } from "../deps.js";
-import { onError } from "../errors.js";
-import { agentRoutes } from "./agents.js";
+import {
+  ADMIN,
+  ADMIN_KEY,
+  AUTH,
+  agentKey,
+  makeApp,
+  PNID,
+  seedConversation,
+  sseReader,
+} from "../test-harness.js";
 
-const log = createLogger({ level: "silent" });
+const OTHER = "222222222222222";
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
 async function setup() {
-  const bus = createMemoryBus(log, { partitions: 2 });
-  const stores = createMemoryStores();
-  const presence = createMemoryAgentPresence({ ttlMs: 60_000 });
-  const app = new Hono<GatewayEnv>();
-  app.onError(onError(log));
-  app.route("/", agentRoutes({ bus, stores, log, presence }));
+  const t = makeApp();
   const events: { channel: string; event: FlankEvent }[] = [];
-  const tap = await bus.tap("flank.>", (event, channel) => {
+  const tap = await t.inner.tap("flank.>", (event, channel) => {
     events.push({ channel, event });
   });
   closers.push(
     () => tap.close(),
-    () => bus.close(),
+    () => t.inner.close(),
   );
-  const seed = async (user: string, route: Route = "bot", extra: Partial<Conversation> = {}) => {
-    const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
-    const res = await stores.conversations.save(
-      {
-        id: `111:${user}`,
-        tenant: "111",
-        user,
-        waId: user,
-        stage: "chat",
-        route,
-        agentId,
-        lastInboundAt: new Date().toISOString(),
-        ...extra,
-      },
-      0,
-    );
-    if (!res.ok) throw new Error("seed failed");
-    if (agentId) await presence.addLoad(agentId, 1);
-    return res.conversation;
-  };
-  const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  const call = (method: string, path: string, key: Record<string, string>, body?: unknown, headers = {}) =>
+    t.app.request(path, {
+      method,
+      headers: { "content-type": "application/json", ...key, ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  const post = (path: string, key: Record<string, string>, body?: unknown, headers = {}) =>
+    call("POST", path, key, body, headers);
+  const get = (path: string, key: Record<string, string>) => call("GET", path, key);
+  /** Creates an agent through the admin API; returns its Authorization header. */
+  const agent = (id: string, name: string, tenants: string[]) => agentKey(t.app, { id, name, tenants });
+  const seed = (user: string, route: Route = "bot", extra: Partial<Conversation> = {}, tenant = PNID) =>
+    seedConversation(t, user, route, extra, tenant);
   const channelEvents = (channel: string) => events.filter((e) => e.channel === channel).map((e) => e.event);
-  return { app, bus, stores, presence, seed, post, events, channelEvents };
+  const path = (user: string, action: string, tenant = PNID) =>
+    `/v1/agents/conversations/${tenant}:${user}/${action}`;
+  return { ...t, post, get, call, agent, seed, events, channelEvents, path };
 }
 
+type ErrorJson = { error: { code: string; message: string } };
+const code = async (res: Response) => ((await res.json()) as ErrorJson).error.code;
+
 describe("agent routes", () => {
-  it("lists conversations filtered by route, stage and agent", async () => {
+  it("lists conversations by route, stage and agent; an agent key sees only its numbers", async () => {
     const t = await setup();
     await t.seed("1");
     await t.seed("2", "queue");
     await t.seed("3", "agent:ana", { stage: "support" });
-    const ids = async (q: string) => {
-      const res = await t.app.request(`/agents/conversations${q}`);
+    await t.seed("4", "queue", {}, OTHER);
+    const ids = async (q: string, key: Record<string, string> = ADMIN) => {
+      const res = await t.get(`/v1/agents/conversations${q}`, key);
       expect(res.status).toBe(200);
-      return ((await res.json()) as { items: Conversation[] }).items.map((c) => c.id).sort();
+      return ((await res.json()) as { items: Conversation[] }).items.map((c) => c.user).sort();
     };
-    expect(await ids("")).toEqual(["111:1", "111:2", "111:3"]);
-    expect(await ids("?route=queue")).toEqual(["111:2"]);
-    expect(await ids("?agent=ana")).toEqual(["111:3"]);
-    expect(await ids("?stage=support&route=agent:ana")).toEqual(["111:3"]);
-    expect((await t.app.request("/agents/conversations?limit=0")).status).toBe(400);
+    expect(await ids("")).toEqual(["1", "2", "3", "4"]);
+    expect(await ids("?route=queue")).toEqual(["2", "4"]);
+    expect(await ids("?agent=ana")).toEqual(["3"]);
+    expect(await ids("?stage=support&route=agent:ana")).toEqual(["3"]);
+    expect(await ids("", AUTH)).toEqual(["1", "2", "3", "4"]);
+    expect((await t.get("/v1/agents/conversations?limit=0", ADMIN)).status).toBe(400);
+
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    expect(await ids("?route=queue", ana)).toEqual(["2"]);
+    const outside = await t.get(`/v1/agents/conversations?tenant=${OTHER}`, ana);
+    expect(outside.status).toBe(403);
+    expect((await t.get(`/v1/agents/conversations/${OTHER}:4`, ana)).status).toBe(403);
+    expect((await t.post(t.path("4", "take", OTHER), ana, {})).status).toBe(403);
+    expect((await t.get(`/v1/agents/conversations/${OTHER}:4/messages`, ana)).status).toBe(403);
+
+    const counts = await t.get("/v1/agents/counts", ana);
+    expect(await counts.json()).toEqual({ queue: 1, all: 3, mine: 1 });
   });
 
-  it("take over, reply as the agent, release: events reach the conversation and agent taps", async () => {
+  it("an agent key takes over, replies as its agent and releases; the user's chat and the agent's tap see it", async () => {
     const t = await setup();
     await t.seed("5511");
-    const take = await t.post("/agents/conversations/111:5511/take", { agentId: "ana" });
+    const ana = await t.agent("ana", "Ana Souza", [PNID]);
+    const bob = await t.agent("bob", "Bob", ["*"]);
+
+    const take = await t.post(t.path("5511", "take"), ana);
     expect(take.status).toBe(200);
     expect(await take.json()).toMatchObject({
       changed: true,
@@ -94,23 +95,32 @@ describe("agent routes", () => {
     });
     expect((await t.presence.status("ana")).load).toBe(1);
 
-    const other = await t.post("/agents/conversations/111:5511/take", { agentId: "bob" });
+    const other = await t.post(t.path("5511", "take"), bob, {});
     expect(other.status).toBe(409);
     expect(await other.json()).toMatchObject({
       error: { code: "conflict", details: { route: "agent:ana" } },
     });
+    expect((await t.post(t.path("5511", "reply"), bob, { text: "hi" })).status).toBe(409);
+    // An agent key acts only as its own agent.
+    const impersonate = await t.post(t.path("5511", "reply"), bob, { agentId: "ana", text: "hi" });
+    expect(impersonate.status).toBe(403);
+    expect(await code(impersonate)).toBe("forbidden");
 
-    const wrongReply = await t.post("/agents/conversations/111:5511/reply", { agentId: "bob", text: "hi" });
-    expect(wrongReply.status).toBe(409);
     const reply = await t.post(
-      "/agents/conversations/111:5511/reply",
-      { agentId: "ana", text: "Hello, Ana here" },
+      t.path("5511", "reply"),
+      ana,
+      { text: "Hello, Ana here" },
       { "idempotency-key": "reply-1" },
     );
     expect(reply.status).toBe(202);
     expect(await reply.json()).toMatchObject({ idempotencyKey: "reply-1", status: "queued" });
+    // Recorded at once, so the console's history shows it before the sender has sent it.
+    expect(await t.stores.messages.get("reply-1")).toMatchObject({
+      status: "queued",
+      body: "Hello, Ana here",
+    });
 
-    const release = await t.post("/agents/conversations/111:5511/release", { agentId: "ana" });
+    const release = await t.post(t.path("5511", "release"), ana);
     expect(release.status).toBe(200);
     expect(await release.json()).toMatchObject({ conversation: { route: "bot" } });
     expect((await t.presence.status("ana")).load).toBe(0);
@@ -121,78 +131,265 @@ describe("agent routes", () => {
       "outbound.request",
       "conversation.updated",
     ]);
-    const outbound = t.channelEvents("flank.outbound.request")[0];
-    expect(outbound).toMatchObject({
-      tenant: "111",
-      conversationId: "111:5511",
+    expect(t.channelEvents(topicChannel("outbound.request"))[0]).toMatchObject({
+      tenant: PNID,
+      conversationId: `${PNID}:5511`,
       data: {
         idempotencyKey: "reply-1",
         to: "5511",
         source: "agent",
         agentId: "ana",
+        agentName: "Ana Souza",
         message: { type: "text", body: "Hello, Ana here" },
       },
     });
-    await waitFor(() => t.channelEvents("flank.conversation.111:5511").length >= 3);
-    expect(
-      t
-        .channelEvents("flank.conversation.111:5511")
-        .flatMap((e) => (e.type === "conversation.updated" ? [e.data.change] : [])),
-    ).toEqual(["assignment", "released"]);
   });
 
-  it("handoff by API queues the conversation and assigns the least-loaded online agent", async () => {
+  it("send/read keys cannot act as an agent; admin keys can, naming the agent", async () => {
+    const t = await setup();
+    await t.seed("5512");
+    for (const [action, body] of [
+      ["take", { agentId: "ana" }],
+      ["reply", { agentId: "ana", text: "I am not ana" }],
+      ["release", { agentId: "ana" }],
+      ["transfer", { agentId: "ana", to: "bob" }],
+    ] as const) {
+      const res = await t.post(t.path("5512", action), AUTH, body);
+      expect(res.status, action).toBe(403);
+      expect((await res.json()) as ErrorJson, action).toMatchObject({
+        error: { message: expect.stringMatching(/agent's key/) },
+      });
+    }
+    expect((await t.post("/v1/agents/ana/heartbeat", AUTH)).status).toBe(403);
+    expect(t.channelEvents(topicChannel("outbound.request"))).toEqual([]);
+
+    const noName = await t.post(t.path("5512", "take"), ADMIN, {});
+    expect(noName.status).toBe(400);
+    expect((await noName.json()) as ErrorJson).toMatchObject({ error: { message: /agentId is required/ } });
+    expect((await t.post(t.path("5512", "take"), ADMIN, { agentId: "ana" })).status).toBe(200);
+    expect((await t.post(t.path("5512", "reply"), ADMIN, { agentId: "ana", text: "hi" })).status).toBe(202);
+    // A send/read key still reads and hands off.
+    expect((await t.get(`/v1/agents/conversations/${PNID}:5512`, AUTH)).status).toBe(200);
+  });
+
+  it("handoff by API queues the conversation; a heartbeat assigns it to the least-loaded agent for its number", async () => {
     const t = await setup();
     await t.seed("1");
     await t.seed("2");
-    const queued = await t.post("/agents/conversations/111:1/handoff");
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    const bob = await t.agent("bob", "Bob", [PNID]);
+    const cy = await t.agent("cy", "Cy", [OTHER]);
+    const queued = await t.post(t.path("1", "handoff"), AUTH);
     expect(queued.status).toBe(200);
-    expect(await queued.json()).toMatchObject({ conversation: { route: "queue" } });
+    expect(await queued.json()).toMatchObject({
+      conversation: { route: "queue", awaitingAgentSince: expect.any(String) },
+    });
 
-    await t.post("/agents/ana/heartbeat");
+    // cy works on another number: online, but never given this chat.
+    expect(await (await t.post("/v1/agents/cy/heartbeat", cy)).json()).toMatchObject({
+      assignedFromQueue: 0,
+    });
+    expect((await t.post("/v1/agents/bob/heartbeat", ana)).status).toBe(403);
+    const hb = await t.post("/v1/agents/ana/heartbeat", ana);
+    expect(await hb.json()).toMatchObject({
+      agentId: "ana",
+      name: "Ana",
+      online: true,
+      assignedFromQueue: 1,
+    });
+    expect(await t.stores.conversations.get(`${PNID}:1`)).toMatchObject({ route: "agent:ana" });
+
     await t.presence.addLoad("ana", 5);
-    const hb = await t.post("/agents/bob/heartbeat");
-    expect(await hb.json()).toMatchObject({ agentId: "bob", online: true, assignedFromQueue: 0 });
-    // ana's first heartbeat already took the waiting chat.
-    expect(await t.stores.conversations.get("111:1")).toMatchObject({ route: "agent:ana" });
-
-    const assigned = await t.post("/agents/conversations/111:2/handoff", { reason: "VIP" });
+    await t.post("/v1/agents/bob/heartbeat", bob);
+    const assigned = await t.post(t.path("2", "handoff"), ana, { reason: "VIP" });
     expect(await assigned.json()).toMatchObject({ conversation: { route: "agent:bob" } });
-    const agents = (await (await t.app.request("/agents")).json()) as {
-      agents: { agentId: string; load: number }[];
+    const agents = (await (await t.get(`/v1/agents?tenant=${PNID}`, ana)).json()) as {
+      agents: { agentId: string; name: string; load: number }[];
     };
-    expect(agents.agents.map((a) => [a.agentId, a.load])).toEqual([
-      ["bob", 1],
-      ["ana", 6],
+    expect(agents.agents.map((a) => [a.agentId, a.name, a.load])).toEqual([
+      ["bob", "Bob", 1],
+      ["ana", "Ana", 6],
     ]);
-    const off = await t.post("/agents/bob/offline");
+    const off = await t.post("/v1/agents/bob/offline", bob);
     expect(await off.json()).toMatchObject({ online: false });
+  });
+
+  it("transfers to another agent who works on the number; refuses one who does not", async () => {
+    const t = await setup();
+    await t.seed("7", "agent:ana");
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    await t.agent("bob", "Bob", [PNID, OTHER]);
+    await t.agent("cy", "Cy", [OTHER]);
+    const wrong = await t.post(t.path("7", "transfer"), ana, { to: "cy" });
+    expect(wrong.status).toBe(409);
+    expect(await code(wrong)).toBe("agent_unavailable");
+    expect((await t.post(t.path("7", "transfer"), ana, { to: "nobody" })).status).toBe(409);
+    const moved = await t.post(t.path("7", "transfer"), ana, { to: "bob", reason: "billing question" });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ conversation: { route: "agent:bob" } });
+    expect([(await t.presence.status("ana")).load, (await t.presence.status("bob")).load]).toEqual([0, 1]);
+    // A repeat changes nothing; no longer ana's, she can neither hand it on nor reply.
+    expect(await (await t.post(t.path("7", "transfer"), ana, { to: "bob" })).json()).toMatchObject({
+      changed: false,
+    });
+    await t.agent("dee", "Dee", [PNID]);
+    expect((await t.post(t.path("7", "transfer"), ana, { to: "dee" })).status).toBe(409);
+    expect((await t.post(t.path("7", "reply"), ana, { text: "x" })).status).toBe(409);
+  });
+
+  it("shows the agent, the conversation with the user's profile, and marks it read", async () => {
+    const t = await setup();
+    await t.stores.users.upsert({ tenant: PNID, waId: "9", profileName: "Zé", username: "ze" });
+    await t.seed("9", "agent:ana", { unread: 3 });
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    const me = await t.get("/v1/agents/me", ana);
+    expect(me.status).toBe(200);
+    const meBody = (await me.json()) as { agent: Record<string, unknown>; heartbeatTtlMs: number };
+    expect(meBody).toMatchObject({
+      agent: { id: "ana", name: "Ana", tenants: [PNID] },
+      heartbeatTtlMs: 60_000,
+    });
+    expect(meBody.agent).not.toHaveProperty("keyHash");
+    expect((await t.get("/v1/agents/me", ADMIN)).status).toBe(403);
+
+    const detail = await t.get(`/v1/agents/conversations/${PNID}:9`, ana);
+    expect(await detail.json()).toMatchObject({
+      conversation: { route: "agent:ana", unread: 3 },
+      user: { waId: "9", profileName: "Zé", username: "ze" },
+    });
+    const read = await t.post(t.path("9", "read"), ana);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ changed: true, conversation: { unread: 0 } });
+    expect((await t.get(`/v1/agents/conversations/${PNID}:nobody`, ana)).status).toBe(404);
   });
 
   it("answers clear errors: unknown conversation, bad body, closed 24-hour window", async () => {
     const t = await setup();
-    const missing = await t.post("/agents/conversations/111:nobody/take", { agentId: "ana" });
+    const ana = await t.agent("ana", "Ana", ["*"]);
+    const missing = await t.post(t.path("nobody", "take"), ana, {});
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: { code: "not_found" } });
-    const bad = await t.post("/agents/conversations/111:1/take", { agentId: "" });
+    expect(await code(missing)).toBe("not_found");
+    const bad = await t.post(t.path("1", "take"), ADMIN, { agentId: "" });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: "validation_failed" } });
-    expect((await t.post("/agents/bad%20id/heartbeat")).status).toBe(400);
-    const both = await t.post("/agents/conversations/111:1/reply", {
-      agentId: "ana",
-      text: "x",
-      message: { type: "text", body: "y" },
-    });
+    expect(await code(bad)).toBe("validation_failed");
+    expect((await t.post("/v1/agents/bad%20id/heartbeat", ADMIN)).status).toBe(400);
+    const both = await t.post(t.path("1", "reply"), ana, { text: "x", message: { type: "text", body: "y" } });
     expect(both.status).toBe(400);
 
     await t.seed("old", "agent:ana", { lastInboundAt: new Date(Date.now() - 25 * 3600_000).toISOString() });
-    const late = await t.post("/agents/conversations/111:old/reply", { agentId: "ana", text: "hello?" });
+    const late = await t.post(t.path("old", "reply"), ana, { text: "hello?" });
     expect(late.status).toBe(409);
-    expect(await late.json()).toMatchObject({ error: { code: "window_closed" } });
-    const template = await t.post("/agents/conversations/111:old/reply", {
-      agentId: "ana",
+    expect(await code(late)).toBe("window_closed");
+    const template = await t.post(t.path("old", "reply"), ana, {
       message: { type: "template", name: "follow_up", language: "en" },
     });
     expect(template.status).toBe(202);
+  });
+
+  it("shows the queue's length, each agent's load and the time to a first agent reply as metrics", async () => {
+    const t = await setup();
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    await t.agent("bob", "Bob", [PNID]);
+    await t.seed("1", "queue", { awaitingAgentSince: new Date(Date.now() - 90_000).toISOString() });
+    await t.seed("2", "queue");
+    const metrics = async () => (await t.app.request("/metrics")).text();
+    let text = await metrics();
+    expect(text).toContain("flank_agent_queue_length 2");
+    expect(text).toContain('flank_agent_load{agent="bob",online="false"} 0');
+
+    await t.post(t.path("1", "take"), ana);
+    await t.post("/v1/agents/ana/heartbeat", ana);
+    await t.post(t.path("1", "reply"), ana, { text: "hello" });
+    await t.post(t.path("1", "reply"), ana, { text: "again" });
+    text = await metrics();
+    expect(text).toContain("flank_agent_queue_length 0");
+    expect(text).toContain('flank_agent_load{agent="ana",online="true"} 2');
+    // One observation (the first reply only), about 90 s after the chat left the bot.
+    expect(text).toContain("flank_agent_first_reply_seconds_count 1");
+    expect(text).toMatch(/flank_agent_first_reply_seconds_bucket\{le="60"\} 0/);
+    expect(text).toMatch(/flank_agent_first_reply_seconds_bucket\{le="120"\} 1/);
+  });
+
+  it("streams the events of the agent's numbers only", async () => {
+    const t = await setup();
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    await t.seed("1");
+    await t.seed("2", "bot", {}, OTHER);
+    const res = await t.get("/v1/agents/stream", ana);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const sse = sseReader(res);
+    closers.push(async () => sse.cancel());
+    await waitFor(() => sse.frames.some((f) => f.event === "ready"), { what: "ready" });
+    await t.post(t.path("2", "handoff"), ADMIN);
+    await t.post(t.path("1", "handoff"), ADMIN);
+    await waitFor(() => sse.frames.some((f) => f.event === "conversation.updated"), { what: "update" });
+    const updates = sse.frames
+      .filter((f) => f.event === "conversation.updated")
+      .map((f) => JSON.parse(f.data ?? "{}"));
+    expect(updates.map((e) => e.conversationId)).toEqual([`${PNID}:1`]);
+    expect((await t.get(`/v1/agents/stream?tenant=${OTHER}`, ana)).status).toBe(403);
+  });
+});
+
+describe("agent admin API", () => {
+  it("creates, lists, disables and re-keys agents; keys are never stored or shown again", async () => {
+    const t = await setup();
+    const created = await t.post("/v1/admin/agents", ADMIN, {
+      id: "ana",
+      name: "Ana",
+      tenants: [PNID, PNID],
+    });
+    expect(created.status).toBe(201);
+    const { agent, key } = (await created.json()) as { agent: Record<string, unknown>; key: string };
+    expect(agent).toMatchObject({
+      id: "ana",
+      name: "Ana",
+      tenants: [PNID],
+      enabled: true,
+      keyHint: `…${key.slice(-4)}`,
+    });
+    expect(agent).not.toHaveProperty("keyHash");
+    expect(key).toMatch(/^flk_agent_/);
+    expect(JSON.stringify(await t.stores.agents.get("ana"))).not.toContain(key);
+    const ana = { authorization: `Bearer ${key}` };
+
+    expect(
+      (await t.post("/v1/admin/agents", ADMIN, { id: "ana", name: "Again", tenants: ["*"] })).status,
+    ).toBe(409);
+    const invalid = await t.post("/v1/admin/agents", ADMIN, { id: "a b", name: "", tenants: ["+1"] });
+    expect(invalid.status).toBe(400);
+    expect(JSON.stringify(await invalid.json())).toMatch(/tenants[\s\S]*name|name[\s\S]*tenants/);
+
+    const list = await t.get("/v1/admin/agents", ADMIN);
+    expect(((await list.json()) as { agents: { id: string }[] }).agents.map((a) => a.id)).toEqual(["ana"]);
+    expect((await t.get("/v1/admin/agents/nobody", ADMIN)).status).toBe(404);
+    expect((await t.call("PATCH", "/v1/admin/agents/nobody", ADMIN, { enabled: false })).status).toBe(404);
+    expect((await t.call("PATCH", "/v1/admin/agents/ana", ADMIN, {})).status).toBe(400);
+
+    // The rest is refused with 403: agent and send/read keys on the admin API, agent keys off the agent API.
+    for (const key of [ana, AUTH]) expect((await t.get("/v1/admin/agents", key)).status).toBe(403);
+    expect((await t.get("/api/v1/channels/whatsapp/integrations", ana)).status).toBe(403);
+    expect(
+      (await t.post("/v1/messages", ana, { to: "5511", message: { type: "text", body: "x" } })).status,
+    ).toBe(403);
+    expect((await t.get("/v1/conversations", ana)).status).toBe(403);
+    expect((await t.get("/v1/stream", ana)).status).toBe(403);
+    expect((await t.get("/v1/agents/me", ana)).status).toBe(200);
+
+    const disabled = await t.call("PATCH", "/v1/admin/agents/ana", ADMIN, { enabled: false });
+    expect(await disabled.json()).toMatchObject({ agent: { enabled: false } });
+    const refused = await t.get("/v1/agents/me", ana);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain("invalid_token");
+
+    await t.call("PATCH", "/v1/admin/agents/ana", ADMIN, { enabled: true });
+    const rotated = await t.post("/v1/admin/agents/ana/key", ADMIN);
+    expect(rotated.status).toBe(200);
+    const next = ((await rotated.json()) as { key: string }).key;
+    expect((await t.get("/v1/agents/me", ana)).status).toBe(401);
+    expect((await t.get("/v1/agents/me", { authorization: `Bearer ${next}` })).status).toBe(200);
+    expect((await t.post("/v1/admin/agents/nobody/key", ADMIN)).status).toBe(404);
+    expect(ADMIN_KEY).not.toBe(next);
   });
 });

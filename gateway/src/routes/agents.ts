@@ -1,57 +1,70 @@
 import {
+  AgentId,
   type AgentPresence,
+  type AgentStatus,
+  agentCovers,
   assignQueued,
   type Bus,
+  type Config,
   type Conversation,
   createEvent,
+  eligibleOnline,
   handoffConversation,
-  InvalidEventError,
   type Logger,
+  markRead,
+  noteAgentReply,
   type OpResult,
-  OutboundMessage,
+  type OutboundMessage,
   type RoutingDeps,
+  recipientOf,
   releaseConversation,
   type Stores,
   takeConversation,
+  transferConversation,
+  windowOpen,
 } from "@flank/shared";
 import { type Context, Hono } from "hono";
-import { z } from "zod";
-import { ConversationQuery } from "../api-schemas.js";
+import type { z } from "zod";
+import type { AgentMetrics } from "../agent-metrics.js";
+import {
+  AgentsQuery,
+  ConversationQuery,
+  HandoffBody,
+  PageQuery,
+  ReadBody,
+  ReleaseBody,
+  ReplyBody,
+  TakeBody,
+  TransferBody,
+} from "../api-schemas.js";
 import { readBody } from "../body.js";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError, errorBody, validationError } from "../errors.js";
 import { addLogFields } from "../observe.js";
-import { idempotencyKeyOf } from "../outbound.js";
+import { idempotencyKeyOf, publishOutbound } from "../outbound.js";
 import { API_BODY_LIMIT, parseJson, queryOf } from "../validate.js";
+import { actingAgent, checkTenant, keyAgent, tenantScope, visibleConversation } from "./agent-access.js";
+import { agentStream } from "./agent-stream.js";
 
 export interface AgentRouteDeps {
   bus: Bus;
   stores: Stores;
   log: Logger;
   presence: AgentPresence;
+  config: Pick<Config, "router">;
+  agentMetrics: Pick<AgentMetrics, "firstReply">;
+  /** Ends open agent streams when the gateway stops. */
+  shutdown?: AbortSignal;
+  keepAliveMs?: number;
 }
 
-const AgentId = z.string().regex(/^[A-Za-z0-9_.@-]{1,100}$/, "letters, digits, _ . @ - (1 to 100)");
-const TakeBody = z.object({ agentId: AgentId });
-const ReleaseBody = z.object({ agentId: AgentId.optional(), reason: z.string().max(200).optional() });
-const HandoffBody = z.object({ reason: z.string().max(200).optional() });
-const ReplyBody = z
-  .object({
-    agentId: AgentId,
-    text: z.string().min(1).max(4096).optional(),
-    message: OutboundMessage.optional(),
-  })
-  .refine((b) => Boolean(b.text) !== Boolean(b.message), { message: "give exactly one of text or message" });
-
-/** Free-form messages need an inbound message within 24 hours; templates do not (Meta error 131047). */
-const WINDOW_MS = 24 * 3600 * 1000;
 /** Queued conversations handed out per heartbeat, so an agent coming online picks up waiting chats. */
 const ASSIGN_PER_HEARTBEAT = 20;
 
 /**
- * Human agents (ARCHITECTURE §5, §7): presence, the conversation list, take over, reply, release
- * and handoff. Mounted under the API-key auth. Screens follow `flank.conversation.<id>` and
- * `flank.agent.<agentId>` for live updates.
+ * Human agents (ARCHITECTURE §5, §7): presence, the conversation lists, take over, reply,
+ * release, transfer and handoff, and a live stream for the console. Mounted under the key check
+ * (scope "agents"); agent-access.ts decides what each key may do.
  */
 export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
@@ -60,67 +73,162 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     presence: deps.presence,
     bus: deps.bus,
     log: deps.log,
+    agents: deps.stores.agents,
+  };
+  const names = async () => new Map((await deps.stores.agents.list()).map((a) => [a.id, a.name]));
+  const withName = (s: AgentStatus, known: Map<string, string>) => {
+    const name = known.get(s.agentId);
+    return name ? { ...s, name } : s;
   };
 
-  app.get("/agents", async (c) => c.json({ agents: await deps.presence.online() }, 200));
+  app.get("/agents", async (c) => {
+    const { tenant } = queryOf(c, AgentsQuery);
+    if (tenant) checkTenant(c, tenant);
+    const online = await deps.presence.online();
+    const eligible = tenant
+      ? new Set(await eligibleOnline(deps.presence, deps.stores.agents, tenant))
+      : undefined;
+    const known = await names();
+    const agents = online.filter((s) => !eligible || eligible.has(s.agentId)).map((s) => withName(s, known));
+    return c.json({ agents }, 200);
+  });
+
+  app.get("/agents/me", async (c) => {
+    const agent = keyAgent(c);
+    if (!agent) throw new ApiError("forbidden", "not an agent key: /v1/agents/me answers agent keys only");
+    const { keyHash: _hash, ...view } = agent;
+    return c.json({ agent: view, heartbeatTtlMs: deps.config.router.agentHeartbeatTtlMs }, 200);
+  });
+
+  app.get("/agents/counts", async (c) => {
+    const scope = tenantScope(c, undefined);
+    const agent = keyAgent(c);
+    const [queue, all, mine] = await Promise.all([
+      deps.stores.conversations.count({ ...scope, route: "queue" }),
+      deps.stores.conversations.count(scope),
+      agent ? deps.stores.conversations.count({ ...scope, agentId: agent.id }) : undefined,
+    ]);
+    return c.json({ queue, all, ...(mine === undefined ? {} : { mine }) }, 200);
+  });
+
+  app.get("/agents/stream", (c) =>
+    agentStream(c, {
+      bus: deps.bus,
+      log: deps.log,
+      keepAliveMs: deps.keepAliveMs ?? 15_000,
+      ...(deps.shutdown ? { shutdown: deps.shutdown } : {}),
+    }),
+  );
 
   app.post("/agents/:agentId/heartbeat", async (c) => {
-    const agentId = agentParam(c);
+    const agentId = actingAgent(c, agentParam(c));
     const status = await deps.presence.heartbeat(agentId);
     let assigned = 0;
-    const queued = await deps.stores.conversations.list({ route: "queue" }, { limit: ASSIGN_PER_HEARTBEAT });
+    // An agent key picks up waiting chats of its own numbers; assignQueued picks the least loaded.
+    const queued = await deps.stores.conversations.list(
+      { ...tenantScope(c, undefined), route: "queue" },
+      { limit: ASSIGN_PER_HEARTBEAT },
+    );
     for (const conversation of queued.items) {
       const res = await assignQueued(routing, conversation.id, "agent online");
       if (res.ok && res.changed) assigned++;
     }
-    return c.json({ ...status, assignedFromQueue: assigned }, 200);
+    return c.json({ ...withName(status, await names()), assignedFromQueue: assigned }, 200);
   });
 
   app.post("/agents/:agentId/offline", async (c) => {
-    const agentId = agentParam(c);
+    const agentId = actingAgent(c, agentParam(c));
     await deps.presence.offline(agentId);
-    return c.json(await deps.presence.status(agentId), 200);
+    return c.json(withName(await deps.presence.status(agentId), await names()), 200);
   });
 
   app.get("/agents/conversations", async (c) => {
     const q = queryOf(c, ConversationQuery);
     const page = await deps.stores.conversations.list(
-      { tenant: q.tenant, route: q.route, stage: q.stage, agentId: q.agent },
+      { ...tenantScope(c, q.tenant), route: q.route, stage: q.stage, agentId: q.agent },
       { limit: q.limit, cursor: q.cursor },
     );
     return c.json(page, 200);
   });
 
+  app.get("/agents/conversations/:id", async (c) => {
+    const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
+    const user = await deps.stores.users.find(conversation.tenant, {
+      ...(conversation.waId ? { waId: conversation.waId } : {}),
+      ...(conversation.userId ? { userId: conversation.userId } : {}),
+    });
+    return c.json({ conversation, ...(user ? { user } : {}) }, 200);
+  });
+
+  app.get("/agents/conversations/:id/messages", async (c) => {
+    const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
+    const q = queryOf(c, PageQuery);
+    return c.json(
+      await deps.stores.messages.listByConversation(conversation.id, { limit: q.limit, cursor: q.cursor }),
+      200,
+    );
+  });
+
   app.post("/agents/conversations/:id/take", async (c) => {
     const body = await bodyOf(c, TakeBody);
-    return answer(c, await takeConversation(routing, c.req.param("id"), body.agentId));
+    const { id, agentId } = await acting(c, body.agentId);
+    return answer(c, await takeConversation(routing, id, agentId));
   });
 
   app.post("/agents/conversations/:id/release", async (c) => {
     const body = await bodyOf(c, ReleaseBody);
-    return answer(c, await releaseConversation(routing, c.req.param("id"), body));
+    const { id, agentId } = await acting(c, body.agentId);
+    return answer(c, await releaseConversation(routing, id, { agentId, reason: body.reason }));
+  });
+
+  app.post("/agents/conversations/:id/transfer", async (c) => {
+    const body = await bodyOf(c, TransferBody);
+    const { id, agentId, conversation } = await acting(c, body.agentId);
+    // The new holder must be a known, enabled agent who may work on this number.
+    const target = await deps.stores.agents.get(body.to);
+    if (!target?.enabled || !agentCovers(target, conversation.tenant)) {
+      return conflict(
+        c,
+        `agent ${body.to} cannot take conversations of ${conversation.tenant}`,
+        conversation,
+        "agent_unavailable",
+      );
+    }
+    return answer(
+      c,
+      await transferConversation(routing, id, { to: body.to, from: agentId, reason: body.reason }),
+    );
+  });
+
+  app.post("/agents/conversations/:id/read", async (c) => {
+    await bodyOf(c, ReadBody);
+    const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
+    return answer(c, await markRead(routing, conversation.id));
   });
 
   app.post("/agents/conversations/:id/handoff", async (c) => {
     const body = await bodyOf(c, HandoffBody);
-    return answer(c, await handoffConversation(routing, c.req.param("id"), body.reason ?? "handoff by API"));
+    const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
+    return answer(c, await handoffConversation(routing, conversation.id, body.reason ?? "handoff by API"));
   });
 
   app.post("/agents/conversations/:id/reply", async (c) => {
     const body = await bodyOf(c, ReplyBody);
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
-    const conversation = await deps.stores.conversations.get(c.req.param("id"));
-    if (!conversation) throw new ApiError("not_found", `no conversation ${c.req.param("id")}`);
-    if (conversation.route !== `agent:${body.agentId}`) {
+    const { agentId, conversation } = await acting(c, body.agentId);
+    if (conversation.route !== `agent:${agentId}`) {
       return conflict(
         c,
-        `conversation is held by ${conversation.route}, not agent:${body.agentId}; take it first`,
+        `conversation is held by ${conversation.route}, not agent:${agentId}; take it first`,
         conversation,
       );
     }
     const message: OutboundMessage = body.message ?? { type: "text", body: body.text ?? "" };
-    const last = conversation.lastInboundAt ? Date.parse(conversation.lastInboundAt) : 0;
-    if (message.type !== "template" && message.type !== "read" && !(Date.now() - last < WINDOW_MS)) {
+    if (
+      message.type !== "template" &&
+      message.type !== "read" &&
+      !windowOpen(conversation.lastInboundAt, Date.now())
+    ) {
       return conflict(
         c,
         "the 24-hour window is closed: only a template can be sent",
@@ -128,6 +236,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
         "window_closed",
       );
     }
+    const agentName = (keyAgent(c) ?? (await deps.stores.agents.get(agentId)))?.name;
     const event = createEvent({
       type: "outbound.request",
       tenant: conversation.tenant,
@@ -137,27 +246,28 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
         ...recipientOf(conversation),
         message,
         source: "agent",
-        agentId: body.agentId,
+        agentId,
+        ...(agentName ? { agentName } : {}),
       },
     });
-    try {
-      await deps.bus.publish(event);
-    } catch (err) {
-      if (err instanceof InvalidEventError) throw new ApiError("validation_failed", err.message);
-      deps.log.error({ err }, "agent reply publish failed");
-      throw new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
-    }
-    addLogFields(c, { conversationId: conversation.id, agentId: body.agentId, idempotencyKey });
+    await publishOutbound(deps, event);
+    const { waitedMs } = await noteAgentReply(routing, conversation.id);
+    if (waitedMs !== undefined) deps.agentMetrics.firstReply.observe(waitedMs / 1000);
+    addLogFields(c, { conversationId: conversation.id, agentId, idempotencyKey });
     return c.json({ idempotencyKey, eventId: event.id, status: "queued" }, 202);
   });
 
-  return app;
-}
+  /** The conversation of the path (404, or 403 outside the key's numbers) and the agent acting on it. */
+  async function acting(
+    c: Context<GatewayEnv>,
+    named: string | undefined,
+  ): Promise<{ id: string; agentId: string; conversation: Conversation }> {
+    const agentId = actingAgent(c, named);
+    const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id") ?? "");
+    return { id: conversation.id, agentId, conversation };
+  }
 
-function recipientOf(c: Conversation): { to?: string; recipient?: string } {
-  if (c.waId) return { to: c.waId };
-  if (c.userId) return { recipient: c.userId };
-  return { to: c.user };
+  return app;
 }
 
 function agentParam(c: Context<GatewayEnv>): string {

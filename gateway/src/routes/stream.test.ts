@@ -1,7 +1,7 @@
 import { type Bus, createEvent, type FlankEvent } from "@flank/shared";
 import { waitFor } from "@flank/shared/testing";
 import { describe, expect, it } from "vitest";
-import { AUTH, makeApp, PNID } from "../test-harness.js";
+import { AUTH, makeApp, PNID, sseReader } from "../test-harness.js";
 
 const message = (user: string, text: string): FlankEvent =>
   createEvent({
@@ -32,38 +32,6 @@ const status = (user: string): FlankEvent =>
       raw: {},
     },
   });
-
-/** Reads server-sent events from a streaming response. */
-function sseReader(res: Response) {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const frames: { event?: string; data?: string }[] = [];
-  let buffer = "";
-  let done = false;
-  void (async () => {
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (chunk.done) {
-        done = true;
-        return;
-      }
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (!frame.startsWith(":")) {
-          const fields = Object.fromEntries(
-            frame.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
-          );
-          frames.push(fields);
-        }
-        end = buffer.indexOf("\n\n");
-      }
-    }
-  })();
-  return { frames, cancel: () => reader.cancel(), isDone: () => done };
-}
 
 /** Counts taps opened and closed on a bus. */
 function countingTaps(bus: Bus) {

@@ -136,7 +136,9 @@ export class PartitionConsumer implements Consumer {
     const drained = worker
       .drained()
       .then(() => (release ? this.backend.leases.release(this.leaseName(partition), this.id) : undefined))
-      .then(() => this.log.info({ partition, ...this.where(), drainMs: Date.now() - since }, "partition given up"))
+      .then(() =>
+        this.log.info({ partition, ...this.where(), drainMs: Date.now() - since }, "partition given up"),
+      )
       .catch((err) => this.log.warn({ err, partition }, "partition stop failed"))
       .finally(() => this.draining.delete(partition));
     this.draining.set(partition, drained);

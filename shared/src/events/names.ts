@@ -79,4 +79,6 @@ export const GROUPS = {
   responder: "responder",
   sender: "sender",
   statusWriter: "status-writer",
+  /** The router's handoff notices: tells the user a person is coming (or the team is away). */
+  handoffNotices: "handoff-notices",
 } as const;

@@ -160,6 +160,8 @@ export const OutboundRequestData = z
     answers: z.array(z.string()).optional(),
     source: z.enum(OUTBOUND_SOURCES),
     agentId: z.string().optional(),
+    /** The agent's display name, for screens that show who replied (the playground, the console). */
+    agentName: z.string().max(100).optional(),
     bizOpaqueCallbackData: z.string().max(512).optional(),
   })
   .refine((r) => r.to || r.recipient, { message: "to or recipient is required", path: ["to"] });

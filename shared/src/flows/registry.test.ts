@@ -31,6 +31,16 @@ describe("loadFlowRegistry", () => {
     expect(Object.keys(booking?.stages ?? {})).toEqual(["greeting", "collect", "confirm", "done"]);
   });
 
+  it("every shipped flow tells the user about a handoff: a handoff message and an away message", async () => {
+    const registry = await loadFlowRegistry();
+    for (const id of registry.ids()) {
+      const flow = registry.get(id);
+      expect(flow?.handoffKeywords?.length, id).toBeGreaterThan(0);
+      expect(flow?.handoffMessage, id).toMatch(/person/);
+      expect(flow?.awayMessage, id).toMatch(/get back to you/);
+    }
+  });
+
   it("FLOW names the default by id or by file path, and resolve() falls back to it", async () => {
     expect((await loadFlowRegistry({ defaultFlow: "appointment-booking" })).default.id).toBe(
       "appointment-booking",

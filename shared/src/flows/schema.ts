@@ -56,6 +56,27 @@ export const Intent = z.strictObject({
 });
 export type Intent = z.infer<typeof Intent>;
 
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof DAYS)[number];
+/** "09:00-18:00" in the office's time zone; "24:00" may end a day. */
+const Interval = z
+  .string()
+  .regex(
+    /^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/,
+    'expected "HH:MM-HH:MM", e.g. "09:00-18:00"',
+  )
+  .refine((v) => v.slice(0, 5) < v.slice(6), "the interval must end after it starts");
+
+/** When the team works; outside these hours, with nobody online, the user gets `closedMessage`. */
+export const OfficeHours = z.strictObject({
+  /** An IANA time zone, e.g. "Europe/Lisbon". */
+  timezone: z.string().refine(isTimeZone, "expected an IANA time zone, e.g. Europe/Lisbon"),
+  /** Open intervals per weekday; a day left out is closed. */
+  days: z.partialRecord(z.enum(DAYS), z.array(Interval)),
+  closedMessage: z.string().min(1).max(4096).optional(),
+});
+export type OfficeHours = z.infer<typeof OfficeHours>;
+
 export const Flow = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only"),
@@ -66,6 +87,11 @@ export const Flow = z
     systemPrompt: z.string().optional(),
     intents: z.array(Intent).optional(),
     handoffKeywords: z.array(z.string().min(1)).optional(),
+    /** Sent to the user on every handoff while an agent is online (a default when left out). */
+    handoffMessage: z.string().min(1).max(4096).optional(),
+    /** Sent on a handoff when no agent is online (a default when left out). */
+    awayMessage: z.string().min(1).max(4096).optional(),
+    officeHours: OfficeHours.optional(),
     stages: z.record(z.string().min(1), Stage),
   })
   .superRefine((flow, ctx) => {
@@ -127,5 +153,14 @@ function checkOptionIds(stage: Stage, path: (string | number)[], ctx: z.Refineme
   // WhatsApp caps a list message at 10 rows in total, not per section.
   if (opts.type === "list" && ids.length > 10) {
     ctx.addIssue({ code: "custom", path, message: `a list holds at most 10 rows (has ${ids.length})` });
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
   }
 }

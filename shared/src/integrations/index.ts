@@ -4,4 +4,5 @@ export * from "./rotate.js";
 export * from "./schemas.js";
 export * from "./service.js";
 export * from "./signup-graph.js";
+export * from "./ttl-cache.js";
 export * from "./wire.js";

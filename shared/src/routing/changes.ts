@@ -11,6 +11,29 @@ export const agentOf = (route: Route): string | undefined =>
 
 export const agentRoute = (agentId: string): Route => `agent:${agentId}`;
 
+/** The routing fields of a conversation that a route change moves together. */
+export interface RouteFields {
+  route: Route;
+  agentId?: string;
+  unread?: number;
+  awaitingAgentSince?: string;
+}
+
+/**
+ * The conversation on a new route (pure): its agent; leaving the bot starts the wait for a first
+ * agent reply (at `at`), going back to the bot ends it and clears the unread count.
+ */
+export function withRoute<T extends RouteFields>(c: T, route: Route, at: string): T {
+  const toBot = route === "bot";
+  return {
+    ...c,
+    route,
+    agentId: agentOf(route),
+    unread: toBot ? undefined : c.unread,
+    awaitingAgentSince: toBot ? undefined : c.route === "bot" ? at : c.awaitingAgentSince,
+  };
+}
+
 /**
  * The `conversation.updated` payloads for one saved change (pure): a stage move, a handoff to the
  * queue, an assignment to an agent, or a release back to the bot. Events naming an agent carry

@@ -7,10 +7,13 @@ import type { Conversation, ConversationStore } from "../store/types.js";
 import {
   assignQueued,
   handoffConversation,
+  markRead,
   mutateConversation,
+  noteAgentReply,
   type RoutingDeps,
   releaseConversation,
   takeConversation,
+  transferConversation,
 } from "./conversation-ops.js";
 import { createMemoryAgentPresence } from "./presence.js";
 
@@ -30,17 +33,20 @@ const setup = async (route: Conversation["route"] = "bot") => {
   const stores = createMemoryStores();
   const presence = createMemoryAgentPresence({ ttlMs: 60_000 });
   const { bus, events } = recordingBus();
+  const clock = { now: new Date("2026-06-01T10:00:00.000Z") };
   const deps: RoutingDeps = {
     conversations: stores.conversations,
     presence,
     bus,
     log: pino({ level: "silent" }),
+    agents: stores.agents,
+    clock: () => clock.now,
   };
   const id = "111:5511";
   const agentId = route.startsWith("agent:") ? route.slice(6) : undefined;
   await stores.conversations.save({ id, tenant: "111", user: "5511", stage: "chat", route, agentId }, 0);
   if (agentId) await presence.addLoad(agentId, 1);
-  return { deps, presence, events, id, get: () => stores.conversations.get(id) };
+  return { deps, presence, events, id, stores, clock, get: () => stores.conversations.get(id) };
 };
 const updates = (events: FlankEvent[]) =>
   events.flatMap((e) =>
@@ -111,6 +117,75 @@ describe("routing operations", () => {
     expect((await presence.status("ana")).load).toBe(0);
     expect(updates(events)).toEqual([["released", "bot", "ana"]]);
     expect(await releaseConversation(deps, "111:nobody")).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it("transfer: from the holder (or the queue) to another agent, moving the load", async () => {
+    const { deps, presence, events, id, get } = await setup("agent:ana");
+    expect(await transferConversation(deps, id, { to: "bob", from: "cy" })).toMatchObject({
+      ok: false,
+      code: "conflict",
+    });
+    expect(await transferConversation(deps, id, { to: "bob", from: "ana" })).toMatchObject({
+      ok: true,
+      changed: true,
+      conversation: { route: "agent:bob", agentId: "bob" },
+    });
+    expect([(await presence.status("ana")).load, (await presence.status("bob")).load]).toEqual([0, 1]);
+    expect(await transferConversation(deps, id, { to: "bob" })).toMatchObject({ ok: true, changed: false });
+    expect(updates(events)).toEqual([["assignment", "agent:bob", "bob"]]);
+    await releaseConversation(deps, id);
+    expect(await transferConversation(deps, id, { to: "ana" })).toMatchObject({
+      ok: false,
+      code: "conflict",
+    });
+    expect((await get())?.route).toBe("bot");
+  });
+
+  it("tracks unread messages and the wait for a first agent reply", async () => {
+    const { deps, id, get, clock } = await setup();
+    await handoffConversation(deps, id, "api");
+    expect(await get()).toMatchObject({ route: "queue", awaitingAgentSince: "2026-06-01T10:00:00.000Z" });
+    const queued = await get();
+    if (!queued) throw new Error("lost");
+    await deps.conversations.save({ ...queued, unread: 2 }, queued.version);
+    clock.now = new Date("2026-06-01T10:01:00.000Z");
+    await takeConversation(deps, id, "ana");
+    // The wait runs from the handoff, not from the take.
+    expect(await get()).toMatchObject({ awaitingAgentSince: "2026-06-01T10:00:00.000Z", unread: 2 });
+    expect(await markRead(deps, id)).toMatchObject({ ok: true, changed: true, conversation: { unread: 0 } });
+    expect(await markRead(deps, id)).toMatchObject({ ok: true, changed: false });
+    clock.now = new Date("2026-06-01T10:02:30.000Z");
+    expect(await noteAgentReply(deps, id)).toEqual({ waitedMs: 150_000 });
+    expect((await get())?.awaitingAgentSince).toBeUndefined();
+    expect(await noteAgentReply(deps, id)).toEqual({});
+    await releaseConversation(deps, id);
+    expect(await get()).toMatchObject({ route: "bot" });
+    expect((await get())?.unread).toBeUndefined();
+    expect(await markRead(deps, "111:nobody")).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it("assigns only to agents who may work on the conversation's number", async () => {
+    const { deps, presence, stores, id, get } = await setup("queue");
+    const agent = (agentId: string, tenants: string[], enabled = true) => ({
+      id: agentId,
+      name: agentId,
+      tenants,
+      enabled,
+      keyHash: `h-${agentId}`,
+      keyHint: "…",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    });
+    await stores.agents.create(agent("ana", ["222"]));
+    await stores.agents.create(agent("bob", ["*"], false));
+    await stores.agents.create(agent("cy", ["111", "222"]));
+    await presence.heartbeat("ana");
+    await presence.heartbeat("bob");
+    expect(await assignQueued(deps, id, "x")).toMatchObject({ changed: false });
+    await presence.heartbeat("cy");
+    await presence.addLoad("cy", 4);
+    expect(await assignQueued(deps, id, "x")).toMatchObject({ conversation: { route: "agent:cy" } });
+    expect((await get())?.agentId).toBe("cy");
   });
 
   it("mutateConversation re-reads and retries when another writer saved first", async () => {

@@ -1,9 +1,11 @@
 import type { Bus } from "../bus/bus.js";
 import { FlankError } from "../errors.js";
 import { createEvent } from "../events/event.js";
+import type { Route } from "../events/schemas.js";
 import type { Logger } from "../log/logger.js";
-import type { Conversation, ConversationDraft, ConversationStore } from "../store/types.js";
-import { agentOf, agentRoute, changesBetween } from "./changes.js";
+import type { AgentStore, Conversation, ConversationDraft, ConversationStore } from "../store/types.js";
+import { agentOf, agentRoute, changesBetween, withRoute } from "./changes.js";
+import { eligibleOnline } from "./eligible.js";
 import type { AgentPresence } from "./presence.js";
 
 export interface RoutingDeps {
@@ -11,9 +13,14 @@ export interface RoutingDeps {
   presence: AgentPresence;
   bus: Bus;
   log: Logger;
+  /** Known agents: assignment gives a conversation only to agents who may work on its number. */
+  agents?: Pick<AgentStore, "list">;
   /** Sees every saved conversation (the router keeps its session cache warm with it). */
   onSaved?: (conversation: Conversation) => Promise<void>;
+  clock?: () => Date;
 }
+
+const nowIso = (deps: Pick<RoutingDeps, "clock">) => (deps.clock?.() ?? new Date()).toISOString();
 
 export type Mutation<R> = { result: R; save?: ConversationDraft };
 
@@ -90,17 +97,29 @@ async function finish(
   return { ok: true as const, conversation: saved, changed: true };
 }
 
+/**
+ * Moves a conversation to `route` (withRoute) unless `refuse` names why not (a conflict). Already
+ * there: unchanged. The take, release, transfer and handoff operations differ only in `refuse`.
+ */
+function moveTo(
+  deps: RoutingDeps,
+  id: string,
+  route: Route,
+  refuse: (c: Conversation) => string | undefined,
+) {
+  return mutateConversation<OpResult | undefined>(deps.conversations, id, (c) => {
+    if (!c) return { result: notFound(id) };
+    if (c.route === route) return { result: unchanged(c) };
+    const why = refuse(c);
+    if (why) return { result: conflict(c, why) };
+    return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
+  });
+}
+
 /** Sends a bot conversation to the agent queue (API or keyword handoff), then tries to assign it. */
 export async function handoffConversation(deps: RoutingDeps, id: string, reason: string): Promise<OpResult> {
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === "queue") return { result: unchanged(c) };
-      if (c.route !== "bot") return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: { ...c, route: "queue", agentId: undefined } };
-    },
+  const { result, before, saved } = await moveTo(deps, id, "queue", (c) =>
+    c.route !== "bot" ? `conversation is held by ${c.route}` : undefined,
   );
   if (result)
     return result.ok && result.conversation.route === "queue" ? assignQueued(deps, id, reason) : result;
@@ -109,12 +128,17 @@ export async function handoffConversation(deps: RoutingDeps, id: string, reason:
   return assignQueued(deps, id, reason);
 }
 
-/** Gives a queued conversation to the least-loaded online agent; stays queued when none is online. */
+/**
+ * Gives a queued conversation to the least-loaded online agent who may work on its number; it stays
+ * queued when there is none.
+ */
 export async function assignQueued(deps: RoutingDeps, id: string, reason: string): Promise<OpResult> {
   const current = await deps.conversations.get(id);
   if (!current) return notFound(id);
   if (current.route !== "queue") return unchanged(current);
-  const agentId = await deps.presence.claimLeastLoaded();
+  const candidates = await eligibleOnline(deps.presence, deps.agents, current.tenant);
+  if (candidates.length === 0) return unchanged(current);
+  const agentId = await deps.presence.claimLeastLoaded(candidates);
   if (!agentId) return unchanged(current);
   const { result, before, saved } = await mutateConversation<OpResult | undefined>(
     deps.conversations,
@@ -122,7 +146,7 @@ export async function assignQueued(deps: RoutingDeps, id: string, reason: string
     (c) => {
       if (!c) return { result: notFound(id) };
       if (c.route !== "queue") return { result: unchanged(c) };
-      return { result: undefined, save: { ...c, route: agentRoute(agentId), agentId } };
+      return { result: undefined, save: withRoute(c, agentRoute(agentId), nowIso(deps)) };
     },
     { first: current },
   );
@@ -142,17 +166,8 @@ export async function takeConversation(
   agentId: string,
   reason = "taken over by agent",
 ): Promise<OpResult> {
-  const route = agentRoute(agentId);
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === route) return { result: unchanged(c) };
-      if (c.route !== "bot" && c.route !== "queue")
-        return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: { ...c, route, agentId } };
-    },
+  const { result, before, saved } = await moveTo(deps, id, agentRoute(agentId), (c) =>
+    c.route !== "bot" && c.route !== "queue" ? `conversation is held by ${c.route}` : undefined,
   );
   if (!saved) return result ?? notFound(id);
   await deps.presence.addLoad(agentId, 1);
@@ -165,20 +180,63 @@ export async function releaseConversation(
   id: string,
   opts: { agentId?: string; reason?: string } = {},
 ): Promise<OpResult> {
-  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
-    deps.conversations,
-    id,
-    (c) => {
-      if (!c) return { result: notFound(id) };
-      if (c.route === "bot") return { result: unchanged(c) };
-      const holder = agentOf(c.route);
-      if (opts.agentId && holder !== opts.agentId)
-        return { result: conflict(c, `conversation is held by ${c.route}, not agent:${opts.agentId}`) };
-      return { result: undefined, save: { ...c, route: "bot", agentId: undefined } };
-    },
+  const { result, before, saved } = await moveTo(deps, id, "bot", (c) =>
+    opts.agentId && agentOf(c.route) !== opts.agentId
+      ? `conversation is held by ${c.route}, not agent:${opts.agentId}`
+      : undefined,
   );
   if (!saved) return result ?? notFound(id);
   const holder = before && agentOf(before.route);
   if (holder) await deps.presence.addLoad(holder, -1);
   return finish(deps, before, saved, opts.reason ?? "released to the bot");
+}
+
+/** Moves an agent's (or a queued) conversation to another agent. With `from`, only from that agent or the queue. */
+export async function transferConversation(
+  deps: RoutingDeps,
+  id: string,
+  opts: { to: string; from?: string; reason?: string },
+): Promise<OpResult> {
+  const { result, before, saved } = await moveTo(deps, id, agentRoute(opts.to), (c) => {
+    if (c.route === "bot") return "the bot has this conversation: take it first";
+    if (opts.from && c.route !== "queue" && agentOf(c.route) !== opts.from)
+      return `conversation is held by ${c.route}, not agent:${opts.from}`;
+    return undefined;
+  });
+  if (!saved) return result ?? notFound(id);
+  const holder = before && agentOf(before.route);
+  if (holder) await deps.presence.addLoad(holder, -1);
+  await deps.presence.addLoad(opts.to, 1);
+  return finish(deps, before, saved, opts.reason ?? `transferred to agent:${opts.to}`);
+}
+
+/** An agent has seen the conversation: its unread count goes to zero. */
+export async function markRead(deps: Pick<RoutingDeps, "conversations">, id: string): Promise<OpResult> {
+  const { result, saved } = await mutateConversation<OpResult | undefined>(deps.conversations, id, (c) => {
+    if (!c) return { result: notFound(id) };
+    if (!c.unread) return { result: unchanged(c) };
+    return { result: undefined, save: { ...c, unread: 0 } };
+  });
+  return saved ? { ok: true, conversation: saved, changed: true } : (result ?? notFound(id));
+}
+
+/**
+ * An agent replied: the unread count goes to zero and, on the first reply since the chat left
+ * the bot, the wait ends. Returns how long that wait was (time to first agent reply), if it ended.
+ */
+export async function noteAgentReply(
+  deps: Pick<RoutingDeps, "conversations" | "clock">,
+  id: string,
+): Promise<{ waitedMs?: number }> {
+  const now = deps.clock?.() ?? new Date();
+  const { result } = await mutateConversation<{ waitedMs?: number }>(deps.conversations, id, (c) => {
+    if (!c || (!c.unread && !c.awaitingAgentSince)) return { result: {} };
+    const since = c.awaitingAgentSince ? Date.parse(c.awaitingAgentSince) : Number.NaN;
+    const { awaitingAgentSince: _ended, ...rest } = c;
+    return {
+      result: Number.isNaN(since) ? {} : { waitedMs: Math.max(0, now.getTime() - since) },
+      save: { ...rest, unread: 0 },
+    };
+  });
+  return result;
 }

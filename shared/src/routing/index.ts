@@ -1,5 +1,7 @@
 export * from "./changes.js";
 export * from "./conversation-ops.js";
+export * from "./eligible.js";
 export * from "./factory.js";
 export * from "./presence.js";
+export * from "./recipient.js";
 export * from "./redis-presence.js";

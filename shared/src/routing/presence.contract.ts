@@ -46,6 +46,18 @@ export function presenceContract(
       ]);
     });
 
+    it("claims only among the given agents when told", async () => {
+      const { presence } = await setup();
+      await presence.heartbeat("ana");
+      await presence.heartbeat("bob");
+      await presence.addLoad("bob", 5);
+      expect(await presence.claimLeastLoaded(["bob", "cy"])).toBe("bob");
+      expect(await presence.claimLeastLoaded(["cy"])).toBeUndefined();
+      expect(await presence.claimLeastLoaded([])).toBeUndefined();
+      expect(await presence.claimLeastLoaded()).toBe("ana");
+      expect((await presence.status("bob")).load).toBe(6);
+    });
+
     it("never lets a load fall below zero", async () => {
       const { presence } = await setup();
       expect(await presence.addLoad("ana", 1)).toBe(1);

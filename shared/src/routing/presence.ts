@@ -20,8 +20,11 @@ export interface AgentPresence {
   status(agentId: string): Promise<AgentStatus>;
   /** Online agents, least loaded first (ties by id). */
   online(): Promise<AgentStatus[]>;
-  /** Picks the least-loaded online agent under the cap and counts one more conversation for it. */
-  claimLeastLoaded(): Promise<string | undefined>;
+  /**
+   * Picks the least-loaded online agent under the cap and counts one more conversation for it;
+   * with `only`, among those agents alone (the ones who may work on the conversation's number).
+   */
+  claimLeastLoaded(only?: readonly string[]): Promise<string | undefined>;
   /** Adds `delta` to an agent's load, never going below 0; returns the new load. */
   addLoad(agentId: string, delta: number): Promise<number>;
   close(): Promise<void>;
@@ -61,9 +64,9 @@ export function createMemoryAgentPresence(opts: PresenceOptions): AgentPresence 
     },
     status: async (agentId) => status(agentId),
     online: async () => online(),
-    async claimLeastLoaded() {
+    async claimLeastLoaded(only) {
       const cap = opts.maxLoad ?? 0;
-      const best = online().find((s) => cap === 0 || s.load < cap);
+      const best = online().find((s) => (cap === 0 || s.load < cap) && (!only || only.includes(s.agentId)));
       if (best) loads.set(best.agentId, best.load + 1);
       return best?.agentId;
     },

@@ -2,14 +2,20 @@ import { redisAgentLoadKey, redisAgentSeenKey } from "../events/names.js";
 import { type RedisClient, RedisScript } from "../redis/client.js";
 import { type AgentPresence, type AgentStatus, byLoadThenId, type PresenceOptions } from "./presence.js";
 
-// KEYS: seen ZSET (agent → last heartbeat ms), load HASH (agent → conversations). ARGV: min score, cap.
+// KEYS: seen ZSET (agent → last heartbeat ms), load HASH (agent → conversations).
+// ARGV: min score, cap, "1" when the agents that follow are the only candidates, then those agents.
 const CLAIM = new RedisScript(`
 local agents = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
 local cap = tonumber(ARGV[2])
+local only = nil
+if ARGV[3] == '1' then
+  only = {}
+  for i = 4, #ARGV do only[ARGV[i]] = true end
+end
 local best, bestLoad
 for _, a in ipairs(agents) do
   local l = tonumber(redis.call('HGET', KEYS[2], a) or '0')
-  if (cap == 0 or l < cap) and (best == nil or l < bestLoad or (l == bestLoad and a < best)) then
+  if (only == nil or only[a]) and (cap == 0 or l < cap) and (best == nil or l < bestLoad or (l == bestLoad and a < best)) then
     best = a
     bestLoad = l
   end
@@ -62,9 +68,10 @@ export function createRedisAgentPresence(
       const ids = await client.zRangeByScore(seenKey, `(${clock() - opts.ttlMs}`, "+inf");
       return (await Promise.all(ids.map(status))).sort(byLoadThenId);
     },
-    async claimLeastLoaded() {
+    async claimLeastLoaded(only) {
       const min = `(${clock() - opts.ttlMs}`;
-      const best = await CLAIM.run<string | null>(client, [seenKey, loadKey], [min, opts.maxLoad ?? 0]);
+      const args = [min, opts.maxLoad ?? 0, only ? "1" : "0", ...(only ?? [])];
+      const best = await CLAIM.run<string | null>(client, [seenKey, loadKey], args);
       return best ?? undefined;
     },
     async addLoad(agentId, delta) {

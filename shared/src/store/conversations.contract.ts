@@ -121,6 +121,36 @@ export function conversationsContract({ stores, uniq }: ContractContext): void {
       expect(await ids({ tenant, agentId: "ann" })).toEqual(["b"]);
       expect(await ids({ tenant: other })).toEqual(["a"]);
       expect(await ids({ tenant: uniq("t") })).toEqual([]);
+      // An agent's tenants: any of them, combined with the other filters.
+      expect(await ids({ tenants: [tenant, uniq("t")], route: "queue" })).toEqual(["c"]);
+      expect((await ids({ tenants: [other, tenant] })).sort()).toEqual(["a", "a", "b", "c"]);
+      expect(await ids({ tenants: [] })).toEqual([]);
+      expect(await ids({ tenants: [tenant], tenant: other })).toEqual([]);
+    });
+
+    it("counts by filter (the queue length)", async () => {
+      const tenant = uniq("t");
+      await create(draft(tenant, "a", { route: "queue" }));
+      await create(draft(tenant, "b", { route: "queue" }));
+      await create(draft(tenant, "c", { route: "agent:ann", agentId: "ann" }));
+      expect(await stores().conversations.count({ tenant, route: "queue" })).toBe(2);
+      expect(await stores().conversations.count({ tenants: [tenant] })).toBe(3);
+      expect(await stores().conversations.count({ tenant, agentId: "ann" })).toBe(1);
+      expect(await stores().conversations.count({ tenant: uniq("t") })).toBe(0);
+      expect(await stores().conversations.count({ route: "queue" })).toBeGreaterThanOrEqual(2);
+    });
+
+    it("keeps the unread count and the time waiting for an agent, and clears them", async () => {
+      const since = "2026-01-01T10:00:00.000Z";
+      const v1 = await create(
+        draft(uniq("t"), "u1", { route: "queue", unread: 3, awaitingAgentSince: since }),
+      );
+      expect(await stores().conversations.get(v1.id)).toMatchObject({ unread: 3, awaitingAgentSince: since });
+      const { awaitingAgentSince: _cleared, ...rest } = v1;
+      await stores().conversations.save({ ...rest, unread: 0 }, 1);
+      const stored = await stores().conversations.get(v1.id);
+      expect(stored?.unread).toBe(0);
+      expect(stored?.awaitingAgentSince).toBeUndefined();
     });
 
     it("pages with opaque cursors, without gaps or repeats", async () => {

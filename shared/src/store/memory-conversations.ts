@@ -1,5 +1,5 @@
 import { comparePositions, type Position, readPage, toPage } from "./page.js";
-import { conversationFrom } from "./records.js";
+import { conversationFrom, matchesFilter } from "./records.js";
 import type {
   Conversation,
   ConversationDraft,
@@ -40,17 +40,17 @@ export class MemoryConversationStore implements ConversationStore {
   async list(filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
     const { limit, after } = readPage(page);
     const rows = [...this.rows.values()]
-      .filter(
-        (c) =>
-          (filter.tenant === undefined || c.tenant === filter.tenant) &&
-          (filter.route === undefined || c.route === filter.route) &&
-          (filter.stage === undefined || c.stage === filter.stage) &&
-          (filter.agentId === undefined || c.agentId === filter.agentId),
-      )
+      .filter((c) => matchesFilter(c, filter))
       .sort((a, b) => comparePositions(position(b), position(a)))
       .filter((c) => after === undefined || comparePositions(position(c), after) < 0)
       .slice(0, limit + 1)
       .map((c) => structuredClone(c));
     return toPage(rows, limit, position);
+  }
+
+  async count(filter: ConversationFilter): Promise<number> {
+    let n = 0;
+    for (const c of this.rows.values()) if (matchesFilter(c, filter)) n++;
+    return n;
   }
 }

@@ -1,3 +1,4 @@
+import { MemoryAgentStore } from "./memory-agents.js";
 import { MemoryConversationStore } from "./memory-conversations.js";
 import { MemoryIntegrationStore } from "./memory-integrations.js";
 import { MemoryMessageStore } from "./memory-messages.js";
@@ -25,6 +26,7 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
     users: new MemoryUserStore(iso),
     summaries: new MemorySummaryStore(),
     integrations: new MemoryIntegrationStore(iso),
+    agents: new MemoryAgentStore(iso),
     dedup: new MemoryDedupStore(clock),
     init: async () => {},
     health: async () => ({ ok: true, backend: "memory" }),

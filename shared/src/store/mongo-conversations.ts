@@ -58,11 +58,7 @@ export class MongoConversationStore implements ConversationStore {
 
   async list(filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
     const { limit, after } = readPage(page);
-    const query: Filter<ConversationDoc> = {};
-    if (filter.tenant !== undefined) query.tenant = filter.tenant;
-    if (filter.route !== undefined) query.route = filter.route as Route; // any string filters; only routes match
-    if (filter.stage !== undefined) query.stage = filter.stage;
-    if (filter.agentId !== undefined) query.agentId = filter.agentId;
+    const query = queryOf(filter);
     if (after)
       query.$or = [{ updatedAt: { $lt: after[0] } }, { updatedAt: after[0], _id: { $lt: after[1] } }];
     const docs = await this.col
@@ -72,4 +68,21 @@ export class MongoConversationStore implements ConversationStore {
       .toArray();
     return toPage(docs.map(strip), limit, position);
   }
+
+  async count(filter: ConversationFilter): Promise<number> {
+    return this.col.countDocuments(queryOf(filter));
+  }
+}
+
+function queryOf(filter: ConversationFilter): Filter<ConversationDoc> {
+  const query: Filter<ConversationDoc> = {};
+  const tenants = [
+    ...(filter.tenant === undefined ? [] : [{ tenant: filter.tenant }]),
+    ...(filter.tenants === undefined ? [] : [{ tenant: { $in: [...filter.tenants] } }]),
+  ];
+  if (tenants.length) query.$and = tenants;
+  if (filter.route !== undefined) query.route = filter.route as Route; // any string filters; only routes match
+  if (filter.stage !== undefined) query.stage = filter.stage;
+  if (filter.agentId !== undefined) query.agentId = filter.agentId;
+  return query;
 }

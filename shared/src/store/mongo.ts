@@ -7,13 +7,14 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   pause,
 } from "../lifecycle/connect.js";
+import { MongoAgentStore } from "./mongo-agents.js";
 import { MongoConversationStore } from "./mongo-conversations.js";
 import type { Doc } from "./mongo-docs.js";
 import { MongoIntegrationStore } from "./mongo-integrations.js";
 import { type MessageDoc, MongoMessageStore } from "./mongo-messages.js";
 import { type DedupDoc, MongoDedupStore, MongoSummaryStore, type SummaryDoc } from "./mongo-small-stores.js";
 import { MongoUserStore } from "./mongo-users.js";
-import type { Conversation, Integration, Stores, User } from "./types.js";
+import type { Agent, Conversation, Integration, Stores, User } from "./types.js";
 
 export interface MongoStoreOptions {
   uri: string;
@@ -29,13 +30,14 @@ export const MONGO_COLLECTIONS = {
   messages: "messages",
   summaries: "summaries",
   integrations: "integrations",
+  agents: "agents",
   dedup: "dedup",
 } as const;
 
 /**
  * Every store on MongoDB with the official driver. Documents use the domain id as `_id`
- * (conversation id, message id, user id, integration id, conversation id for summaries, the
- * dedup key), which makes those unique without extra indexes.
+ * (conversation id, message id, user id, integration id, agent id, conversation id for summaries,
+ * the dedup key), which makes those unique without extra indexes.
  */
 export async function createMongoStores(
   opts: MongoStoreOptions,
@@ -89,6 +91,7 @@ export async function createMongoStores(
       db.collection<Doc<Integration>>(MONGO_COLLECTIONS.integrations),
       iso,
     ),
+    agents: new MongoAgentStore(db.collection<Doc<Agent>>(MONGO_COLLECTIONS.agents), iso),
     dedup: new MongoDedupStore(db.collection<DedupDoc>(MONGO_COLLECTIONS.dedup), clock),
     init: async () => {
       await createMongoIndexes(db);
@@ -118,6 +121,8 @@ export async function createMongoIndexes(db: Db): Promise<void> {
       { key: { tenant: 1, route: 1, updatedAt: -1 }, name: "tenant_route" },
       { key: { tenant: 1, stage: 1, updatedAt: -1 }, name: "tenant_stage" },
       { key: { agentId: 1, updatedAt: -1 }, name: "agent" },
+      // The agent queue across tenants (console lists, the queue-length metric).
+      { key: { route: 1, updatedAt: -1 }, name: "route" },
       { key: { updatedAt: -1, _id: -1 }, name: "updated" },
     ]),
     db.collection(c.messages).createIndexes([
@@ -144,6 +149,10 @@ export async function createMongoIndexes(db: Db): Promise<void> {
     db.collection(c.integrations).createIndexes([
       { key: { phoneNumberId: 1 }, name: "phoneNumberId_unique", unique: true },
       { key: { verifyToken: 1 }, name: "verifyToken_unique", unique: true },
+      { key: { createdAt: 1, _id: 1 }, name: "created" },
+    ]),
+    db.collection(c.agents).createIndexes([
+      { key: { keyHash: 1 }, name: "keyHash_unique", unique: true },
       { key: { createdAt: 1, _id: 1 }, name: "created" },
     ]),
     db.collection(c.dedup).createIndexes([{ key: { expiresAt: 1 }, name: "ttl", expireAfterSeconds: 0 }]),

@@ -1,5 +1,12 @@
 import { InvalidStoreInput } from "./page.js";
-import type { Conversation, ConversationDraft, Integration, StoredMessage } from "./types.js";
+import type {
+  Agent,
+  Conversation,
+  ConversationDraft,
+  ConversationFilter,
+  Integration,
+  StoredMessage,
+} from "./types.js";
 
 /** Keys a Conversation may omit; a save without one of them clears it (e.g. agentId on release). */
 export const OPTIONAL_CONVERSATION_KEYS = [
@@ -9,6 +16,8 @@ export const OPTIONAL_CONVERSATION_KEYS = [
   "flowId",
   "agentId",
   "lastInboundAt",
+  "unread",
+  "awaitingAgentSince",
   "closedAt",
 ] as const;
 
@@ -35,9 +44,10 @@ export function conversationFrom(
     updatedAt,
     version,
   };
+  const optional = conversation as Record<(typeof OPTIONAL_CONVERSATION_KEYS)[number], unknown>;
   for (const key of OPTIONAL_CONVERSATION_KEYS) {
     const value = draft[key];
-    if (value !== undefined) conversation[key] = value;
+    if (value !== undefined) optional[key] = value;
   }
   return conversation;
 }
@@ -54,12 +64,23 @@ export function messageMatchesUser(message: StoredMessage, user: string): boolea
 }
 
 /** Undefined values in a patch mean "leave as is"; id and createdAt never change. */
-export function cleanIntegrationPatch(
-  patch: Partial<Omit<Integration, "id" | "createdAt">>,
-): Partial<Omit<Integration, "id" | "createdAt">> {
+export function cleanPatch<T extends Integration | Agent>(
+  patch: Partial<Omit<T, "id" | "createdAt">>,
+): Partial<Omit<T, "id" | "createdAt">> {
   const clean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) {
     if (value !== undefined && key !== "id" && key !== "createdAt" && key !== "_id") clean[key] = value;
   }
-  return clean as Partial<Omit<Integration, "id" | "createdAt">>;
+  return clean as Partial<Omit<T, "id" | "createdAt">>;
+}
+
+/** The conversation filter as a predicate (the memory store; the Mongo store builds a query). */
+export function matchesFilter(c: Conversation, filter: ConversationFilter): boolean {
+  return (
+    (filter.tenant === undefined || c.tenant === filter.tenant) &&
+    (filter.tenants === undefined || filter.tenants.includes(c.tenant)) &&
+    (filter.route === undefined || c.route === filter.route) &&
+    (filter.stage === undefined || c.stage === filter.stage) &&
+    (filter.agentId === undefined || c.agentId === filter.agentId)
+  );
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentsContract } from "./agents.contract.js";
 import { conversationsContract } from "./conversations.contract.js";
 import { integrationsContract } from "./integrations.contract.js";
 import { messagesContract } from "./messages.contract.js";
@@ -59,6 +60,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     usersContract(ctx);
     summariesContract(ctx);
     integrationsContract(ctx);
+    agentsContract(ctx);
     dedupContract(ctx);
   });
 }

@@ -28,6 +28,10 @@ export interface Conversation {
   agentId?: string;
   /** ISO time of the user's last inbound message: the 24-hour window runs from here. */
   lastInboundAt?: string;
+  /** Inbound messages waiting for a human: counted while the queue or an agent holds the chat, zeroed when an agent reads or replies. */
+  unread?: number;
+  /** ISO time the chat left the bot, until the first agent reply (time to first agent reply). */
+  awaitingAgentSince?: string;
   createdAt: string;
   updatedAt: string;
   closedAt?: string;
@@ -44,6 +48,8 @@ export type SaveResult =
 
 export interface ConversationFilter {
   tenant?: string;
+  /** Any of these tenants (an agent's); an empty list matches nothing. */
+  tenants?: readonly string[];
   route?: string;
   stage?: string;
   agentId?: string;
@@ -58,6 +64,8 @@ export interface ConversationStore {
   save(draft: ConversationDraft, expectedVersion: number): Promise<SaveResult>;
   /** Most recently updated first. */
   list(filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>>;
+  /** How many conversations match (the agent queue's length). */
+  count(filter: ConversationFilter): Promise<number>;
 }
 
 export interface StatusEntry {
@@ -187,6 +195,33 @@ export interface IntegrationStore {
   delete(id: string): Promise<boolean>;
 }
 
+/** A human agent who signs in to the console with their own key (ARCHITECTURE §7). */
+export interface Agent {
+  /** As in the route `agent:<id>`. */
+  id: string;
+  name: string;
+  /** Business numbers (phone_number_ids) the agent works on; `["*"]` is every one. */
+  tenants: string[];
+  enabled: boolean;
+  /** SHA-256 (hex) of the agent's key: the key itself is shown once and never stored. */
+  keyHash: string;
+  /** The key's last characters, to tell keys apart in lists. */
+  keyHint: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AgentStore {
+  /** Throws UniqueViolation for a taken id or keyHash. */
+  create(agent: Agent): Promise<Agent>;
+  get(id: string): Promise<Agent | undefined>;
+  getByKeyHash(keyHash: string): Promise<Agent | undefined>;
+  /** Oldest first. */
+  list(): Promise<Agent[]>;
+  /** Undefined when there is no such agent; throws UniqueViolation for a taken keyHash. */
+  update(id: string, patch: Partial<Omit<Agent, "id" | "createdAt">>): Promise<Agent | undefined>;
+}
+
 /** Keys remembered for a while: "have we done this already?" checks. */
 export interface DedupStore {
   /** True when the key was not claimed before (and is now, for `ttlSeconds`). */
@@ -206,6 +241,7 @@ export interface Stores {
   users: UserStore;
   summaries: SummaryStore;
   integrations: IntegrationStore;
+  agents: AgentStore;
   dedup: DedupStore;
   /** Creates indexes; called once at start. */
   init(): Promise<void>;

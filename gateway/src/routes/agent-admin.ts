@@ -1,0 +1,73 @@
+import {
+  type AgentStore,
+  agentView,
+  CreateAgentBody,
+  createAgent,
+  rotateAgentKey,
+  UniqueViolation,
+  UpdateAgentBody,
+} from "@flank/shared";
+import { Hono } from "hono";
+import type { AgentKeys } from "../agent-keys.js";
+import type { GatewayEnv } from "../deps.js";
+import { ApiError } from "../errors.js";
+import { addLogFields } from "../observe.js";
+import { jsonBody } from "../validate.js";
+
+export interface AgentAdminDeps {
+  agents: AgentStore;
+  /** Cleared on every change, so a disabled agent or a replaced key stops working at once. */
+  keys: Pick<AgentKeys, "clear">;
+}
+
+export const AGENTS_ADMIN_PATH = "/v1/admin/agents";
+
+/**
+ * Managing human agents (admin keys): create (the answer holds the agent's key, shown once),
+ * list, read, change (name, numbers, enabled: `{"enabled": false}` disables) and a new key.
+ */
+export function agentAdminRoutes(deps: AgentAdminDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  const notFound = (id: string) => new ApiError("not_found", `no agent ${id}`);
+
+  app.post("/", async (c) => {
+    const body = await jsonBody(c, CreateAgentBody);
+    try {
+      const { agent, key } = await createAgent(deps.agents, body);
+      addLogFields(c, { agentId: agent.id });
+      return c.json({ agent: agentView(agent), key }, 201);
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new ApiError("conflict", `agent ${body.id} already exists`);
+      throw err;
+    }
+  });
+
+  app.get("/", async (c) => c.json({ agents: (await deps.agents.list()).map(agentView) }, 200));
+
+  app.get("/:id", async (c) => {
+    const agent = await deps.agents.get(c.req.param("id"));
+    if (!agent) throw notFound(c.req.param("id"));
+    return c.json({ agent: agentView(agent) }, 200);
+  });
+
+  app.patch("/:id", async (c) => {
+    const id = c.req.param("id");
+    const patch = await jsonBody(c, UpdateAgentBody);
+    const agent = await deps.agents.update(id, patch);
+    if (!agent) throw notFound(id);
+    deps.keys.clear();
+    addLogFields(c, { agentId: id });
+    return c.json({ agent: agentView(agent) }, 200);
+  });
+
+  app.post("/:id/key", async (c) => {
+    const id = c.req.param("id");
+    const issued = await rotateAgentKey(deps.agents, id);
+    if (!issued) throw notFound(id);
+    deps.keys.clear();
+    addLogFields(c, { agentId: id });
+    return c.json({ agent: agentView(issued.agent), key: issued.key }, 200);
+  });
+
+  return app;
+}

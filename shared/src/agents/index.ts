@@ -1,0 +1,3 @@
+export * from "./keys.js";
+export * from "./schemas.js";
+export { agentForKey, createAgent, type IssuedKey, rotateAgentKey } from "./service.js";
