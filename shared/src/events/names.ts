@@ -12,6 +12,18 @@ export const TOPICS = [
   "outbound.request",
   "outbound.result",
   "dlq",
+  // Webhook fields other than user messages and statuses (docs/whatsapp-contract.md).
+  "inbound.echo",
+  "inbound.history",
+  "inbound.preference",
+  "inbound.call",
+  "inbound.group",
+  "inbound.state_sync",
+  "inbound.handover",
+  "template.update",
+  "account.update",
+  /** A webhook field Flank does not know yet, with its name and value. */
+  "inbound.field",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -78,4 +90,6 @@ export const GROUPS = {
   responder: "responder",
   sender: "sender",
   statusWriter: "status-writer",
+  /** The router's consumer of echoes, history, preferences, templates and calls (router/src/sync-worker.ts). */
+  sync: "sync",
 } as const;

@@ -40,14 +40,17 @@ describe("normalizeWebhook: statuses (contract §4)", () => {
     for (const key of c.absent ?? []) expect(event.data).not.toHaveProperty(key);
   });
 
-  it("skips a status value it does not know instead of producing an invalid event", () => {
+  it("carries a status name it does not know as `unknown` with Meta's name, never dropped", () => {
     const out = normalizeWebhook(
       envelope({
         statuses: [{ id: "wamid.x", status: "deleted", timestamp: TIMESTAMP, recipient_id: WA_ID }],
       }),
     );
-    expect(out.events).toEqual([]);
-    expect(out.skipped).toEqual([{ kind: "status", reason: 'unknown status "deleted"' }]);
+    expect(out.skipped).toEqual([]);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("inbound.status");
+    expect(event.data).toMatchObject({ status: "unknown", statusName: "deleted" });
+    expect(out.dedupKeys).toEqual(["wamid.x:deleted"]);
   });
 });
 
@@ -100,20 +103,29 @@ describe("normalizeWebhook: envelope", () => {
     const out = normalizeWebhook(body);
     expect(out.events.map((e) => `${e.type}@${e.conversationId}`)).toEqual([
       `inbound.message@${PNID}:${WA_ID}`,
+      // account_update with an empty value: nothing to read, so published whole.
+      "account.update@300:system",
       "inbound.message@200:4915112345678",
       "inbound.message@200:4915112345678",
       "inbound.status@200:4915112345678",
       "inbound.error@200:system",
     ]);
-    expect(out.dedupKeys.slice(0, 4)).toEqual(["wamid.A", "wamid.B", "wamid.C", "wamid.S:read"]);
-    expect(out.ignoredFields).toEqual(["account_update"]);
+    expect(out.dedupKeys.filter((k) => k.startsWith("wamid."))).toEqual([
+      "wamid.A",
+      "wamid.B",
+      "wamid.C",
+      "wamid.S:read",
+    ]);
+    expect(out.unknownFields).toEqual([]);
     for (const e of out.events) assertEvent(e);
   });
 
-  it("ignores fields other than messages (template status update without metadata)", () => {
+  it("publishes a template status update (no metadata) as template.update of the WABA", () => {
     const out = normalizeWebhook(TEMPLATE_STATUS_BODY);
-    expect(out.events).toEqual([]);
-    expect(out.ignoredFields).toEqual(["message_template_status_update"]);
+    expect(out.unknownFields).toEqual([]);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("template.update");
+    expect(event.tenant).toBe(WABA_ID);
   });
 
   it("skips messages it cannot key and says why", () => {
