@@ -64,7 +64,13 @@ export function accountField(value: Json, ctx: FieldContext, out: NormalizedWebh
 /** standby, messaging_handovers: published whole; Flank does not act on them yet. */
 export function handoverField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const { tenant, phoneNumberId } = tenantOf(value, ctx);
-  const data = compact({ field: ctx.field, phoneNumberId, wabaId: ctx.wabaId, timestamp: ctx.time, raw: value });
+  const data = compact({
+    field: ctx.field,
+    phoneNumberId,
+    wabaId: ctx.wabaId,
+    timestamp: ctx.time,
+    raw: value,
+  });
   const conversationId = conversationIdOf(tenant, SYSTEM_USER);
   emit(out, { type: "inbound.handover", tenant, conversationId, data }, keyOf("handover", ctx, value));
 }

@@ -75,7 +75,11 @@ function mapCall(
     raw: c,
   });
   const conversationId = conversationIdOf(tenant, user ?? SYSTEM_USER);
-  emit(out, { type: "inbound.call", tenant, conversationId, data }, `call:${callId}:${event}:${status ?? ""}`);
+  emit(
+    out,
+    { type: "inbound.call", tenant, conversationId, data },
+    `call:${callId}:${event}:${status ?? ""}`,
+  );
 }
 
 /** A `statuses[]` entry of type `call` (it may also arrive on the `messages` field). */

@@ -47,7 +47,11 @@ export function echoesField(value: Json, ctx: FieldContext, out: NormalizedWebho
       ...compact({ to, toUserId, toParentUserId: str(m.to_parent_user_id) }),
     };
     const tenant = meta.phoneNumberId;
-    emit(out, { type: "inbound.echo", tenant, conversationId: conversationIdOf(tenant, user), data }, `echo:${wamid}`);
+    emit(
+      out,
+      { type: "inbound.echo", tenant, conversationId: conversationIdOf(tenant, user), data },
+      `echo:${wamid}`,
+    );
   }
 }
 

@@ -3,7 +3,13 @@ import { valueErrors } from "./field-errors.js";
 import { mapMessage } from "./map-message.js";
 import { mapStatus } from "./map-status.js";
 import { type Json, objs } from "./read.js";
-import { changeMeta, conversationIdOf, emit, type FieldContext, type NormalizedWebhook } from "./webhook-out.js";
+import {
+  changeMeta,
+  conversationIdOf,
+  emit,
+  type FieldContext,
+  type NormalizedWebhook,
+} from "./webhook-out.js";
 
 /**
  * `messages`: user messages (`inbound.message`), statuses of what the business sent

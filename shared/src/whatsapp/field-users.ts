@@ -38,7 +38,11 @@ export function preferencesField(value: Json, ctx: FieldContext, out: Normalized
       raw: p,
     });
     const key = `preference:${tenant}:${user}:${category}:${preference}:${idStr(p.timestamp) ?? ""}`;
-    emit(out, { type: "inbound.preference", tenant, conversationId: conversationIdOf(tenant, user), data }, key);
+    emit(
+      out,
+      { type: "inbound.preference", tenant, conversationId: conversationIdOf(tenant, user), data },
+      key,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assertEvent } from "../events/event.js";
 import { envelope, inbound, PNID, TIMESTAMP, WA_ID, WABA_ID } from "./fixtures/envelope.js";
+import { ECHO_CASES, FIELD_CASES } from "./fixtures/fields.js";
 import { MESSAGE_CASES } from "./fixtures/messages.js";
 import { STATUS_CASES, TEMPLATE_STATUS_BODY, VALUE_ERRORS_BODY } from "./fixtures/statuses.js";
 import { normalizeWebhook, SYSTEM_USER } from "./normalize.js";
@@ -195,5 +196,29 @@ describe("normalizeWebhook: envelope", () => {
     const out = normalizeWebhook(payload);
     for (const e of out.events) expect(() => assertEvent(e)).not.toThrow();
     expect(out.dedupKeys).toHaveLength(out.events.length);
+  });
+});
+
+describe("normalizeWebhook: every other field (contract §2a): published, never dropped", () => {
+  it.each(FIELD_CASES)("$name", (c) => {
+    const out = normalizeWebhook(c.body, { receivedAt: RECEIVED });
+    expect(out.skipped).toEqual([]);
+    expect(out.unknownFields).toEqual(c.unknownFields ?? []);
+    expect(out.events.map((e) => e.type)).toEqual(c.events.map((e) => e.type));
+    expect(new Set(out.dedupKeys).size).toBe(out.events.length);
+    c.events.forEach((want, i) => {
+      const event = assertEvent(out.events[i]);
+      expect(event.conversationId).toBe(want.conversationId);
+      if (want.tenant) expect(event.tenant).toBe(want.tenant);
+      if (want.data) expect(event.data).toMatchObject(want.data);
+    });
+  });
+
+  it("keeps Meta's object by reference in raw (one copy per event, none per step)", () => {
+    const body = ECHO_CASES[0]?.body as { entry: { changes: { value: { message_echoes: object[] } }[] }[] };
+    const out = normalizeWebhook(body);
+    expect((out.events[0]?.data as { raw: unknown }).raw).toBe(
+      body.entry[0]?.changes[0]?.value.message_echoes[0],
+    );
   });
 });
