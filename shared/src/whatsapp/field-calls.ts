@@ -20,7 +20,10 @@ import {
  */
 export function callsField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   const errors = mapErrors(value.errors);
   const calls = objs(value.calls);
   for (const c of calls) mapCall(c, meta, errors, ctx, out);

@@ -24,7 +24,10 @@ const digits = (v: string | undefined): string | undefined => {
  */
 export function echoesField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   for (const m of objs(value.message_echoes)) {
     const wamid = str(m.id);
     if (!wamid) {
@@ -69,7 +72,10 @@ interface Chunk {
  */
 export function historyField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   for (const h of objs(value.history)) {
     const hm = obj(h.metadata);
     const chunk = { phase: num(hm?.phase), chunkOrder: num(hm?.chunk_order), progress: num(hm?.progress) };

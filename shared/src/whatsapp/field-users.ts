@@ -14,7 +14,10 @@ import {
 /** `user_preferences`: marketing stop / resume (and sign-ups), one `inbound.preference` each. */
 export function preferencesField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   const tenant = meta.phoneNumberId;
   for (const p of objs(value.user_preferences)) {
     const contact = findContact(meta.contacts, idStr(p.wa_id), str(p.user_id));
@@ -49,7 +52,10 @@ export function preferencesField(value: Json, ctx: FieldContext, out: Normalized
 /** `smb_app_state_sync`: contacts the business added, edited or removed in the app. */
 export function stateSyncField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   const tenant = meta.phoneNumberId;
   for (const e of objs(value.state_sync)) {
     const c = obj(e.contact);
@@ -73,7 +79,10 @@ export function stateSyncField(value: Json, ctx: FieldContext, out: NormalizedWe
 /** group_lifecycle_update, group_participants_update, group_settings_update, group_status_update. */
 export function groupsField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);
-  if (!meta) return genericField(value, ctx, out);
+  if (!meta) {
+    genericField(value, ctx, out);
+    return;
+  }
   const tenant = meta.phoneNumberId;
   for (const g of objs(value.groups)) {
     const groupId = str(g.group_id);

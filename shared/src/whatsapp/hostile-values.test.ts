@@ -22,7 +22,7 @@ const BODIES: { name: string; body: unknown }[] = [
   { name: "template status", body: TEMPLATE_STATUS_BODY },
 ];
 
-const OUT_OF_RANGE_NUMBERS = [2 ** 64, -(2 ** 64), 9007199254740993, 1.5, -1, 0, 1e308, -1e-308];
+const OUT_OF_RANGE_NUMBERS = [2 ** 64, -(2 ** 64), Number.MAX_SAFE_INTEGER + 2, 1.5, -1, 0, 1e308, -1e-308];
 const OUT_OF_RANGE_DIGITS = ["18446744073709551616", "-1", "1e400", "0.5", "99999999999999999999999"];
 const WRONG_TYPES: unknown[] = ["", " ", "x", null, true, [], {}, [1], { a: 1 }, 2 ** 70];
 

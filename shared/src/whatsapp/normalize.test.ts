@@ -217,8 +217,8 @@ describe("normalizeWebhook: every other field (contract §2a): published, never 
   it("keeps Meta's object by reference in raw (one copy per event, none per step)", () => {
     const body = ECHO_CASES[0]?.body as { entry: { changes: { value: { message_echoes: object[] } }[] }[] };
     const out = normalizeWebhook(body);
-    expect((out.events[0]?.data as { raw: unknown }).raw).toBe(
-      body.entry[0]?.changes[0]?.value.message_echoes[0],
-    );
+    const echo = body.entry[0]?.changes[0]?.value.message_echoes[0];
+    expect(echo).toBeDefined();
+    expect((out.events[0]?.data as { raw: unknown }).raw).toBe(echo);
   });
 });
