@@ -219,6 +219,7 @@ describe("normalizeWebhook: every other field (contract §2a): published, never 
     const out = normalizeWebhook(body);
     const echo = body.entry[0]?.changes[0]?.value.message_echoes[0];
     expect(echo).toBeDefined();
-    expect((out.events[0]?.data as { raw: unknown }).raw).toBe(echo);
+    const data = out.events[0]?.data as { raw: unknown } | undefined;
+    expect(data?.raw).toBe(echo);
   });
 });
