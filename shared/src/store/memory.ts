@@ -1,6 +1,7 @@
 import { MemoryConversationStore } from "./memory-conversations.js";
 import { MemoryIntegrationStore } from "./memory-integrations.js";
 import { MemoryMessageStore } from "./memory-messages.js";
+import { MemoryTemplateStore } from "./memory-templates.js";
 import { MemoryUserStore } from "./memory-users.js";
 import { readTtl } from "./page.js";
 import type { DedupStore, Stores, Summary, SummaryStore } from "./types.js";
@@ -25,6 +26,7 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
     users: new MemoryUserStore(iso),
     summaries: new MemorySummaryStore(),
     integrations: new MemoryIntegrationStore(iso),
+    templates: new MemoryTemplateStore(iso),
     dedup: new MemoryDedupStore(clock),
     init: async () => {},
     health: async () => ({ ok: true, backend: "memory" }),

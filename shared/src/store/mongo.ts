@@ -6,8 +6,9 @@ import type { Doc } from "./mongo-docs.js";
 import { MongoIntegrationStore } from "./mongo-integrations.js";
 import { type MessageDoc, MongoMessageStore } from "./mongo-messages.js";
 import { type DedupDoc, MongoDedupStore, MongoSummaryStore, type SummaryDoc } from "./mongo-small-stores.js";
+import { MongoTemplateStore } from "./mongo-templates.js";
 import { MongoUserStore } from "./mongo-users.js";
-import type { Conversation, Integration, Stores, User } from "./types.js";
+import type { Conversation, Integration, Stores, TemplateRecord, User } from "./types.js";
 
 export interface MongoStoreOptions {
   uri: string;
@@ -23,6 +24,7 @@ export const MONGO_COLLECTIONS = {
   messages: "messages",
   summaries: "summaries",
   integrations: "integrations",
+  templates: "templates",
   dedup: "dedup",
 } as const;
 
@@ -55,6 +57,7 @@ export async function createMongoStores(opts: MongoStoreOptions, log: Logger): P
       db.collection<Doc<Integration>>(MONGO_COLLECTIONS.integrations),
       iso,
     ),
+    templates: new MongoTemplateStore(db.collection<Doc<TemplateRecord>>(MONGO_COLLECTIONS.templates), iso),
     dedup: new MongoDedupStore(db.collection<DedupDoc>(MONGO_COLLECTIONS.dedup), clock),
     init: async () => {
       await createMongoIndexes(db);
@@ -112,6 +115,9 @@ export async function createMongoIndexes(db: Db): Promise<void> {
       { key: { verifyToken: 1 }, name: "verifyToken_unique", unique: true },
       { key: { createdAt: 1, _id: 1 }, name: "created" },
     ]),
+    db
+      .collection(c.templates)
+      .createIndexes([{ key: { name: 1, language: 1, updatedAt: -1 }, name: "name_language" }]),
     db.collection(c.dedup).createIndexes([{ key: { expiresAt: 1 }, name: "ttl", expireAfterSeconds: 0 }]),
   ]);
 }

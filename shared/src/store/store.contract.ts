@@ -3,6 +3,7 @@ import { conversationsContract } from "./conversations.contract.js";
 import { integrationsContract } from "./integrations.contract.js";
 import { messagesContract } from "./messages.contract.js";
 import { dedupContract, summariesContract } from "./small-stores.contract.js";
+import { templatesContract } from "./templates.contract.js";
 import type { Stores } from "./types.js";
 import { usersContract } from "./users.contract.js";
 
@@ -59,6 +60,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     usersContract(ctx);
     summariesContract(ctx);
     integrationsContract(ctx);
+    templatesContract(ctx);
     dedupContract(ctx);
   });
 }
