@@ -18,7 +18,11 @@ export function messageTime(message: InboundMessageData, clock: () => Date): Dat
   return Number.isNaN(t) ? clock() : new Date(t);
 }
 
-/** The conversation after a decision (pure): stage, route, agent, the 24-hour window's start, identity. */
+/**
+ * The conversation after a decision (pure): stage, route, agent, the 24-hour window's start,
+ * identity, and the pause of route `human` (kept while it holds, cleared when the bot is back). A
+ * group's conversation takes no participant's identity.
+ */
 export function nextDraft(
   current: Conversation | undefined,
   ids: { id: string; tenant: string },
@@ -32,19 +36,23 @@ export function nextDraft(
   const lastInboundAt =
     !Number.isNaN(previous) && previous > at.getTime() ? current?.lastInboundAt : at.toISOString();
   const agentId = decision.route.startsWith("agent:") ? decision.route.slice("agent:".length) : undefined;
+  const person = message.groupId === undefined;
+  const human = decision.route === "human";
   return {
     ...(current ?? {}),
     id: ids.id,
     tenant: ids.tenant,
     user: current?.user ?? userOf(ids.id),
-    waId: message.from || current?.waId,
-    userId: message.userId ?? current?.userId,
-    profileName: message.profileName ?? current?.profileName,
+    waId: (person && message.from) || current?.waId,
+    userId: (person ? message.userId : undefined) ?? current?.userId,
+    profileName: (person ? message.profileName : undefined) ?? current?.profileName,
     flowId: flow.id,
     stage: decision.stage,
     route: decision.route,
     agentId,
     lastInboundAt,
+    pausedUntil: human && decision.rule === "held" ? current?.pausedUntil : undefined,
+    pauseReason: human ? decision.pauseReason : undefined,
     closedAt: undefined,
   };
 }

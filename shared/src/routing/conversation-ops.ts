@@ -65,6 +65,8 @@ const conflict = (conversation: Conversation, message: string): OpResult => ({
   conversation,
 });
 const unchanged = (conversation: Conversation): OpResult => ({ ok: true, conversation, changed: false });
+/** Leaving route `human` ends its pause. */
+const NO_PAUSE = { pausedUntil: undefined, pauseReason: undefined };
 
 /** Publishes the `conversation.updated` events for one saved change. */
 export async function publishChanges(
@@ -98,8 +100,9 @@ export async function handoffConversation(deps: RoutingDeps, id: string, reason:
     (c) => {
       if (!c) return { result: notFound(id) };
       if (c.route === "queue") return { result: unchanged(c) };
-      if (c.route !== "bot") return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: { ...c, route: "queue", agentId: undefined } };
+      if (c.route !== "bot" && c.route !== "human")
+        return { result: conflict(c, `conversation is held by ${c.route}`) };
+      return { result: undefined, save: { ...c, ...NO_PAUSE, route: "queue", agentId: undefined } };
     },
   );
   if (result)
@@ -149,9 +152,9 @@ export async function takeConversation(
     (c) => {
       if (!c) return { result: notFound(id) };
       if (c.route === route) return { result: unchanged(c) };
-      if (c.route !== "bot" && c.route !== "queue")
+      if (c.route !== "bot" && c.route !== "queue" && c.route !== "human")
         return { result: conflict(c, `conversation is held by ${c.route}`) };
-      return { result: undefined, save: { ...c, route, agentId } };
+      return { result: undefined, save: { ...c, ...NO_PAUSE, route, agentId } };
     },
   );
   if (!saved) return result ?? notFound(id);
@@ -174,11 +177,41 @@ export async function releaseConversation(
       const holder = agentOf(c.route);
       if (opts.agentId && holder !== opts.agentId)
         return { result: conflict(c, `conversation is held by ${c.route}, not agent:${opts.agentId}`) };
-      return { result: undefined, save: { ...c, route: "bot", agentId: undefined } };
+      return { result: undefined, save: { ...c, ...NO_PAUSE, route: "bot", agentId: undefined } };
     },
   );
   if (!saved) return result ?? notFound(id);
   const holder = before && agentOf(before.route);
   if (holder) await deps.presence.addLoad(holder, -1);
   return finish(deps, before, saved, opts.reason ?? "released to the bot");
+}
+
+/**
+ * A person answered from outside Flank (the WhatsApp Business app): the bot stays quiet until
+ * `until`. A conversation held by the queue or an agent is left alone (a person has it already);
+ * a pause already running is only ever extended. Creates the conversation when there is none yet
+ * (the business wrote first), with no stage: the flow starts when the user answers.
+ */
+export async function pauseForHuman(
+  deps: RoutingDeps,
+  ids: { id: string; tenant: string; user: string },
+  until: string,
+  reason: string,
+): Promise<OpResult> {
+  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
+    deps.conversations,
+    ids.id,
+    (c) => {
+      if (c && c.route !== "bot" && c.route !== "human") return { result: unchanged(c) };
+      // Already paused for longer, or for good (a group the bot may not answer).
+      if (c?.route === "human" && (!c.pausedUntil || c.pausedUntil >= until)) return { result: unchanged(c) };
+      const base = c ?? { id: ids.id, tenant: ids.tenant, user: ids.user, stage: null };
+      return {
+        result: undefined,
+        save: { ...base, route: "human", agentId: undefined, pausedUntil: until, pauseReason: reason },
+      };
+    },
+  );
+  if (!saved) return result ?? notFound(ids.id);
+  return finish(deps, before, saved, reason);
 }

@@ -9,6 +9,8 @@ export const OPTIONAL_CONVERSATION_KEYS = [
   "flowId",
   "agentId",
   "lastInboundAt",
+  "pausedUntil",
+  "pauseReason",
   "closedAt",
 ] as const;
 
