@@ -15,6 +15,7 @@ import {
   loadFlowRegistry,
   type StatusTiming,
   type Stoppable,
+  sessionHistoryKeep,
   startGraphServer,
   stopAll,
   waitHealthy,
@@ -97,6 +98,8 @@ export async function startEmbedded(
       classifier: classifierFromConfig(config, log),
       concurrency: config.router.concurrency,
       dedupTtlSeconds: config.bus.dedupTtlSeconds,
+      sessionKeep: sessionHistoryKeep(config.responder),
+      humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
     });
     started({ name: "router", stop: () => router.stop() });
     const responder = await startResponder({

@@ -130,7 +130,8 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
     }
     const { unknownFields, skipped } = normalized;
     for (const field of unknownFields) metrics.webhookUnknownFields.inc({ field: fieldLabel(field) });
-    if (unknownFields.length > 0) log.info({ requestId, fields: unknownFields }, "unknown webhook fields published");
+    if (unknownFields.length > 0)
+      log.info({ requestId, fields: unknownFields }, "unknown webhook fields published");
     for (const s of skipped) metrics.webhookIgnored.inc({ reason: `skipped:${s.kind}` });
     if (skipped.length > 0) log.warn({ requestId, skipped }, "webhook items skipped");
 

@@ -11,6 +11,7 @@ import {
   RedisTokenBuckets,
   redisRateLimitKey,
   type Stores,
+  sessionHistoryKeep,
   type TokenBuckets,
 } from "@flank/shared";
 import { BotWorker } from "./bot-worker.js";
@@ -169,7 +170,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         memory: new MemoryKeeper({
           summaries: deps.stores.summaries,
           // Room for the prompt's history and every exchange since the last summary.
-          history: sessionHistoryFrom(deps.sessionCache, Math.max(r.historyMessages, r.summaryEvery * 2 + 4)),
+          history: sessionHistoryFrom(deps.sessionCache, sessionHistoryKeep(r)),
           ...(model ? { model } : {}),
           summaryEvery: r.summaryEvery,
           metrics,

@@ -1,10 +1,12 @@
-import { type Config, type Logger, once } from "@flank/shared";
+import type { Config, Logger } from "@flank/shared";
 import { createOpenAIClassifier, type IntentClassifier } from "./classifier.js";
 import { createRouterWorker, type RouterDeps } from "./router-worker.js";
+import { createSyncWorker } from "./sync-worker.js";
 
 export * from "./classifier.js";
 export * from "./decide.js";
 export * from "./router-worker.js";
+export * from "./sync-worker.js";
 
 /** The intent classifier when an OpenAI key is configured, else none (rules only). */
 export function classifierFromConfig(config: Config, log: Logger): IntentClassifier | undefined {
@@ -18,9 +20,28 @@ export function classifierFromConfig(config: Config, log: Logger): IntentClassif
   });
 }
 
-/** Embedded mode: the router on adapters the caller built; `stop()` is idempotent. */
-export async function startRouter(deps: RouterDeps): Promise<{ stop(): Promise<void> }> {
+/**
+ * The router's two consumers on adapters the caller built (main.ts and the embedded mode): the
+ * router worker (inbound.message) and the sync worker (echoes, history, preferences, templates,
+ * calls, account notices). `stop()` is idempotent.
+ */
+export async function startRouter(
+  deps: RouterDeps,
+): Promise<{ stop(opts?: { timeoutMs?: number }): Promise<void> }> {
   const worker = createRouterWorker(deps);
+  const sync = createSyncWorker(deps);
   await worker.start();
-  return { stop: once(() => worker.stop()) };
+  try {
+    await sync.start();
+  } catch (err) {
+    await worker.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: (opts = {}) => {
+      stopping ??= Promise.all([worker.stop(opts), sync.stop(opts)]).then(() => undefined);
+      return stopping;
+    },
+  };
 }

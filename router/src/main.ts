@@ -1,13 +1,18 @@
-import { createAgentPresence, createSessionCache, loadFlowRegistry, runService } from "@flank/shared";
-import { classifierFromConfig } from "./index.js";
-import { createRouterWorker } from "./router-worker.js";
+import {
+  createAgentPresence,
+  createSessionCache,
+  loadFlowRegistry,
+  runService,
+  sessionHistoryKeep,
+} from "@flank/shared";
+import { classifierFromConfig, startRouter } from "./index.js";
 
 /** The router process: flows → worker on the shared bus, stores and Redis (CONVENTIONS 2–3). */
 void runService("router", async ({ config, log, bus, stores, redis, add }) => {
   const flows = await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
   if (!redis)
     log.warn("no REDIS_URL: agent presence and the session cache are per process (fine for one instance)");
-  const worker = createRouterWorker({
+  const router = await startRouter({
     bus,
     stores,
     flows,
@@ -17,8 +22,9 @@ void runService("router", async ({ config, log, bus, stores, redis, add }) => {
     classifier: classifierFromConfig(config, log),
     concurrency: config.router.concurrency,
     dedupTtlSeconds: config.bus.dedupTtlSeconds,
+    sessionKeep: sessionHistoryKeep(config.responder),
+    humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
   });
-  await worker.start();
-  add({ name: "router", stop: () => worker.stop({ timeoutMs: 10_000 }) });
+  add({ name: "router", stop: () => router.stop({ timeoutMs: 10_000 }) });
   return { flows: flows.ids(), defaultFlow: flows.default.id, classifier: Boolean(config.openai.apiKey) };
 });

@@ -66,6 +66,14 @@ export const ConversationSnapshot = z.object({
   version: z.number().int().nonnegative(),
 });
 
+/**
+ * How many session lines are kept per conversation: the prompt's history and every exchange since
+ * the last summary. The responder and the router (which records the business app's lines, edits
+ * and revokes) keep the same number, so neither trims the other's.
+ */
+export const sessionHistoryKeep = (r: { historyMessages: number; summaryEvery: number }): number =>
+  Math.max(r.historyMessages, r.summaryEvery * 2 + 4);
+
 export function readKeep(keep: number): number {
   if (!Number.isInteger(keep) || keep < 1)
     throw new InvalidStoreInput("keep must be a positive integer", { keep });

@@ -1,0 +1,19 @@
+import type { AgentPresence, Bus, FlowRegistry, Logger, RoutingDeps, Stores } from "@flank/shared";
+import type { AmendmentDeps } from "./amendments.js";
+import type { RouterCache } from "./router-worker.js";
+
+/** What the sync worker's handlers share (built once by createSyncWorker). */
+export interface SyncContext {
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "templates" | "integrations">;
+  bus: Bus;
+  flows: FlowRegistry;
+  presence: AgentPresence;
+  cache?: RouterCache;
+  log: Logger;
+  routing: RoutingDeps;
+  amend: AmendmentDeps;
+  sessionKeep: number;
+  /** 0 = echoes are stored without pausing the bot. */
+  humanReplyPauseMinutes: number;
+  clock: () => Date;
+}
