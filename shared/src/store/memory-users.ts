@@ -52,7 +52,7 @@ export class MemoryUserStore implements UserStore {
     const other =
       (to.waId ? this.findRow(tenant, { waId: to.waId }) : undefined) ??
       (to.userId ? this.findRow(tenant, { userId: to.userId }) : undefined);
-    return this.write(planIdChange(current, other, to, this.now()));
+    return this.write(planIdChange(current, other, from, to, this.now()));
   }
 
   private write(plan: UserPlan): User {

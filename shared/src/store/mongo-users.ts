@@ -84,7 +84,7 @@ export class MongoUserStore implements UserStore {
       const other =
         (to.waId ? await this.findDoc(tenant, { waId: to.waId }) : undefined) ??
         (to.userId ? await this.findDoc(tenant, { userId: to.userId }) : undefined);
-      const plan: UserPlan = planIdChange(current, other, to, this.now());
+      const plan: UserPlan = planIdChange(current, other, from, to, this.now());
       try {
         if (plan.remove) await this.col.deleteOne({ _id: plan.remove });
         const written = await this.col.replaceOne(

@@ -102,12 +102,21 @@ function merged(keep: User, absorb: User, now: string): User {
  * ids, e.g. the new number wrote before the change notice arrived) is absorbed into it, so the
  * conversation of `current` carries on.
  */
-export function planIdChange(current: User, other: User | undefined, to: UserKey, now: string): UserPlan {
+export function planIdChange(
+  current: User,
+  other: User | undefined,
+  from: UserKey,
+  to: UserKey,
+  now: string,
+): UserPlan {
   const base =
     other && other.id !== current.id ? merged(current, other, now) : { ...current, lastSeenAt: now };
+  // The ids the change notice names as the old ones, else those stored.
+  const oldWaId = from.waId ?? current.waId;
+  const oldUserId = from.userId ?? current.userId;
   const before: PreviousIds = { at: now };
-  if (to.waId && current.waId && to.waId !== current.waId) before.waId = current.waId;
-  if (to.userId && current.userId && to.userId !== current.userId) before.userId = current.userId;
+  if (to.waId && oldWaId && to.waId !== oldWaId) before.waId = oldWaId;
+  if (to.userId && oldUserId && to.userId !== oldUserId) before.userId = oldUserId;
   const previousIds = before.waId || before.userId ? [...(base.previousIds ?? []), before] : base.previousIds;
   const user: User = {
     ...base,
