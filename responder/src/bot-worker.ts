@@ -145,7 +145,7 @@ export class BotWorker {
     await this.deps.memory.record(
       event.conversationId,
       [
-        { role: "user", text, at: message.timestamp || at },
+        { role: "user", text, at: message.timestamp || at, id: message.wamid },
         { role: "assistant", text: reply, at },
       ],
       state,
@@ -173,7 +173,7 @@ export class BotWorker {
   private async publish(
     cause: FlankEvent,
     key: string,
-    address: { to?: string; recipient?: string },
+    address: { to?: string; recipient?: string; recipientType?: "group" },
     message: OutboundMessage,
     replyTo?: string,
   ): Promise<boolean> {
@@ -188,9 +188,11 @@ export class BotWorker {
   }
 }
 
+/** Where a reply goes: the group for a group message (never its sender privately), else the user. */
 function addressOf(
   message: ConversationRoutedData["message"],
-): { to?: string; recipient?: string } | undefined {
+): { to?: string; recipient?: string; recipientType?: "group" } | undefined {
+  if (message.groupId) return { to: message.groupId, recipientType: "group" };
   if (message.from) return { to: message.from };
   if (message.userId) return { recipient: message.userId };
   return undefined;

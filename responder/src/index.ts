@@ -75,8 +75,12 @@ export function tenantLookupFrom(
   return async (phoneNumberId) => {
     const resolved = await service.resolve(phoneNumberId);
     if (resolved) {
-      const { accessToken, templateFallback } = resolved.integration;
-      return { accessToken, ...(templateFallback ? { templateFallback } : {}) };
+      const { accessToken, templateFallback, wabaId } = resolved.integration;
+      return {
+        accessToken,
+        ...(templateFallback ? { templateFallback } : {}),
+        ...(wabaId ? { wabaId } : {}),
+      };
     }
     if (opts.fallbackToken && opts.store && !(await opts.store.getByPhoneNumberId(phoneNumberId))) {
       return { accessToken: opts.fallbackToken };

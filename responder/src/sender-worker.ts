@@ -22,15 +22,17 @@ import { needsOpenWindow, toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { OpenWindows } from "./open-windows.js";
+import { checkBeforeSend } from "./pre-send-check.js";
 import { bucketsFor, numberBucketKey, type PacingOptions, recipientBucketKey } from "./rate-limiter.js";
 import { nextRetryDelay, type RetryPolicyOptions } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { type SendContext, storedOutbound, type Templates, windowOpen } from "./send-steps.js";
 
-/** What the sender needs of a business number: its decrypted token and fallback template. */
+/** What the sender needs of a business number: its decrypted token, fallback template and WABA. */
 export interface TenantCredentials {
   accessToken: string;
   templateFallback?: Integration["templateFallback"];
+  wabaId?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export interface SenderOptions {
 
 export interface SenderDeps {
   bus: Bus;
-  stores: Pick<Stores, "conversations" | "messages">;
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "templates">;
   /**
    * The router's conversation snapshots (Redis when configured), read first for the 24-hour
    * window: `stores.conversations` may be another process's memory store.
@@ -225,6 +227,14 @@ export class SenderWorker {
         this.deps.metrics.sends.inc({ outcome: "paced", reason: "rate_limit" });
         return this.defer(ctx, wait);
       }
+      const refused = await checkBeforeSend(stores, {
+        tenant: event.tenant,
+        ...(tenant?.wabaId ? { wabaId: tenant.wabaId } : {}),
+        request: req,
+        message,
+        fallback: message !== req.message,
+      });
+      if (refused) return this.fail(ctx, refused.error, refused.reason, refused.alert);
       ctx.attempts++;
       const result = await this.deps.graph.send(event.tenant, token, toGraphBody({ ...req, message }));
       if (result.ok) {

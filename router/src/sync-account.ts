@@ -1,4 +1,4 @@
-import type { EventOf, TemplateUpdateData } from "@flank/shared";
+import { type EventOf, type TemplateUpdateData, UNSENDABLE_TEMPLATE_STATUSES } from "@flank/shared";
 import type { SyncContext } from "./sync-context.js";
 
 /** `inbound.preference`: stop / resume per user and category; the sender checks it before marketing sends. */
@@ -18,17 +18,6 @@ export async function handlePreference(
     "user preference recorded",
   );
 }
-
-/** Template states the sender will not use (response-side codes 132015/132016/132001). */
-export const UNSENDABLE_TEMPLATE_STATUSES = new Set([
-  "PAUSED",
-  "DISABLED",
-  "REJECTED",
-  "PENDING_DELETION",
-  "DELETED",
-  "ARCHIVED",
-  "LIMIT_EXCEEDED",
-]);
 
 function templateUpdateOf(d: TemplateUpdateData, name: string, language: string) {
   return {

@@ -11,5 +11,5 @@ export {
 export * from "./session-cache-memory.js";
 export * from "./session-cache-redis.js";
 export * from "./status-rank.js";
-export { normalizeLanguage } from "./template-merge.js";
+export { normalizeLanguage, UNSENDABLE_TEMPLATE_STATUSES } from "./template-merge.js";
 export * from "./types.js";

@@ -6,6 +6,20 @@ export const normalizeLanguage = (language: string): string => language.trim().r
 export const templateKey = (wabaId: string, name: string, language: string): string =>
   `${wabaId}:${name}:${normalizeLanguage(language)}`;
 
+/**
+ * Template statuses that cannot be sent (Meta answers 132015 paused, 132016 disabled, 132001 not
+ * approved): the sender refuses such a template before any Graph API call.
+ */
+export const UNSENDABLE_TEMPLATE_STATUSES: ReadonlySet<string> = new Set([
+  "PAUSED",
+  "DISABLED",
+  "REJECTED",
+  "PENDING_DELETION",
+  "DELETED",
+  "ARCHIVED",
+  "LIMIT_EXCEEDED",
+]);
+
 const newer = (at: string, stored: string | undefined) => stored === undefined || at >= stored;
 
 /**
