@@ -15,6 +15,7 @@ import {
   loadFlowRegistry,
   type StatusTiming,
   type Stoppable,
+  type Stores,
   sessionHistoryKeep,
   startGraphServer,
   stopAll,
@@ -47,6 +48,8 @@ export interface Embedded {
   /** The Cloud API simulator, when WHATSAPP_TOKEN is unset. */
   simulator?: GraphTestServer;
   bus: Bus;
+  /** The stores the services share (memory unless STORE says otherwise). */
+  stores: Stores;
   /** Idempotent: HTTP, then the workers, the simulator, the bus and the stores. */
   stop(): Promise<void>;
 }
@@ -150,6 +153,7 @@ export async function startEmbedded(
       config,
       ...(simulator ? { simulator } : {}),
       bus,
+      stores,
       stop: () => {
         stopping ??= stopAll(components, log, 15_000).then(() => undefined);
         return stopping;
