@@ -115,9 +115,10 @@ describe("embedded: coexistence, preferences, groups and identity end to end", (
   it("a group message gets no private reply and no automatic reply by default", async () => {
     const member = "16505550203";
     const { payload, wamid } = inboundTextWebhook({ phoneNumberId: PNID, from: member, text: "hello group" });
-    const message = (payload.entry[0]?.changes[0]?.value as { messages: Record<string, unknown>[] })
-      .messages[0];
-    if (message) message.group_id = "GROUPE2E";
+    const value = payload.entry[0]?.changes[0]?.value as { messages?: Record<string, unknown>[] } | undefined;
+    const message = value?.messages?.[0];
+    if (!message) throw new Error("message expected");
+    message.group_id = "GROUPE2E";
     await post(payload);
     await waitFor(() => routedFor(wamid) !== undefined, { what: "group routed" });
     expect(routedFor(wamid)).toMatchObject({ conversationId: `${PNID}:GROUPE2E`, data: { route: "human" } });
