@@ -36,6 +36,7 @@ export const GetBody = z.object({
 
 const StatusEntry = z.object({
   status: z.enum(STATUS_VALUES),
+  statusName: z.string().optional().describe("Meta's name for a status Flank does not know (status unknown)"),
   timestamp: z.string(),
   errors: z.array(z.record(z.string(), z.unknown())).optional(),
   pricing: z.record(z.string(), z.unknown()).optional(),

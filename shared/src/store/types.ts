@@ -69,6 +69,8 @@ export interface ConversationStore {
 
 export interface StatusEntry {
   status: StatusValue;
+  /** Meta's name for a status Flank does not know (`status` is then `unknown`). */
+  statusName?: string;
   /** ISO time Meta reported. */
   timestamp: string;
   errors?: MetaError[];
