@@ -1,4 +1,8 @@
 import type { InboundMessageData, Logger, MessageAmendment, MessageStore, SessionCache } from "@flank/shared";
+import type { RouterDeps } from "./router-worker.js";
+
+/** Session lines kept when the router writes to the session history (the responder's window by default). */
+export const DEFAULT_SESSION_KEEP = 50;
 
 export interface AmendmentDeps {
   messages: Pick<MessageStore, "amend">;
@@ -6,6 +10,19 @@ export interface AmendmentDeps {
   /** How many session lines the cache keeps (the responder's history window). */
   sessionKeep: number;
   log: Logger;
+}
+
+/** What applyAmendment needs, from a router process's deps (the router and sync workers share it). */
+export function amendmentDeps(
+  deps: Pick<RouterDeps, "stores" | "cache" | "sessionKeep" | "log">,
+): AmendmentDeps {
+  const cache = deps.cache;
+  return {
+    messages: deps.stores.messages,
+    ...(cache?.appendMessages ? { cache: { appendMessages: cache.appendMessages.bind(cache) } } : {}),
+    sessionKeep: deps.sessionKeep ?? DEFAULT_SESSION_KEEP,
+    log: deps.log,
+  };
 }
 
 /**

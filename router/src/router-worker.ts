@@ -19,7 +19,7 @@ import {
   type SessionEntry,
   type Stores,
 } from "@flank/shared";
-import { applyAmendment } from "./amendments.js";
+import { amendmentDeps, applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
 import { messageTime, nextDraft, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
@@ -35,8 +35,7 @@ export interface RouterCache {
   appendMessages?(conversationId: string, entries: readonly SessionEntry[], keep: number): Promise<void>;
 }
 
-/** Session lines kept when the router writes to the session history (the responder's window by default). */
-export const DEFAULT_SESSION_KEEP = 50;
+export { DEFAULT_SESSION_KEEP } from "./amendments.js";
 
 export interface RouterDeps {
   bus: Bus;
@@ -88,14 +87,7 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       await deps.cache?.putConversation(c);
     },
   };
-  const amendDeps = {
-    messages: deps.stores.messages,
-    ...(deps.cache?.appendMessages
-      ? { cache: { appendMessages: deps.cache.appendMessages.bind(deps.cache) } }
-      : {}),
-    sessionKeep: deps.sessionKeep ?? DEFAULT_SESSION_KEEP,
-    log: deps.log,
-  };
+  const amendDeps = amendmentDeps(deps);
   let consumer: Consumer | undefined;
   let stopping: Promise<void> | undefined;
 

@@ -1,5 +1,6 @@
 import { type Consumer, type FlankEvent, GROUPS, type RoutingDeps, type Topic } from "@flank/shared";
-import { DEFAULT_SESSION_KEEP, type RouterDeps } from "./router-worker.js";
+import { amendmentDeps, DEFAULT_SESSION_KEEP } from "./amendments.js";
+import type { RouterDeps } from "./router-worker.js";
 import { handleAccount, handlePreference, handleTemplate } from "./sync-account.js";
 import { callHandler } from "./sync-calls.js";
 import type { SyncContext } from "./sync-context.js";
@@ -47,14 +48,7 @@ export function createSyncWorker(deps: RouterDeps): SyncWorker {
     ...(deps.cache ? { cache: deps.cache } : {}),
     log: deps.log.child({ component: "sync" }),
     routing,
-    amend: {
-      messages: deps.stores.messages,
-      ...(deps.cache?.appendMessages
-        ? { cache: { appendMessages: deps.cache.appendMessages.bind(deps.cache) } }
-        : {}),
-      sessionKeep,
-      log: deps.log,
-    },
+    amend: amendmentDeps(deps),
     sessionKeep,
     humanReplyPauseMinutes: deps.humanReplyPauseMinutes ?? 30,
     clock: deps.clock ?? (() => new Date()),
