@@ -1,28 +1,10 @@
-import type { InboundMessageData, Logger, MessageAmendment, MessageStore, SessionCache } from "@flank/shared";
-import type { RouterDeps } from "./router-worker.js";
-
-/** Session lines kept when the router writes to the session history (the responder's window by default). */
-export const DEFAULT_SESSION_KEEP = 50;
+import type { InboundMessageData, Logger, MessageAmendment, MessageStore } from "@flank/shared";
+import type { SessionLines } from "./session-lines.js";
 
 export interface AmendmentDeps {
   messages: Pick<MessageStore, "amend">;
-  cache?: Pick<SessionCache, "appendMessages">;
-  /** How many session lines the cache keeps (the responder's history window). */
-  sessionKeep: number;
+  lines: SessionLines;
   log: Logger;
-}
-
-/** What applyAmendment needs, from a router process's deps (the router and sync workers share it). */
-export function amendmentDeps(
-  deps: Pick<RouterDeps, "stores" | "cache" | "sessionKeep" | "log">,
-): AmendmentDeps {
-  const cache = deps.cache;
-  return {
-    messages: deps.stores.messages,
-    ...(cache?.appendMessages ? { cache: { appendMessages: cache.appendMessages.bind(cache) } } : {}),
-    sessionKeep: deps.sessionKeep ?? DEFAULT_SESSION_KEEP,
-    log: deps.log,
-  };
 }
 
 /**
@@ -55,12 +37,8 @@ export async function applyAmendment(
       : { kind: "revoke", id: message.wamid, at: message.timestamp };
   const outcome = await deps.messages.amend(original, amendment);
   if (outcome === "unknown") log.info({ kind: amendment.kind }, "amends a message Flank has not stored");
-  await deps.cache
-    ?.appendMessages(
-      conversationId,
-      [{ role, text: message.text ?? "", at: message.timestamp, id: original, amends: amendment.kind }],
-      deps.sessionKeep,
-    )
-    .catch((err: unknown) => log.warn({ err }, "session cache: amendment not recorded"));
+  await deps.lines.append(conversationId, [
+    { role, text: message.text ?? "", at: message.timestamp, id: original, amends: amendment.kind },
+  ]);
   return outcome;
 }

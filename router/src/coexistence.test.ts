@@ -112,6 +112,9 @@ describe("coexistence with the WhatsApp Business app", () => {
     await waitFor(() => r.seen.routed().length === 2);
     expect(r.seen.routed()[1]?.data).toMatchObject({ route: "human", stageAfter: "start" });
     expect(r.seen.routed()[1]?.data.reason).toMatch(/paused until/);
+    // Recorded for the bot's next prompt, since the bot itself did not answer it.
+    await waitFor(async () => (await r.cache.recent("111:5511", 10)).some((e) => e.text === "more please"));
+    expect((await r.cache.recent("111:5511", 10)).map((e) => e.role)).toEqual(["agent", "user"]);
 
     // After the pause the bot is back, and the stage moves again.
     await r.send(textFrom("5511", "more please", { timestamp: iso(40) }));

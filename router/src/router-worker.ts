@@ -19,12 +19,13 @@ import {
   type SessionEntry,
   type Stores,
 } from "@flank/shared";
-import { amendmentDeps, applyAmendment } from "./amendments.js";
+import { applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
 import { messageTime, nextDraft, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
 import { createFlowLookup } from "./flow-lookup.js";
 import { resolveConversation } from "./identity.js";
+import { heldTurn, sessionLinesFrom } from "./session-lines.js";
 import { messageText } from "./text-match.js";
 
 /** What the router needs of the session cache (a subset of shared's SessionCache). */
@@ -35,7 +36,7 @@ export interface RouterCache {
   appendMessages?(conversationId: string, entries: readonly SessionEntry[], keep: number): Promise<void>;
 }
 
-export { DEFAULT_SESSION_KEEP } from "./amendments.js";
+export { DEFAULT_SESSION_KEEP } from "./session-lines.js";
 
 export interface RouterDeps {
   bus: Bus;
@@ -87,7 +88,8 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       await deps.cache?.putConversation(c);
     },
   };
-  const amendDeps = amendmentDeps(deps);
+  const lines = sessionLinesFrom(deps);
+  const amendDeps = { messages: deps.stores.messages, lines, log: deps.log };
   let consumer: Consumer | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -195,6 +197,7 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     await deps.bus.publish([...updates, routed], {
       dedupKeys: [...updateKeys, `${done}:routed`],
     });
+    if (final.route === "human") await lines.append(id, heldTurn(message));
     await deps.stores.dedup.claim(done, ttl);
     log.info(
       {

@@ -1,6 +1,6 @@
 import type { AgentPresence, Bus, FlowRegistry, Logger, RoutingDeps, Stores } from "@flank/shared";
 import type { AmendmentDeps } from "./amendments.js";
-import type { RouterCache } from "./router-worker.js";
+import type { SessionLines } from "./session-lines.js";
 
 /** What the sync worker's handlers share (built once by createSyncWorker). */
 export interface SyncContext {
@@ -8,11 +8,10 @@ export interface SyncContext {
   bus: Bus;
   flows: FlowRegistry;
   presence: AgentPresence;
-  cache?: RouterCache;
   log: Logger;
   routing: RoutingDeps;
   amend: AmendmentDeps;
-  sessionKeep: number;
+  lines: SessionLines;
   /** 0 = echoes are stored without pausing the bot. */
   humanReplyPauseMinutes: number;
   clock: () => Date;

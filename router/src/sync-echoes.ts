@@ -21,11 +21,8 @@ export async function handleEcho(ctx: SyncContext, event: EventOf<"inbound.echo"
     return;
   }
   const fresh = await ctx.stores.messages.insert(storedEcho(id, event.tenant, m));
-  if (fresh && m.text) {
-    await ctx.cache
-      ?.appendMessages?.(id, [{ role: "agent", text: m.text, at: m.timestamp, id: m.wamid }], ctx.sessionKeep)
-      .catch((err: unknown) => ctx.log.warn({ err, conversationId: id }, "session cache: echo not recorded"));
-  }
+  if (fresh && m.text)
+    await ctx.lines.append(id, [{ role: "agent", text: m.text, at: m.timestamp, id: m.wamid }]);
   if (ctx.humanReplyPauseMinutes <= 0) return;
   const sent = Date.parse(m.timestamp);
   const until = (Number.isNaN(sent) ? ctx.clock().getTime() : sent) + ctx.humanReplyPauseMinutes * 60_000;

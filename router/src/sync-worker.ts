@@ -1,6 +1,6 @@
 import { type Consumer, type FlankEvent, GROUPS, type RoutingDeps, type Topic } from "@flank/shared";
-import { amendmentDeps, DEFAULT_SESSION_KEEP } from "./amendments.js";
 import type { RouterDeps } from "./router-worker.js";
+import { sessionLinesFrom } from "./session-lines.js";
 import { handleAccount, handlePreference, handleTemplate } from "./sync-account.js";
 import { callHandler } from "./sync-calls.js";
 import type { SyncContext } from "./sync-context.js";
@@ -39,17 +39,16 @@ export function createSyncWorker(deps: RouterDeps): SyncWorker {
       await deps.cache?.putConversation(c);
     },
   };
-  const sessionKeep = deps.sessionKeep ?? DEFAULT_SESSION_KEEP;
+  const lines = sessionLinesFrom(deps);
   const ctx: SyncContext = {
     stores: deps.stores,
     bus: deps.bus,
     flows: deps.flows,
     presence: deps.presence,
-    ...(deps.cache ? { cache: deps.cache } : {}),
     log: deps.log.child({ component: "sync" }),
     routing,
-    amend: amendmentDeps(deps),
-    sessionKeep,
+    amend: { messages: deps.stores.messages, lines, log: deps.log },
+    lines,
     humanReplyPauseMinutes: deps.humanReplyPauseMinutes ?? 30,
     clock: deps.clock ?? (() => new Date()),
   };
