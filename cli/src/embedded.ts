@@ -19,6 +19,8 @@ import {
   loadFlowRegistry,
   type StatusTiming,
   type Stoppable,
+  type Stores,
+  sessionHistoryKeep,
   startGraphServer,
   stopAll,
   waitHealthy,
@@ -60,6 +62,8 @@ export interface Embedded {
   /** The Cloud API simulator, when WHATSAPP_TOKEN is unset. */
   simulator?: GraphTestServer;
   bus: Bus;
+  /** The stores the services share (memory unless STORE says otherwise). */
+  stores: Stores;
   /** Idempotent: HTTP, then the workers, the simulator, the bus and the stores. */
   stop(): Promise<void>;
 }
@@ -121,6 +125,8 @@ export async function startEmbedded(
       cache: sessionCache,
       classifier: classifierFromConfig(config, log),
       dedupTtlSeconds: config.bus.dedupTtlSeconds,
+      sessionKeep: sessionHistoryKeep(config.responder),
+      humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
     });
     started({ name: "router", stop: () => router.stop() });
     const responder = await startResponder({
@@ -194,6 +200,7 @@ export async function startEmbedded(
       config,
       ...(simulator ? { simulator } : {}),
       bus,
+      stores,
       stop: () => {
         stopping ??= stopAll(components, log, 15_000).then(() => undefined);
         return stopping;

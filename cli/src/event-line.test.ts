@@ -35,6 +35,42 @@ describe("tail output", () => {
       "failed 131047 window_closed (final)",
     ],
     [ev("conversation.updated", { change: "handoff", route: "queue" }), "handoff, route queue"],
+    [
+      ev("inbound.echo", {
+        wamid: "wamid.E",
+        phoneNumberId: "1",
+        to: "16505551234",
+        timestamp: at,
+        type: "text",
+        text: "Hi from the shop",
+        raw: {},
+      }),
+      'text "Hi from the shop" to 16505551234 (from the WhatsApp Business app)',
+    ],
+    [
+      ev("inbound.preference", {
+        phoneNumberId: "1",
+        waId: "16505551234",
+        category: "marketing_messages",
+        value: "stop",
+        timestamp: at,
+        raw: {},
+      }),
+      "marketing_messages stop",
+    ],
+    [
+      ev("template.update", {
+        field: "message_template_status_update",
+        wabaId: "9",
+        name: "spring_sale",
+        language: "en_US",
+        event: "PAUSED",
+        timestamp: at,
+        raw: {},
+      }),
+      "template spring_sale en_US PAUSED",
+    ],
+    [ev("inbound.field", { field: "brand_new_field", timestamp: at, value: 1 }), "brand_new_field"],
   ])("summarizes %#", (event, summary) => {
     expect(summarize(event)).toBe(summary);
   });

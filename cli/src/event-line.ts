@@ -44,6 +44,34 @@ export function summarize(event: FlankEvent): string {
     }
     case "dlq":
       return `${event.data.topic} from ${event.data.group}: ${event.data.error}`;
+    case "inbound.echo": {
+      const d = event.data;
+      return `${d.type} ${quote(d.text)} to ${d.to ?? d.toUserId ?? "?"} (from the WhatsApp Business app)`;
+    }
+    case "inbound.history":
+      return `${event.data.direction} ${event.data.type} ${quote(event.data.text)} (history)`;
+    case "inbound.preference":
+      return `${event.data.category} ${event.data.value}`;
+    case "inbound.call": {
+      const d = event.data;
+      return [d.event, d.status, d.direction, d.errors?.[0] && `error ${d.errors[0].code}`]
+        .filter(Boolean)
+        .join(" ");
+    }
+    case "inbound.group":
+      return `${event.data.field} ${event.data.kind ?? ""} ${event.data.groupId ?? ""}`.trim();
+    case "inbound.state_sync":
+      return `${event.data.kind ?? "contact"} ${event.data.action ?? ""} ${event.data.contact?.phoneNumber ?? ""}`.trim();
+    case "template.update": {
+      const d = event.data;
+      const what = d.event ?? d.quality ?? d.category ?? d.field;
+      return `template ${d.name ?? d.templateId ?? "?"} ${d.language ?? ""} ${what}`.replace(/\s+/g, " ");
+    }
+    case "account.update":
+      return `${event.data.field} ${event.data.event ?? ""} ${event.data.severity ?? ""}`.trim();
+    case "inbound.handover":
+    case "inbound.field":
+      return event.data.field;
   }
 }
 

@@ -43,6 +43,7 @@ export const GetBody = z.object({
 
 const StatusEntry = z.object({
   status: z.enum(STATUS_VALUES),
+  statusName: z.string().optional().describe("Meta's name for a status Flank does not know (status unknown)"),
   timestamp: z.string(),
   errors: z.array(z.record(z.string(), z.unknown())).optional(),
   pricing: z.record(z.string(), z.unknown()).optional(),
@@ -61,6 +62,15 @@ export const StoredMessageView = z.object({
   status: z.enum([...STATUS_VALUES, "queued"]).optional(),
   statuses: z.array(StatusEntry),
   raw: z.unknown(),
+  origin: z
+    .enum(["business_app", "history"])
+    .optional()
+    .describe("not sent through Flank: written in the WhatsApp Business app, or imported from its history"),
+  edits: z
+    .array(z.object({ id: z.string(), body: z.string().optional(), type: z.string(), at: z.string() }))
+    .optional()
+    .describe("earlier versions of an edited message, oldest first; body is the latest"),
+  deletedAt: z.string().optional().describe("when the sender deleted the message for everyone"),
 });
 
 export const HistoryResponse = z.object({

@@ -18,8 +18,14 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     webhookIgnored: new Counter({
       name: "flank_webhook_ignored_total",
-      help: "Webhook changes ignored (unsubscribed fields) or items skipped, by reason",
+      help: "Webhook items skipped because they cannot be keyed (no id, no sender), by reason",
       labelNames: ["reason"] as const,
+      registers,
+    }),
+    webhookUnknownFields: new Counter({
+      name: "flank_webhook_unknown_fields_total",
+      help: "Webhook changes of a field Flank does not know yet, published on inbound.field, by field",
+      labelNames: ["field"] as const,
       registers,
     }),
     webhookUnrouted: new Counter({

@@ -44,12 +44,10 @@ export async function submitOutbound(
     throw new ApiError("bad_request", "no sending number: pass phoneNumberId or set PHONE_NUMBER_ID");
   }
   const { phoneNumberId: _pnid, ...request } = input;
-  // `to` wins over `recipient` when both are given (contract §5).
-  const user = request.to ? userKey(request.to) : (request.recipient ?? "");
   const event = createEvent({
     type: "outbound.request",
     tenant,
-    conversationId: `${tenant}:${user}`,
+    conversationId: await conversationOf(ctx, tenant, request),
     data: { ...request, idempotencyKey, source },
   });
   await publishOutbound(ctx, event);
@@ -74,6 +72,33 @@ export async function publishOutbound(
   await recordQueued(ctx, event);
 }
 
+/** The recipient as the conversation's user key: a group id as is, a number as digits, else the BSUID. */
+const recipientKey = (r: Pick<OutboundRequestData, "to" | "recipient" | "recipientType">): string => {
+  // `to` wins over `recipient` when both are given (contract §5).
+  if (r.to) return r.recipientType === "group" ? r.to : userKey(r.to);
+  return r.recipient ?? "";
+};
+
+/**
+ * The conversation a send belongs to: the one the users store remembers for this person (a new
+ * number or a BSUID keeps the conversation it was first seen in, router/src/identity.ts), so the
+ * 24-hour window and the reply order are those of that conversation; else `${tenant}:${user}`.
+ */
+async function conversationOf(
+  ctx: GatewayContext,
+  tenant: string,
+  request: Pick<OutboundRequestData, "to" | "recipient" | "recipientType">,
+): Promise<string> {
+  const user = recipientKey(request);
+  if (request.recipientType === "group" || !user) return `${tenant}:${user}`;
+  const key = request.to ? { waId: user } : { userId: user };
+  const known = await ctx.stores.users.find(tenant, key).catch((err: unknown) => {
+    ctx.log.warn({ err }, "users store unavailable: conversation taken from the recipient");
+    return undefined;
+  });
+  return known?.conversationId ?? `${tenant}:${user}`;
+}
+
 async function recordQueued(
   ctx: Pick<GatewayContext, "stores" | "log">,
   event: EventOf<"outbound.request">,
@@ -85,7 +110,7 @@ async function recordQueued(
     tenant: event.tenant,
     direction: "outbound",
     from: event.tenant,
-    to: data.to ? userKey(data.to) : (data.recipient ?? ""),
+    to: recipientKey(data),
     type: data.message.type,
     body: outboundText(data.message),
     timestamp: event.ts,

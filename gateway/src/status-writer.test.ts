@@ -82,6 +82,26 @@ describe("status writer", () => {
     }
   });
 
+  it("keeps a status name Meta added later in the history without moving the status", async () => {
+    const { log, bus, stores } = setup();
+    await stores.messages.insert(outbound("key-u", "wamid.U"));
+    const writer = await startStatusWriter({ bus, stores, log });
+    try {
+      const unknown = statusEvent("wamid.U", "unknown", 4);
+      await bus.publish([
+        statusEvent("wamid.U", "delivered", 2),
+        { ...unknown, data: { ...unknown.data, statusName: "archived" } },
+      ]);
+      await waitFor(async () => ((await stores.messages.get("key-u"))?.statuses.length ?? 0) === 2);
+      const stored = await stores.messages.get("key-u");
+      expect(stored?.status).toBe("delivered");
+      expect(stored?.statuses[1]).toMatchObject({ status: "unknown", statusName: "archived" });
+    } finally {
+      await writer.stop();
+      await bus.close();
+    }
+  });
+
   it("retries a status that beats the sender's setWamid, then applies it", async () => {
     const { log, bus, stores } = setup();
     await stores.messages.insert(outbound("key-2"));

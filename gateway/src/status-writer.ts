@@ -37,9 +37,10 @@ class MessageNotStoredYet extends FlankError {
 export function statusHandler(stores: Stores, log: Logger, unknownAttempts: number) {
   return async (event: FlankEvent, ctx: HandlerContext): Promise<void> => {
     if (event.type !== "inbound.status") return;
-    const { wamid, status, timestamp, errors, pricing } = event.data;
+    const { wamid, status, statusName, timestamp, errors, pricing } = event.data;
     const outcome = await stores.messages.addStatus(wamid, {
       status,
+      ...(statusName ? { statusName } : {}),
       timestamp,
       ...(errors ? { errors } : {}),
       ...(pricing ? { pricing } : {}),

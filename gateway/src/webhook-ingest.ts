@@ -150,8 +150,10 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
     { normalized, tenants }: Awaited<ReturnType<typeof authenticate>>,
     requestId: string,
   ): Promise<IngestResult> {
-    const { ignoredFields, skipped } = normalized;
-    for (const field of ignoredFields) metrics.webhookIgnored.inc({ reason: `field:${field}` });
+    const { unknownFields, skipped } = normalized;
+    for (const field of unknownFields) metrics.webhookUnknownFields.inc({ field: fieldLabel(field) });
+    if (unknownFields.length > 0)
+      log.info({ requestId, fields: unknownFields }, "unknown webhook fields published");
     for (const s of skipped) metrics.webhookIgnored.inc({ reason: `skipped:${s.kind}` });
     if (skipped.length > 0) log.warn({ requestId, skipped }, "webhook items skipped");
 
@@ -171,7 +173,7 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
       events: received,
       published: result.published.length,
       duplicates,
-      ignored: ignoredFields.length,
+      unknownFields: unknownFields.length,
     };
     const unroutedCount = received - events.length;
     if (unroutedCount === 0) return { answer: { received, duplicates }, logFields };
@@ -182,9 +184,26 @@ export function createWebhookIngest(ctx: GatewayContext): WebhookIngest {
   }
 }
 
-/** Bounded label values: message type, status value, or "error". */
+/** Bounded label values: message type, status value, the field of account-level events, or the topic. */
 function eventKind(e: FlankEvent): string {
-  if (e.type === "inbound.message") return e.data.type;
-  if (e.type === "inbound.status") return e.data.status;
-  return "error";
+  switch (e.type) {
+    case "inbound.message":
+    case "inbound.echo":
+    case "inbound.history":
+      return e.data.type;
+    case "inbound.status":
+      return e.data.status;
+    case "inbound.error":
+      return "error";
+    case "template.update":
+    case "account.update":
+    case "inbound.group":
+    case "inbound.handover":
+      return fieldLabel(e.data.field);
+    default:
+      return e.type;
+  }
 }
+
+/** A field name as a label: Meta's names are short snake_case; anything else is folded into one value. */
+const fieldLabel = (field: string): string => (/^[a-z_]{1,64}$/.test(field) ? field : "other");

@@ -191,7 +191,7 @@ describe("webhook fast path", () => {
       events: 1,
       published: 1,
       duplicates: 0,
-      ignored: 0,
+      unknownFields: 0,
     });
 
     // Refusals are recorded too, under their status.

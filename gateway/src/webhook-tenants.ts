@@ -44,10 +44,14 @@ export function scanPhoneNumberIds(body: Buffer, max = MAX_NUMBERS_PER_WEBHOOK):
   return { ok: true, ids: [...ids] };
 }
 
-/** The business number an event belongs to; undefined for account-level errors (no number). */
+/**
+ * The business number an event belongs to: every event of a number carries it as
+ * `data.phoneNumberId`; account-level events (templates, account notices, errors without a
+ * number, unknown fields of the WABA) have none and belong to the WABA.
+ */
 export function numberOf(event: FlankEvent): string | undefined {
-  if (event.type === "inbound.error") return event.data.phoneNumberId;
-  return event.tenant;
+  const n = (event.data as { phoneNumberId?: unknown }).phoneNumberId;
+  return typeof n === "string" ? n : undefined;
 }
 
 /**

@@ -269,3 +269,44 @@ describe("bot worker: bursts", () => {
     expect(burstOf(head as Routed, queued, "each")).toHaveLength(1);
   });
 });
+
+describe("bot worker: groups, edits and revokes, the business app's lines", () => {
+  it("answers a group message in the group (Meta's group recipient form), never privately", async () => {
+    h = await startBotHarness();
+    await h.bus.publish(h.routed("hello all", { wamid: "wamid.G", groupId: "GROUP1" }));
+    await waitFor(() => h.replies().length === 1);
+    expect(h.replies()[0]?.data).toMatchObject({ to: "GROUP1", recipientType: "group" });
+    expect(h.requests.every((r) => r.data.to === "GROUP1")).toBe(true);
+  });
+
+  it("keeps a revoked message out of the prompt, shows an edit's new text and the app's replies", async () => {
+    openai.setHandler(() => ({ content: "noted" }));
+    h = await startBotHarness({ model: model() });
+    await h.bus.publish(h.routed("my card is 4111 1111", { wamid: "wamid.R" }));
+    await waitFor(() => h.replies().length === 1);
+    await h.bus.publish(h.routed("I want red", { wamid: "wamid.E" }));
+    await waitFor(() => h.replies().length === 2);
+    const at = new Date().toISOString();
+    // What the router records (router/src/amendments.ts, sync-echoes.ts), in any order.
+    await h.cache.appendMessages(
+      h.routed("x").conversationId,
+      [
+        { role: "user", text: "", at, id: "wamid.R", amends: "revoke" },
+        { role: "user", text: "I want blue", at, id: "wamid.E", amends: "edit" },
+        { role: "agent", text: "A person here: blue is in stock.", at, id: "wamid.ECHO" },
+      ],
+      50,
+    );
+    const before = openai.requests.length;
+    await h.bus.publish(h.routed("what do I want?"));
+    await waitFor(() => h.replies().length === 3);
+    const prompt = JSON.stringify(openai.requests[before]?.messages);
+    expect(prompt).not.toContain("4111");
+    expect(prompt).not.toContain("I want red");
+    expect(prompt).toContain("I want blue");
+    expect(openai.requests[before]?.messages).toContainEqual({
+      role: "assistant",
+      content: "A person here: blue is in stock.",
+    });
+  });
+});

@@ -138,7 +138,7 @@ export class BotWorker {
   /** One reply to the burst's messages (oldest first), in the stage the last one was routed to. */
   private async reply(
     burst: readonly Routed[],
-    address: { to?: string; recipient?: string },
+    address: { to?: string; recipient?: string; recipientType?: "group" },
     log: Logger,
   ): Promise<void> {
     const started = this.now();
@@ -211,6 +211,7 @@ export class BotWorker {
           role: "user" as const,
           text: texts[i] ?? "",
           at: e.data.message.timestamp || at,
+          id: e.data.message.wamid,
         })),
         { role: "assistant", text: reply, at },
       ],
@@ -259,7 +260,7 @@ export class BotWorker {
   /** Publishes once per key (bus dedup, keyed by the burst's first message); false when published before. */
   private async publish(
     cause: Routed,
-    address: { to?: string; recipient?: string },
+    address: { to?: string; recipient?: string; recipientType?: "group" },
     message: OutboundMessage,
     replyTo: string | undefined,
     answers: string[],
@@ -285,9 +286,11 @@ export class BotWorker {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Where a reply goes: the group for a group message (never its sender privately), else the user. */
 function addressOf(
   message: ConversationRoutedData["message"],
-): { to?: string; recipient?: string } | undefined {
+): { to?: string; recipient?: string; recipientType?: "group" } | undefined {
+  if (message.groupId) return { to: message.groupId, recipientType: "group" };
   if (message.from) return { to: message.from };
   if (message.userId) return { recipient: message.userId };
   return undefined;

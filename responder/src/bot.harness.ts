@@ -86,17 +86,18 @@ export async function startBotHarness(
 
   const routed = (
     text: string,
-    extra: { stage?: string; route?: string; at?: number; wamid?: string } = {},
+    extra: { stage?: string; route?: string; at?: number; wamid?: string; groupId?: string } = {},
   ) =>
     createEvent({
       type: "conversation.routed",
       tenant: TENANT,
-      conversationId: `${TENANT}:${USER}`,
+      conversationId: `${TENANT}:${extra.groupId ?? USER}`,
       data: {
         message: {
           wamid: extra.wamid ?? `wamid.${newId()}`,
           phoneNumberId: TENANT,
           from: USER,
+          ...(extra.groupId ? { groupId: extra.groupId } : {}),
           profileName: "Ana",
           timestamp: new Date(extra.at ?? now()).toISOString(),
           type: "text",

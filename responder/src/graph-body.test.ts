@@ -168,4 +168,15 @@ describe("toGraphBody (contract §8 shapes)", () => {
       biz_opaque_callback_data: "cb",
     });
   });
+
+  it("sends to a group with Meta's group recipient form, the group id as is", () => {
+    const body = toGraphBody(
+      req({ type: "text", body: "hi all" }, { to: "Y2FwaV9ncm91cDox", recipientType: "group" }),
+    );
+    expect(body).toMatchObject({ recipient_type: "group", to: "Y2FwaV9ncm91cDox", type: "text" });
+    expect(toGraphBody(req({ type: "text", body: "x" }, { to: "441234" }))).toMatchObject({
+      recipient_type: "individual",
+      to: "+441234",
+    });
+  });
 });

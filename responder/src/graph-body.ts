@@ -109,6 +109,7 @@ function payload(message: OutboundMessage): GraphBody {
 /**
  * The Graph API body for an outbound request. Read receipts (with the typing indicator) are a
  * different body on the same endpoint; reactions cannot quote, so `replyTo` is dropped for them.
+ * A group send names the group id in `to` with `recipient_type: "group"` (Groups API), as is.
  */
 export function toGraphBody(request: OutboundRequestData): GraphBody {
   const { message } = request;
@@ -120,12 +121,15 @@ export function toGraphBody(request: OutboundRequestData): GraphBody {
       ...(message.typing ? { typing_indicator: { type: "text" } } : {}),
     };
   }
-  const address = request.to ? { to: toE164(request.to) } : { recipient: request.recipient };
+  const group = request.recipientType === "group";
+  const address = request.to
+    ? { to: group ? request.to : toE164(request.to) }
+    : { recipient: request.recipient };
   const quote =
     request.replyTo && message.type !== "reaction" ? { context: { message_id: request.replyTo } } : {};
   return {
     messaging_product: "whatsapp",
-    recipient_type: "individual",
+    recipient_type: group ? "group" : "individual",
     ...address,
     ...quote,
     ...(request.bizOpaqueCallbackData ? { biz_opaque_callback_data: request.bizOpaqueCallbackData } : {}),

@@ -11,6 +11,7 @@ import {
   RedisTokenBuckets,
   redisRateLimitKey,
   type Stores,
+  sessionHistoryKeep,
   type TokenBuckets,
 } from "@flank/shared";
 import { BotWorker } from "./bot-worker.js";
@@ -74,8 +75,12 @@ export function tenantLookupFrom(
   return async (phoneNumberId) => {
     const resolved = await service.resolve(phoneNumberId);
     if (resolved) {
-      const { accessToken, templateFallback } = resolved.integration;
-      return { accessToken, ...(templateFallback ? { templateFallback } : {}) };
+      const { accessToken, templateFallback, wabaId } = resolved.integration;
+      return {
+        accessToken,
+        ...(templateFallback ? { templateFallback } : {}),
+        ...(wabaId ? { wabaId } : {}),
+      };
     }
     if (opts.fallbackToken && opts.store && !(await opts.store.getByPhoneNumberId(phoneNumberId))) {
       return { accessToken: opts.fallbackToken };
@@ -171,7 +176,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         memory: new MemoryKeeper({
           summaries: deps.stores.summaries,
           // Room for the prompt's history and every exchange since the last summary.
-          history: sessionHistoryFrom(deps.sessionCache, Math.max(r.historyMessages, r.summaryEvery * 2 + 4)),
+          history: sessionHistoryFrom(deps.sessionCache, sessionHistoryKeep(r)),
           ...(model ? { model } : {}),
           summaryEvery: r.summaryEvery,
           metrics,

@@ -6,6 +6,8 @@ export interface Turn {
   text: string;
   /** ISO time. */
   at: string;
+  /** The message's wamid, when it has one: edits and revokes find it by this. */
+  id?: string;
 }
 
 export interface ChatMessage {

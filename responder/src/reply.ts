@@ -20,9 +20,14 @@ export function replyMessage(text: string, options: StageOptions | undefined): O
   return { type: "text", body: clip(body, 4096) };
 }
 
+/** Messages that are not something the user said to the bot: never answered. */
+const NOT_ANSWERED = new Set(["reaction", "system", "edit", "revoke"]);
+
 /** What the user said, as text for the model; undefined for messages the bot does not answer. */
 export function inboundText(message: InboundMessageData): string | undefined {
-  if (message.type === "reaction" || message.type === "system") return undefined;
+  if (NOT_ANSWERED.has(message.type)) return undefined;
+  // The answer to a call permission request is for the business, not a question for the bot.
+  if (message.interactive?.kind === "call_permission_reply") return undefined;
   if (message.text?.trim()) return message.text.trim();
   if (message.interactive?.title) return message.interactive.title;
   if (message.button?.text) return message.button.text;

@@ -20,15 +20,17 @@ import { needsOpenWindow, toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { OpenWindows } from "./open-windows.js";
+import { checkBeforeSend } from "./pre-send-check.js";
 import { bucketsFor, numberBucketKey, type PacingOptions, recipientBucketKey } from "./rate-limiter.js";
 import { nextRetryDelay, type RetryPolicyOptions } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
 import { type SendContext, storedOutbound, type Templates, windowOpen } from "./send-steps.js";
 
-/** What the sender needs of a business number: its decrypted token and fallback template. */
+/** What the sender needs of a business number: its decrypted token, fallback template and WABA. */
 export interface TenantCredentials {
   accessToken: string;
   templateFallback?: Integration["templateFallback"];
+  wabaId?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface SenderOptions {
 
 export interface SenderDeps {
   bus: Bus;
-  stores: Pick<Stores, "conversations" | "messages">;
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "templates">;
   /**
    * The router's conversation snapshots (Redis when configured), read first for the 24-hour
    * window: `stores.conversations` may be another process's memory store.
@@ -195,6 +197,18 @@ export class SenderWorker {
     }
     const recipient = req.to ?? req.recipient;
     for (;;) {
+      // Before waiting for a slot: a send that will be refused (opt-out, a paused template) waits for nothing.
+      const refused = await checkBeforeSend(stores, {
+        tenant: event.tenant,
+        ...(tenant?.wabaId ? { wabaId: tenant.wabaId } : {}),
+        request: req,
+        message,
+        fallback: message !== req.message,
+      });
+      if (refused) {
+        await this.fail(ctx, refused.error, refused.reason, refused.alert);
+        return true;
+      }
       // A booked slot: requests queue fairly on the shared buckets instead of polling them.
       const wait = await this.deps.limiter.reserve(
         bucketsFor(options.pacing, event.tenant, recipient, message.type !== "read"),

@@ -1,4 +1,4 @@
-import type { SessionCache } from "@flank/shared";
+import type { SessionCache, SessionEntry } from "@flank/shared";
 import type { Turn } from "./prompt.js";
 
 /** The active session's recent turns per conversation (backed by the shared SessionCache). */
@@ -30,15 +30,38 @@ export class MemorySessionHistory implements SessionHistory {
 /** The subset of shared's SessionCache the responder uses. */
 export type SessionCacheLike = Pick<SessionCache, "appendMessages" | "recent" | "getConversation">;
 
-/** SessionHistory over the shared SessionCache; an agent's messages read as the business's side. */
+/**
+ * The session as the prompt should see it (pure): edits and revokes applied wherever their
+ * markers sit (the router may record them before or after the message), markers dropped, a
+ * revoked message left out, an edited one with its latest text; a person's lines (an agent, the
+ * WhatsApp Business app) read as the business's side.
+ */
+export function turnsOf(entries: readonly SessionEntry[]): Turn[] {
+  const edited = new Map<string, string>();
+  const revoked = new Set<string>();
+  for (const e of entries) {
+    if (e.id === undefined) continue;
+    if (e.amends === "revoke") revoked.add(e.id);
+    else if (e.amends === "edit") edited.set(e.id, e.text);
+  }
+  const turns: Turn[] = [];
+  for (const e of entries) {
+    if (e.amends || (e.id !== undefined && revoked.has(e.id))) continue;
+    const text = (e.id !== undefined ? edited.get(e.id) : undefined) ?? e.text;
+    turns.push({
+      role: e.role === "user" ? "user" : "assistant",
+      text,
+      at: e.at,
+      ...(e.id ? { id: e.id } : {}),
+    });
+  }
+  return turns;
+}
+
+/** SessionHistory over the shared SessionCache (turnsOf applies edits and revokes). */
 export function sessionHistoryFrom(cache: SessionCacheLike, keep: number): SessionHistory {
   return {
     append: (conversationId, turns) => cache.appendMessages(conversationId, turns, keep),
-    recent: async (conversationId, limit) =>
-      (await cache.recent(conversationId, limit)).map((e) => ({
-        role: e.role === "user" ? "user" : "assistant",
-        text: e.text,
-        at: e.at,
-      })),
+    recent: async (conversationId, limit) => turnsOf(await cache.recent(conversationId, limit)),
   };
 }

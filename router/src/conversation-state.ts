@@ -19,7 +19,11 @@ export function messageTime(message: InboundMessageData, clock: () => Date): Dat
   return Number.isNaN(t) ? clock() : new Date(t);
 }
 
-/** The conversation after a decision (pure): stage, route, agent, the 24-hour window's start, identity. */
+/**
+ * The conversation after a decision (pure): stage, route, agent, the 24-hour window's start,
+ * identity, and the pause of route `human` (kept while it holds, cleared when the bot is back). A
+ * group's conversation takes no participant's identity.
+ */
 export function nextDraft(
   current: Conversation | undefined,
   ids: { id: string; tenant: string },
@@ -32,26 +36,32 @@ export function nextDraft(
   // Out-of-order delivery must not move the window's start backwards.
   const lastInboundAt =
     !Number.isNaN(previous) && previous > at.getTime() ? current?.lastInboundAt : at.toISOString();
+  const person = message.groupId === undefined;
+  const human = decision.route === "human";
   const draft = withRoute(
     {
       ...(current ?? {}),
       id: ids.id,
       tenant: ids.tenant,
       user: current?.user ?? userOf(ids.id),
-      waId: message.from || current?.waId,
-      userId: message.userId ?? current?.userId,
-      profileName: message.profileName ?? current?.profileName,
+      // A group's conversation takes no participant's identity.
+      waId: (person && message.from) || current?.waId,
+      userId: (person ? message.userId : undefined) ?? current?.userId,
+      profileName: (person ? message.profileName : undefined) ?? current?.profileName,
       flowId: flow.id,
       stage: decision.stage,
       route: current?.route ?? "bot",
       lastInboundAt,
+      pausedUntil: human && decision.rule === "held" ? current?.pausedUntil : undefined,
+      pauseReason: human ? decision.pauseReason : undefined,
       closedAt: undefined,
     },
     decision.route,
     at.toISOString(),
   );
-  // A message the queue or an agent holds waits for a human: one more unread.
-  return decision.route === "bot" ? draft : { ...draft, unread: (draft.unread ?? 0) + 1 };
+  // A message the queue or an agent holds waits for an agent: one more unread.
+  const forAgents = decision.route === "queue" || decision.route.startsWith("agent:");
+  return forAgents ? { ...draft, unread: (draft.unread ?? 0) + 1 } : draft;
 }
 
 export function storedInbound(

@@ -330,3 +330,55 @@ describe("decide", () => {
     expect(stageIntents(flow, "menu")).toEqual([]);
   });
 });
+
+describe("decide: a person answering outside Flank, and groups", () => {
+  const text = (body: string, extra: Partial<InboundMessageData> = {}): InboundMessageData => ({
+    wamid: "wamid.x",
+    phoneNumberId: "111",
+    from: "5511",
+    timestamp: NOW.toISOString(),
+    type: "text",
+    text: body,
+    raw: {},
+    ...extra,
+  });
+  const paused = (until: string): ConversationState =>
+    at("start", {
+      route: "human",
+      pausedUntil: until,
+      pauseReason: "app reply",
+      lastInboundAt: minutesAgo(600),
+    });
+
+  it("holds while the pause runs, even past the idle timeout and with a handoff keyword", () => {
+    for (const body of ["menu", "agent"]) {
+      expect(decide(paused(minutesAgo(-5)), text(body), flow, { now: NOW })).toMatchObject({
+        stage: "start",
+        route: "human",
+        rule: "held",
+        pauseReason: "app reply",
+      });
+    }
+  });
+
+  it("returns to the bot once the pause is over, and the message moves the stage", () => {
+    const d = decide(paused(minutesAgo(1)), text("menu"), flow, { now: NOW });
+    expect(d).toMatchObject({ stage: "menu", route: "bot", rule: "transition" });
+    expect(d.reason).toMatch(/^pause over: back to the bot/);
+  });
+
+  it("gives group messages to a person unless the flow lets the bot answer groups", () => {
+    const group = text("menu", { groupId: "G1" });
+    const off = decide(at("start"), group, flow, { now: NOW });
+    expect(off).toMatchObject({ route: "human", stage: "menu" });
+    expect(off.pauseReason).toMatch(/groups are off/);
+    // Still held on the next group message (a pause without end).
+    expect(decide(at("menu", { route: "human" }), group, flow, { now: NOW })).toMatchObject({
+      route: "human",
+      rule: "held",
+    });
+    const on = Flow.parse({ ...flow, groups: { autoReply: true } });
+    expect(decide(at("start"), group, on, { now: NOW })).toMatchObject({ route: "bot", stage: "menu" });
+    expect(decide(at("start", { route: "human" }), group, on, { now: NOW })).toMatchObject({ route: "bot" });
+  });
+});

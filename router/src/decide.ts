@@ -15,9 +15,12 @@ export interface ConversationState {
   flowId?: string;
   /** ISO time of the previous inbound message. */
   lastInboundAt?: string;
+  /** With route `human`: until when the bot stays quiet. */
+  pausedUntil?: string;
+  pauseReason?: string;
 }
 
-export type ConditionKind = "keywords" | "regex" | "replyIds" | "intent" | "idleMinutes";
+export type ConditionKind = "keywords" | "regex" | "replyIds" | "intent" | "idleMinutes" | "missedCall";
 
 /** Why the conversation started over at the flow's initial stage. */
 export type Restart = "new" | "idle" | "unknown-stage" | "flow-changed" | "terminal" | "released";
@@ -30,7 +33,12 @@ export interface Decision {
   rule: "transition" | "handoff-keyword" | "held" | "none";
   restart?: Restart;
   transition?: { index: number; kind: ConditionKind; to: string };
+  /** With route `human`: why the bot stays quiet (kept on the conversation). */
+  pauseReason?: string;
 }
+
+/** Why group conversations go to route `human` when the flow does not let the bot answer groups. */
+export const GROUP_PAUSE_REASON = "group message: automatic replies in groups are off in this flow";
 
 export interface DecideOptions {
   now: Date;
@@ -51,9 +59,58 @@ const RESTART_REASON: Record<Restart, string> = {
  * Moves a conversation to the stage the message calls for (ARCHITECTURE §5). Pure: no I/O, the
  * clock comes in `now`. The first matching transition of the current stage wins; a handoff keyword
  * or a stage with `handoff` sends the chat to the queue; while an agent or the queue holds it the
- * stage does not move and the bot stays quiet.
+ * stage does not move and the bot stays quiet. While a person answers from outside Flank (route
+ * `human`, until the pause ends) nothing moves either. A group message gets the bot only when the
+ * flow lets it answer groups, else route `human` (and the bot never answers a group privately).
  */
 export function decide(
+  conversation: ConversationState | undefined,
+  message: InboundMessageData,
+  flow: Flow,
+  opts: DecideOptions,
+): Decision {
+  const groupPaused = message.groupId !== undefined && flow.groups?.autoReply !== true;
+  const held = heldByPerson(conversation, groupPaused, flow, opts.now);
+  if (held) return held;
+  const resumed = conversation?.route === "human" ? { ...conversation, route: "bot" as const } : conversation;
+  const decision = decideForBot(resumed, message, flow, opts);
+  const withResume =
+    conversation?.route === "human" && decision.route === "bot"
+      ? { ...decision, reason: join("pause over: back to the bot", decision.reason) }
+      : decision;
+  if (groupPaused && withResume.route === "bot") {
+    return {
+      ...withResume,
+      route: "human",
+      pauseReason: GROUP_PAUSE_REASON,
+      reason: join(withResume.reason, GROUP_PAUSE_REASON),
+    };
+  }
+  return withResume;
+}
+
+/** Route `human` holds while its pause runs; a pause without end holds group messages the bot may not answer. */
+function heldByPerson(
+  conversation: ConversationState | undefined,
+  groupPaused: boolean,
+  flow: Flow,
+  now: Date,
+): Decision | undefined {
+  if (conversation?.route !== "human") return undefined;
+  const { pausedUntil, stage } = conversation;
+  const until = pausedUntil ? Date.parse(pausedUntil) : Number.NaN;
+  if (!(Number.isNaN(until) ? groupPaused : until > now.getTime())) return undefined;
+  const pauseReason = conversation.pauseReason ?? "a person is answering";
+  return {
+    stage: stage && flow.stages[stage] ? stage : flow.initialStage,
+    route: "human",
+    rule: "held",
+    reason: `paused${pausedUntil ? ` until ${pausedUntil}` : ""}: ${pauseReason}`,
+    pauseReason,
+  };
+}
+
+function decideForBot(
   conversation: ConversationState | undefined,
   message: InboundMessageData,
   flow: Flow,
@@ -172,6 +229,8 @@ function matches(when: Condition, input: MatchInput): ConditionKind | undefined 
   if ("replyIds" in when)
     return input.replyIds.some((id) => when.replyIds.includes(id)) ? "replyIds" : undefined;
   if ("intent" in when) return input.intent && input.intent === when.intent ? "intent" : undefined;
+  // Calls, not messages, satisfy it (call-decision.ts).
+  if ("missedCall" in when) return undefined;
   return input.idleMinutes !== undefined && input.idleMinutes >= when.idleMinutes ? "idleMinutes" : undefined;
 }
 

@@ -52,22 +52,26 @@ describe("router config", () => {
       classifierTimeoutMs: 2000,
       agentHeartbeatTtlMs: 60_000,
       agentMaxConversations: 0,
+      humanReplyPauseMinutes: 30,
     });
     const custom = parseConfig({
       FLOW_DIRS: "/a, /b",
       CLASSIFIER_MODEL: "small",
       CLASSIFIER_TIMEOUT_MS: "500",
       AGENT_MAX_CONVERSATIONS: "5",
+      HUMAN_REPLY_PAUSE_MINUTES: "0",
     }).router;
     expect(custom).toMatchObject({
       flowDirs: ["/a", "/b"],
       classifierModel: "small",
       classifierTimeoutMs: 500,
       agentMaxConversations: 5,
+      humanReplyPauseMinutes: 0,
     });
     expect(() => parseConfig({ CLASSIFIER_TIMEOUT_MS: "fast", AGENT_HEARTBEAT_TTL_MS: "5" })).toThrow(
       /CLASSIFIER_TIMEOUT_MS: expected a whole number[\s\S]*AGENT_HEARTBEAT_TTL_MS: expected a whole number/,
     );
+    expect(() => parseConfig({ HUMAN_REPLY_PAUSE_MINUTES: "-1" })).toThrow(/HUMAN_REPLY_PAUSE_MINUTES/);
   });
 
   it("builds a classifier only when an OpenAI key is configured", () => {

@@ -1,13 +1,15 @@
-import { type Config, type Logger, once } from "@flank/shared";
+import type { Config, Logger } from "@flank/shared";
 import { createOpenAIClassifier, type IntentClassifier } from "./classifier.js";
 import { createHandoffNotifier } from "./handoff-notifier.js";
 import { createRouterWorker, type RouterDeps } from "./router-worker.js";
+import { createSyncWorker } from "./sync-worker.js";
 
 export * from "./classifier.js";
 export * from "./decide.js";
 export * from "./handoff-notice.js";
 export * from "./handoff-notifier.js";
 export * from "./router-worker.js";
+export * from "./sync-worker.js";
 
 /** The intent classifier when an OpenAI key is configured, else none (rules only). */
 export function classifierFromConfig(config: Config, log: Logger): IntentClassifier | undefined {
@@ -22,32 +24,54 @@ export function classifierFromConfig(config: Config, log: Logger): IntentClassif
   });
 }
 
-/** The router's two consumers: routing inbound messages, and telling users about handoffs. */
+/**
+ * The router's consumers: routing inbound messages, telling users about handoffs, and the sync
+ * worker (echoes, history, preferences, templates, calls, account notices).
+ */
 export function createRouter(deps: RouterDeps) {
-  const worker = createRouterWorker(deps);
-  const notifier = createHandoffNotifier({
-    bus: deps.bus,
-    conversations: deps.stores.conversations,
-    flows: deps.flows,
-    presence: deps.presence,
-    agents: deps.stores.agents,
-    log: deps.log.child({ component: "handoff-notices" }),
-    ...(deps.clock ? { clock: deps.clock } : {}),
-  });
+  const parts = [
+    createRouterWorker(deps),
+    createHandoffNotifier({
+      bus: deps.bus,
+      conversations: deps.stores.conversations,
+      flows: deps.flows,
+      presence: deps.presence,
+      agents: deps.stores.agents,
+      log: deps.log.child({ component: "handoff-notices" }),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
+    createSyncWorker(deps),
+  ];
   return {
     async start() {
-      await worker.start();
-      await notifier.start();
+      const started: typeof parts = [];
+      try {
+        for (const part of parts) {
+          await part.start();
+          started.push(part);
+        }
+      } catch (err) {
+        await Promise.all(started.map((part) => part.stop()));
+        throw err;
+      }
     },
     async stop(opts: { timeoutMs?: number } = {}) {
-      await Promise.all([worker.stop(opts), notifier.stop(opts)]);
+      await Promise.all(parts.map((part) => part.stop(opts)));
     },
   };
 }
 
-/** Embedded mode: the router on adapters the caller built; `stop()` is idempotent. */
-export async function startRouter(deps: RouterDeps): Promise<{ stop(): Promise<void> }> {
+/** The router started on adapters the caller built (main.ts and the embedded mode); `stop()` is idempotent. */
+export async function startRouter(
+  deps: RouterDeps,
+): Promise<{ stop(opts?: { timeoutMs?: number }): Promise<void> }> {
   const router = createRouter(deps);
   await router.start();
-  return { stop: once(() => router.stop()) };
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: (opts = {}) => {
+      stopping ??= router.stop(opts);
+      return stopping;
+    },
+  };
 }

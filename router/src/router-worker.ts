@@ -10,29 +10,40 @@ import {
   createEvent,
   type EventOf,
   type FlankEvent,
-  type Flow,
   type FlowRegistry,
   GROUPS,
   type HandlerContext,
   type Logger,
   mutateConversation,
   type RoutingDeps,
+  type SessionEntry,
   type Stores,
 } from "@flank/shared";
+import { applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
-import { messageTime, nextDraft, sightingOf, storedInbound } from "./conversation-state.js";
+import { messageTime, nextDraft, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
+import { createFlowLookup } from "./flow-lookup.js";
+import { resolveConversation } from "./identity.js";
+import { heldTurn, sessionLinesFrom } from "./session-lines.js";
 import { messageText } from "./text-match.js";
 
 /** What the router needs of the session cache (a subset of shared's SessionCache). */
 export interface RouterCache {
   getConversation(id: string): Promise<Conversation | undefined>;
   putConversation(conversation: Conversation): Promise<void>;
+  /** The bot's session history: edits, revokes and the business app's messages are recorded in it. */
+  appendMessages?(conversationId: string, entries: readonly SessionEntry[], keep: number): Promise<void>;
 }
+
+export { DEFAULT_SESSION_KEEP } from "./session-lines.js";
 
 export interface RouterDeps {
   bus: Bus;
-  stores: Pick<Stores, "conversations" | "messages" | "users" | "integrations" | "dedup" | "agents">;
+  stores: Pick<
+    Stores,
+    "conversations" | "messages" | "users" | "integrations" | "dedup" | "agents" | "templates"
+  >;
   flows: FlowRegistry;
   presence: AgentPresence;
   log: Logger;
@@ -42,6 +53,10 @@ export interface RouterDeps {
   dedupTtlSeconds?: number;
   /** Conversations kept in process as the first guess before the session cache (default 10,000; 0 = none). */
   recentConversations?: number;
+  /** Session lines the responder keeps (sessionHistoryKeep(config.responder)); the router's writes keep as many. */
+  sessionKeep?: number;
+  /** HUMAN_REPLY_PAUSE_MINUTES: the bot's pause after a person answers from the WhatsApp Business app. */
+  humanReplyPauseMinutes?: number;
   clock?: () => Date;
 }
 
@@ -61,7 +76,7 @@ type InboundEvent = EventOf<"inbound.message">;
 export function createRouterWorker(deps: RouterDeps): RouterWorker {
   const clock = deps.clock ?? (() => new Date());
   const ttl = deps.dedupTtlSeconds ?? 7 * 24 * 3600;
-  const flowIds = new Map<string, { flowId: string | undefined; until: number }>();
+  const flowFor = createFlowLookup(deps.stores.integrations, deps.flows);
   // The conversations this router saved last: the first guess for a conversation's next message.
   const recent = new BoundedMap<string, Conversation>(deps.recentConversations ?? 10_000);
   const routing: RoutingDeps = {
@@ -75,25 +90,15 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       await deps.cache?.putConversation(c);
     },
   };
+  const lines = sessionLinesFrom(deps);
+  const amendDeps = { messages: deps.stores.messages, lines, log: deps.log };
   let consumer: Consumer | undefined;
   let stopping: Promise<void> | undefined;
 
-  /** The integration's flow, remembered for 30 s so each message is not a store lookup. */
-  async function flowFor(tenant: string): Promise<Flow> {
-    const now = Date.now();
-    let hit = flowIds.get(tenant);
-    if (!hit || hit.until < now) {
-      const integration = await deps.stores.integrations.getByPhoneNumberId(tenant);
-      hit = { flowId: integration?.agentFlowId, until: now + 30_000 };
-      flowIds.set(tenant, hit);
-    }
-    return deps.flows.resolve(hit.flowId);
-  }
-
   async function route(event: InboundEvent, ctx: HandlerContext): Promise<void> {
     const started = Date.now();
-    const { conversationId: id, tenant, data: message } = event;
-    const log = deps.log.child({ eventId: event.id, conversationId: id });
+    const { tenant, data: message } = event;
+    const log = deps.log.child({ eventId: event.id, conversationId: event.conversationId });
     const done = `router:${event.id}`;
     // A "has it been routed?" check: claim, then give the key back until the work is stored.
     if (!(await deps.stores.dedup.claim(done, ttl))) {
@@ -102,12 +107,17 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     }
     await deps.stores.dedup.release(done);
 
-    const flow = await flowFor(tenant);
-    const sighting = sightingOf(tenant, message);
-    await Promise.all([
-      deps.stores.messages.insert(storedInbound(id, tenant, message)),
-      sighting ? deps.stores.users.upsert(sighting) : undefined,
+    const [flow, id] = await Promise.all([
+      flowFor(tenant),
+      resolveConversation(deps.stores.users, tenant, event.conversationId, message),
     ]);
+    if (message.type === "edit" || message.type === "revoke") {
+      const outcome = await applyAmendment(amendDeps, id, message, "user");
+      await deps.stores.dedup.claim(done, ttl);
+      log.info({ type: message.type, outcome, conversationId: id }, "message amended; not routed");
+      return;
+    }
+    await deps.stores.messages.insert(storedInbound(id, tenant, message));
 
     const at = messageTime(message, clock);
     let intent: string | undefined;
@@ -189,10 +199,12 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     await deps.bus.publish([...updates, routed], {
       dedupKeys: [...updateKeys, `${done}:routed`],
     });
+    if (final.route === "human") await lines.append(id, heldTurn(message));
     await deps.stores.dedup.claim(done, ttl);
     log.info(
       {
         type: message.type,
+        ...(id === event.conversationId ? {} : { conversation: id }),
         flowId: flow.id,
         stageBefore: before?.stage ?? null,
         stage: final.stage,

@@ -53,6 +53,31 @@ function expectMasked(text: string, ...secrets: string[]) {
 }
 
 describe("integrations API", () => {
+  it.each([
+    ["+1-555-555-5555", "15555555555"],
+    ["+1 (555) 555 5555", "15555555555"],
+    ["+44 20 7946 0958", "442079460958"],
+    ["15551234567", "15551234567"],
+  ])("accepts phone_number written as %s and stores it as digits (%s)", async (written, digits) => {
+    const { call, stores } = setup();
+    const created = await call("POST", "", createBody({ phone_number: written }));
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as Json;
+    expect(body.phone_number).toBe(digits);
+    expect((await stores.integrations.get(String(body.id)))?.phoneNumber).toBe(digits);
+    const updated = await call("PATCH", `/${String(body.id)}`, { phone_number: "+1-555-555-0000" });
+    expect(((await updated.json()) as Json).phone_number).toBe("15555550000");
+  });
+
+  it("still refuses what is not a phone number, naming the field", async () => {
+    const { call } = setup();
+    for (const bad of ["+1-555", "call me", "+0 555 555 5555"]) {
+      const res = await call("POST", "", createBody({ phone_number: bad }));
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain("phone_number");
+    }
+  });
+
   it("creates, lists, gets and updates with secrets masked in every answer", async () => {
     const { call } = setup();
     const created = await call("POST", "", createBody());

@@ -196,6 +196,36 @@ describe("POST /v1/messages and GET /v1/messages/:id", () => {
     expect(t.bus.calls[0]?.events[0]?.conversationId).toBe(`${PNID}:US.13491208655302741918`);
   });
 
+  it("sends to a group with the group recipient form, in the group's conversation", async () => {
+    const t = makeApp();
+    const res = await t.app.request(
+      "/v1/messages",
+      jsonPost({ to: "Y2FwaV9ncm91cDox", recipientType: "group", message: { type: "text", body: "hi all" } }),
+    );
+    expect(res.status).toBe(202);
+    const sent = t.bus.calls[0]?.events[0];
+    expect(sent?.conversationId).toBe(`${PNID}:Y2FwaV9ncm91cDox`);
+    expect(sent?.data).toMatchObject({ to: "Y2FwaV9ncm91cDox", recipientType: "group" });
+  });
+
+  it("a send to a person's new number or BSUID goes to the conversation they were first seen in", async () => {
+    const t = makeApp();
+    await t.stores.users.upsert({
+      tenant: PNID,
+      waId: "16505550000",
+      userId: "US.7",
+      conversationId: `${PNID}:16505550000`,
+    });
+    await t.stores.users.changeIds(PNID, { waId: "16505550000" }, { waId: "12195550000" });
+    for (const body of [{ to: "+1 219 555 0000" }, { recipient: "US.7" }]) {
+      await t.app.request("/v1/messages", jsonPost({ ...body, message: { type: "text", body: "hi" } }));
+    }
+    expect(t.bus.calls.map((c) => c.events[0]?.conversationId)).toEqual([
+      `${PNID}:16505550000`,
+      `${PNID}:16505550000`,
+    ]);
+  });
+
   it.each([
     [{ message: { type: "text", body: "x" } }, "to"],
     [{ to: "+1555", message: { type: "carrier-pigeon" } }, "message.type"],

@@ -175,15 +175,33 @@ describe("POST webhook: body handling", () => {
     expect(bus.calls).toHaveLength(0);
   });
 
-  it("acks fields it does not subscribe to without publishing", async () => {
+  it("publishes every field other than messages (nothing dropped); unknown fields are counted", async () => {
     const { app, bus, registry } = makeApp();
+    const tap = await collect(bus);
     const res = await app.request("/webhook", signed(fx.TEMPLATE_STATUS_BODY));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ received: 0, duplicates: 0 });
-    expect(bus.calls).toHaveLength(0);
-    expect(await registry.metrics()).toContain(
-      'flank_webhook_ignored_total{reason="field:message_template_status_update"} 1',
+    expect(await res.json()).toEqual({ received: 1, duplicates: 0 });
+    const unknown = fx.fieldBody("brand_new_field", { anything: 1 }, false);
+    expect((await app.request("/webhook", signed(unknown))).status).toBe(200);
+    await waitFor(() => tap.events.length === 2);
+    expect(tap.events.map((e) => e.type)).toEqual(["template.update", "inbound.field"]);
+    expect(tap.events[0]?.data).toMatchObject({ event: "APPROVED", name: "order_confirmation" });
+    expect(tap.events[1]?.data).toMatchObject({ field: "brand_new_field", value: { anything: 1 } });
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('flank_webhook_unknown_fields_total{field="brand_new_field"} 1');
+    expect(metrics).toContain(
+      'flank_webhook_events_total{topic="template.update",type="message_template_status_update"} 1',
     );
+  });
+
+  it.each(fx.FIELD_CASES)("answers 200 and publishes every event of $name", async (c) => {
+    const { app, bus } = makeApp();
+    const tap = await collect(bus);
+    const res = await app.request("/webhook", signed(c.body));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: c.events.length, duplicates: 0 });
+    await waitFor(() => tap.events.length === c.events.length);
+    expect(tap.events.map((e) => e.type)).toEqual(c.events.map((e) => e.type));
   });
 
   it("publishes unknown message types as unsupported and ignores extra keys (no 5xx)", async () => {

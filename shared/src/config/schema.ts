@@ -113,6 +113,8 @@ export const EnvSchema = z
     CLASSIFIER_TIMEOUT_MS: envInt(2000, 100, 60_000),
     AGENT_HEARTBEAT_TTL_MS: envInt(60_000, 1000, 3_600_000),
     AGENT_MAX_CONVERSATIONS: envInt(0, 0, 10_000),
+    /** The bot stays quiet this long after a person answers from the WhatsApp Business app (0 = no pause). */
+    HUMAN_REPLY_PAUSE_MINUTES: envInt(30, 0, 7 * 24 * 60),
 
     // Responder: composing replies.
     OPENAI_TIMEOUT_MS: envInt(20_000, 100, 600_000),
@@ -227,6 +229,7 @@ export const EnvSchema = z
       classifierTimeoutMs: env.CLASSIFIER_TIMEOUT_MS,
       agentHeartbeatTtlMs: env.AGENT_HEARTBEAT_TTL_MS,
       agentMaxConversations: env.AGENT_MAX_CONVERSATIONS,
+      humanReplyPauseMinutes: env.HUMAN_REPLY_PAUSE_MINUTES,
     },
     responder: {
       openaiTimeoutMs: env.OPENAI_TIMEOUT_MS,

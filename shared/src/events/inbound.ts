@@ -15,13 +15,22 @@ export const INBOUND_TYPES = [
   "reaction",
   "order",
   "system",
+  /** A user edited an earlier message (2026, coexistence numbers): `edit` names it, the content is the new one. */
+  "edit",
+  /** A user deleted an earlier message for everyone. */
+  "revoke",
   "unsupported",
 ] as const;
 export const InboundType = z.enum(INBOUND_TYPES);
 export type InboundType = z.infer<typeof InboundType>;
 
+/**
+ * Meta's error object. `code` is any finite number: Meta documents integers, but a value beyond
+ * 2^53 (or a fraction) must still validate after the gateway has answered 200 (nothing Meta sends
+ * may be dropped by validation); the exact text stays in the event's `raw`.
+ */
 export const MetaError = z.object({
-  code: z.number().int(),
+  code: z.number(),
   title: z.string().optional(),
   message: z.string().optional(),
   details: z.string().optional(),
@@ -101,6 +110,16 @@ export const InboundMessageData = z.object({
       name: z.string().optional(),
       body: z.string().optional(),
       responseJson: z.string().optional(),
+      /** `call_permission_reply`: the user's answer to a call permission request and how long it holds. */
+      callPermission: z
+        .object({
+          response: z.string(),
+          /** ISO-8601, from `expiration_timestamp`. */
+          expiresAt: z.string().optional(),
+          isPermanent: z.boolean().optional(),
+          source: z.string().optional(),
+        })
+        .optional(),
     })
     .optional(),
   button: z.object({ payload: z.string().optional(), text: z.string().optional() }).optional(),
@@ -126,8 +145,15 @@ export const InboundMessageData = z.object({
       body: z.string().optional(),
       waId: z.string().optional(),
       userId: z.string().optional(),
+      /** `user_changed_number` (2026): the user's BSUIDs before the change. */
+      previousUserId: z.string().optional(),
+      previousParentUserId: z.string().optional(),
     })
     .optional(),
+  /** type `edit`: the message edited; `text`, `media`… hold the new content, of type `edit.type`. */
+  edit: z.object({ originalMessageId: z.string(), type: z.string() }).optional(),
+  /** type `revoke`: the message deleted for everyone. */
+  revoke: z.object({ originalMessageId: z.string() }).optional(),
   unsupportedType: z.string().optional(),
   errors: z.array(MetaError).optional(),
   context: Context.optional(),
@@ -137,7 +163,11 @@ export const InboundMessageData = z.object({
 });
 export type InboundMessageData = z.infer<typeof InboundMessageData>;
 
-export const STATUS_VALUES = ["sent", "delivered", "read", "played", "failed"] as const;
+/**
+ * Meta's message statuses. `unknown` stands for a status name Meta added after this code: the
+ * event is still published, with Meta's name in `statusName` (nothing fails after the 200).
+ */
+export const STATUS_VALUES = ["sent", "delivered", "read", "played", "failed", "unknown"] as const;
 export const StatusValue = z.enum(STATUS_VALUES);
 export type StatusValue = z.infer<typeof StatusValue>;
 
@@ -145,8 +175,16 @@ export const InboundStatusData = z.object({
   wamid: z.string().min(1),
   phoneNumberId: z.string().min(1),
   status: StatusValue,
+  /** Meta's status name when `status` is `unknown`. */
+  statusName: z.string().optional(),
   recipientId: z.string().optional(),
   recipientUserId: z.string().optional(),
+  /** `group` for a message sent to a group (then `recipientId` is the group id). */
+  recipientType: z.string().optional(),
+  /** The group of a group message's status; the conversation is the group's. */
+  groupId: z.string().optional(),
+  /** Which participant a group status is about. */
+  recipientParticipantId: z.string().optional(),
   timestamp: z.string(),
   errors: z.array(MetaError).optional(),
   pricing: z
@@ -169,11 +207,17 @@ export const InboundStatusData = z.object({
 });
 export type InboundStatusData = z.infer<typeof InboundStatusData>;
 
-/** `value.errors[]`: system, app or account level errors (contract §2). */
+/**
+ * `value.errors[]`: system, app or account level errors (contract §2), and the errors a field
+ * sends instead of its content (a declined `history` import). `errors` holds those with a
+ * numeric code; `raw` holds them all.
+ */
 export const InboundErrorData = z.object({
   phoneNumberId: z.string().optional(),
   wabaId: z.string().optional(),
-  errors: z.array(MetaError).min(1),
+  /** The webhook field they came with, when not `messages`. */
+  field: z.string().optional(),
+  errors: z.array(MetaError),
   raw: z.unknown(),
 });
 export type InboundErrorData = z.infer<typeof InboundErrorData>;

@@ -3,3 +3,4 @@ export * from "./inbound.js";
 export * from "./names.js";
 export * from "./outbound.js";
 export * from "./schemas.js";
+export * from "./webhook-fields.js";

@@ -12,6 +12,18 @@ export const TOPICS = [
   "outbound.request",
   "outbound.result",
   "dlq",
+  // Webhook fields other than user messages and statuses (docs/whatsapp-contract.md).
+  "inbound.echo",
+  "inbound.history",
+  "inbound.preference",
+  "inbound.call",
+  "inbound.group",
+  "inbound.state_sync",
+  "inbound.handover",
+  "template.update",
+  "account.update",
+  /** A webhook field Flank does not know yet, with its name and value. */
+  "inbound.field",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -81,4 +93,6 @@ export const GROUPS = {
   statusWriter: "status-writer",
   /** The router's handoff notices: tells the user a person is coming (or the team is away). */
   handoffNotices: "handoff-notices",
+  /** The router's consumer of echoes, history, preferences, templates and calls (router/src/sync-worker.ts). */
+  sync: "sync",
 } as const;

@@ -91,10 +91,18 @@ const CtaUrl = z.object({
   displayText: z.string().min(1).max(20),
   url: z.url(),
 });
+/** Meta's template categories; lowercase on the wire, as Graph API answers write them upper case. */
+export const TEMPLATE_CATEGORIES = ["marketing", "utility", "authentication"] as const;
 const Template = z.object({
   type: z.literal("template"),
   name: z.string().min(1),
   language: z.string().min(2),
+  /**
+   * The template's category when the caller knows it. A marketing template is refused before any
+   * Graph API call for a user who stopped marketing messages; when left out, the category Meta
+   * reported for the template (template.update) is used.
+   */
+  category: z.enum(TEMPLATE_CATEGORIES).optional(),
   /** Graph API `components`, passed through as given. */
   components: z.array(z.record(z.string(), z.unknown())).optional(),
 });
@@ -154,6 +162,8 @@ export const OutboundRequestData = z
     to: z.string().min(1).optional(),
     /** BSUID recipient (contract §5); `to` wins when both are given. */
     recipient: z.string().min(1).optional(),
+    /** `group` sends to the group id in `to` (Groups API); individual by default. */
+    recipientType: z.enum(["individual", "group"]).optional(),
     message: OutboundMessage,
     replyTo: z.string().optional(),
     /** The inbound wamids a bot reply answers (several when a burst is answered together). */

@@ -1,9 +1,28 @@
 import { z } from "zod";
 import { InboundErrorData, InboundMessageData, InboundStatusData } from "./inbound.js";
 import { OutboundRequestData, OutboundResultData } from "./outbound.js";
+import {
+  AccountUpdateData,
+  InboundCallData,
+  InboundEchoData,
+  InboundFieldData,
+  InboundGroupData,
+  InboundHandoverData,
+  InboundHistoryData,
+  InboundPreferenceData,
+  InboundStateSyncData,
+  TemplateUpdateData,
+} from "./webhook-fields.js";
 
-export const ROUTE = z.string().regex(/^(bot|queue|agent:.+)$/, "route is bot, queue or agent:<id>");
-export type Route = "bot" | "queue" | `agent:${string}`;
+/**
+ * Who answers a conversation: the bot, the agent queue, an agent, or `human`: a person outside
+ * Flank (the business replying from the WhatsApp Business app, or a group the bot may not answer
+ * automatically). The bot stays quiet unless the route is `bot`.
+ */
+export const ROUTE = z
+  .string()
+  .regex(/^(bot|queue|human|agent:.+)$/, "route is bot, queue, human or agent:<id>");
+export type Route = "bot" | "queue" | "human" | `agent:${string}`;
 
 export const ConversationRoutedData = z.object({
   message: InboundMessageData,
@@ -22,12 +41,18 @@ export const CONVERSATION_CHANGES = [
   "assignment",
   "released",
   "closed",
+  /** The route became `human`: a person answers from outside Flank; the bot is paused. */
+  "paused",
+  /** Back to the bot after a pause. */
+  "resumed",
 ] as const;
 export const ConversationUpdatedData = z.object({
   change: z.enum(CONVERSATION_CHANGES),
   stage: z.string().optional(),
   route: ROUTE.optional(),
   agentId: z.string().optional(),
+  /** With `paused`: until when (ISO), when the pause ends by itself. */
+  pausedUntil: z.string().optional(),
   previous: z
     .object({ stage: z.string().optional(), route: ROUTE.optional(), agentId: z.string().optional() })
     .optional(),
@@ -66,6 +91,16 @@ export const ConversationUpdatedEvent = envelope("conversation.updated", Convers
 export const OutboundRequestEvent = envelope("outbound.request", OutboundRequestData);
 export const OutboundResultEvent = envelope("outbound.result", OutboundResultData);
 export const DlqEvent = envelope("dlq", DlqData);
+export const InboundEchoEvent = envelope("inbound.echo", InboundEchoData);
+export const InboundHistoryEvent = envelope("inbound.history", InboundHistoryData);
+export const InboundPreferenceEvent = envelope("inbound.preference", InboundPreferenceData);
+export const InboundCallEvent = envelope("inbound.call", InboundCallData);
+export const InboundGroupEvent = envelope("inbound.group", InboundGroupData);
+export const InboundStateSyncEvent = envelope("inbound.state_sync", InboundStateSyncData);
+export const InboundHandoverEvent = envelope("inbound.handover", InboundHandoverData);
+export const TemplateUpdateEvent = envelope("template.update", TemplateUpdateData);
+export const AccountUpdateEvent = envelope("account.update", AccountUpdateData);
+export const InboundFieldEvent = envelope("inbound.field", InboundFieldData);
 
 export const FlankEvent = z.discriminatedUnion("type", [
   InboundMessageEvent,
@@ -76,6 +111,16 @@ export const FlankEvent = z.discriminatedUnion("type", [
   OutboundRequestEvent,
   OutboundResultEvent,
   DlqEvent,
+  InboundEchoEvent,
+  InboundHistoryEvent,
+  InboundPreferenceEvent,
+  InboundCallEvent,
+  InboundGroupEvent,
+  InboundStateSyncEvent,
+  InboundHandoverEvent,
+  TemplateUpdateEvent,
+  AccountUpdateEvent,
+  InboundFieldEvent,
 ]);
 export type FlankEvent = z.infer<typeof FlankEvent>;
 export type EventOf<T extends FlankEvent["type"]> = Extract<FlankEvent, { type: T }>;

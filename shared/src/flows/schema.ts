@@ -10,6 +10,11 @@ export const Condition = z.union([
   z.strictObject({ replyIds: z.array(z.string().min(1)).min(1) }),
   z.strictObject({ intent: z.string().min(1) }),
   z.strictObject({ idleMinutes: z.number().positive() }),
+  /**
+   * The user called and nobody answered (a user-initiated call that ended without being
+   * connected). Checked on the call, not on messages: e.g. `to` a handoff stage.
+   */
+  z.strictObject({ missedCall: z.literal(true) }),
 ]);
 export type Condition = z.infer<typeof Condition>;
 
@@ -92,6 +97,13 @@ export const Flow = z
     /** Sent on a handoff when no agent is online (a default when left out). */
     awayMessage: z.string().min(1).max(4096).optional(),
     officeHours: OfficeHours.optional(),
+    /** WhatsApp groups (Groups API). The bot never answers a group privately. */
+    groups: z
+      .strictObject({
+        /** Answer group messages in the group. Off by default: the conversation's route is `human`. */
+        autoReply: z.boolean().default(false),
+      })
+      .optional(),
     stages: z.record(z.string().min(1), Stage),
   })
   .superRefine((flow, ctx) => {

@@ -11,10 +11,20 @@ const digits = (what: string) =>
     .regex(/^\d{5,20}$/, `${what} must be 5 to 20 digits`);
 const label = z.string().trim().min(1).max(200);
 const secret = z.string().trim().min(8, "must be at least 8 characters").max(4096);
+/**
+ * The business's display number as people write it (`+1-555-555-5555`, `+1 (555) 555 5555`),
+ * with its country code; stored as digits only, the form Meta's webhooks use.
+ */
 const phoneNumber = z
   .string()
   .trim()
-  .regex(/^\+?[1-9]\d{5,14}$/, "must be a phone number in international format, e.g. +15551234567");
+  .transform((v) => v.replace(/[\s().-]/g, ""))
+  .pipe(
+    z
+      .string()
+      .regex(/^\+?[1-9]\d{5,14}$/, "must be a phone number with its country code, e.g. +1-555-555-5555"),
+  )
+  .transform((v) => v.replace(/^\+/, ""));
 const verifyToken = z
   .string()
   .trim()

@@ -4,6 +4,7 @@ export interface RoutingState {
   stage: string | null;
   route: Route;
   agentId?: string;
+  pausedUntil?: string;
 }
 
 export const agentOf = (route: Route): string | undefined =>
@@ -36,8 +37,9 @@ export function withRoute<T extends RouteFields>(c: T, route: Route, at: string)
 
 /**
  * The `conversation.updated` payloads for one saved change (pure): a stage move, a handoff to the
- * queue, an assignment to an agent, or a release back to the bot. Events naming an agent carry
- * `agentId`, so they also reach that agent's tap channel.
+ * queue, an assignment to an agent, a release back to the bot, or a pause for a person answering
+ * outside Flank (route `human`) and its end. Events naming an agent carry `agentId`, so they also
+ * reach that agent's tap channel.
  */
 export function changesBetween(
   before: RoutingState | undefined,
@@ -51,11 +53,18 @@ export function changesBetween(
     changes.push({ change: "stage", stage, route: after.route, previous: { stage: prevStage }, reason });
   }
   const prevRoute = before?.route ?? "bot";
-  if (after.route === prevRoute) return changes;
+  const extended =
+    after.route === "human" && prevRoute === "human" && after.pausedUntil !== before?.pausedUntil;
+  if (after.route === prevRoute && !extended) return changes;
   const prevAgent = agentOf(prevRoute);
   const previous = { stage: prevStage, route: prevRoute, ...(prevAgent ? { agentId: prevAgent } : {}) };
   const nextAgent = agentOf(after.route);
-  if (nextAgent) {
+  if (after.route === "human") {
+    const until = after.pausedUntil ? { pausedUntil: after.pausedUntil } : {};
+    changes.push({ change: "paused", stage, route: "human", previous, reason, ...until });
+  } else if (prevRoute === "human" && after.route === "bot") {
+    changes.push({ change: "resumed", stage, route: "bot", previous, reason });
+  } else if (nextAgent) {
     changes.push({ change: "assignment", stage, route: after.route, agentId: nextAgent, previous, reason });
   } else if (after.route === "queue") {
     changes.push({ change: "handoff", stage, route: "queue", previous, reason });

@@ -10,6 +10,7 @@ import {
   markRead,
   mutateConversation,
   noteAgentReply,
+  pauseForHuman,
   type RoutingDeps,
   releaseConversation,
   takeConversation,
@@ -218,5 +219,59 @@ describe("routing operations", () => {
     await expect(
       mutateConversation(flaky, id, (c) => ({ result: 1, save: c }), { attempts: 3 }),
     ).rejects.toMatchObject({ name: "ConversationConflict", retryable: true });
+  });
+});
+
+describe("pauses for a person answering outside Flank (route human)", () => {
+  const ids = { id: "111:5511", tenant: "111", user: "5511" };
+  const at = (m: number) => new Date(Date.UTC(2026, 5, 1, 12, m)).toISOString();
+
+  it("pauses a bot conversation, only ever extends the pause, and says so", async () => {
+    const t = await setup("bot");
+    expect(await pauseForHuman(t.deps, ids, at(30), "app reply")).toMatchObject({ ok: true, changed: true });
+    expect(await t.get()).toMatchObject({
+      route: "human",
+      pausedUntil: at(30),
+      pauseReason: "app reply",
+      stage: "chat",
+    });
+    expect(await pauseForHuman(t.deps, ids, at(10), "app reply")).toMatchObject({ changed: false });
+    expect(await pauseForHuman(t.deps, ids, at(45), "app reply")).toMatchObject({ changed: true });
+    expect((await t.get())?.pausedUntil).toBe(at(45));
+    const changes = t.events.flatMap((e) => (e.type === "conversation.updated" ? [e.data] : []));
+    expect(changes.map((c) => [c.change, c.pausedUntil])).toEqual([
+      ["paused", at(30)],
+      ["paused", at(45)],
+    ]);
+  });
+
+  it("leaves the queue's and an agent's conversations alone, and creates one when none exists", async () => {
+    for (const route of ["queue", "agent:ann"] as const) {
+      const t = await setup(route);
+      expect(await pauseForHuman(t.deps, ids, at(30), "app reply")).toMatchObject({ changed: false });
+      expect((await t.get())?.route).toBe(route);
+    }
+    const t = await setup("bot");
+    const other = { id: "111:7777", tenant: "111", user: "7777" };
+    expect(await pauseForHuman(t.deps, other, at(30), "app reply")).toMatchObject({
+      ok: true,
+      conversation: { route: "human", stage: null, user: "7777" },
+    });
+  });
+
+  it("an agent can take a paused conversation, and release ends the pause", async () => {
+    const t = await setup("bot");
+    await pauseForHuman(t.deps, ids, at(30), "app reply");
+    expect(await takeConversation(t.deps, ids.id, "ann")).toMatchObject({
+      ok: true,
+      conversation: { route: "agent:ann" },
+    });
+    expect((await t.get())?.pausedUntil).toBeUndefined();
+    const u = await setup("bot");
+    await pauseForHuman(u.deps, ids, at(30), "app reply");
+    await releaseConversation(u.deps, ids.id);
+    expect(await u.get()).toMatchObject({ route: "bot" });
+    expect((await u.get())?.pauseReason).toBeUndefined();
+    expect(updates(u.events).map((x) => x[0])).toEqual(["paused", "resumed"]);
   });
 });

@@ -72,6 +72,8 @@ const conflict = (conversation: Conversation, message: string): OpResult => ({
   conversation,
 });
 const unchanged = (conversation: Conversation): OpResult => ({ ok: true, conversation, changed: false });
+/** Leaving route `human` ends its pause. */
+const NO_PAUSE = { pausedUntil: undefined, pauseReason: undefined };
 
 /** Publishes the `conversation.updated` events for one saved change. */
 export async function publishChanges(
@@ -112,14 +114,15 @@ function moveTo(
     if (c.route === route) return { result: unchanged(c) };
     const why = refuse(c);
     if (why) return { result: conflict(c, why) };
-    return { result: undefined, save: withRoute(c, route, nowIso(deps)) };
+    // A person taking over, or the bot taking back, ends a pause for someone answering outside Flank.
+    return { result: undefined, save: { ...withRoute(c, route, nowIso(deps)), ...NO_PAUSE } };
   });
 }
 
 /** Sends a bot conversation to the agent queue (API or keyword handoff), then tries to assign it. */
 export async function handoffConversation(deps: RoutingDeps, id: string, reason: string): Promise<OpResult> {
   const { result, before, saved } = await moveTo(deps, id, "queue", (c) =>
-    c.route !== "bot" ? `conversation is held by ${c.route}` : undefined,
+    c.route !== "bot" && c.route !== "human" ? `conversation is held by ${c.route}` : undefined,
   );
   if (result)
     return result.ok && result.conversation.route === "queue" ? assignQueued(deps, id, reason) : result;
@@ -167,7 +170,9 @@ export async function takeConversation(
   reason = "taken over by agent",
 ): Promise<OpResult> {
   const { result, before, saved } = await moveTo(deps, id, agentRoute(agentId), (c) =>
-    c.route !== "bot" && c.route !== "queue" ? `conversation is held by ${c.route}` : undefined,
+    c.route !== "bot" && c.route !== "queue" && c.route !== "human"
+      ? `conversation is held by ${c.route}`
+      : undefined,
   );
   if (!saved) return result ?? notFound(id);
   await deps.presence.addLoad(agentId, 1);
@@ -239,4 +244,34 @@ export async function noteAgentReply(
     };
   });
   return result;
+}
+
+/**
+ * A person answered from outside Flank (the WhatsApp Business app): the bot stays quiet until
+ * `until`. A conversation held by the queue or an agent is left alone (a person has it already);
+ * a pause already running is only ever extended. Creates the conversation when there is none yet
+ * (the business wrote first), with no stage: the flow starts when the user answers.
+ */
+export async function pauseForHuman(
+  deps: RoutingDeps,
+  ids: { id: string; tenant: string; user: string },
+  until: string,
+  reason: string,
+): Promise<OpResult> {
+  const { result, before, saved } = await mutateConversation<OpResult | undefined>(
+    deps.conversations,
+    ids.id,
+    (c) => {
+      if (c && c.route !== "bot" && c.route !== "human") return { result: unchanged(c) };
+      // Already paused for longer, or for good (a group the bot may not answer).
+      if (c?.route === "human" && (!c.pausedUntil || c.pausedUntil >= until)) return { result: unchanged(c) };
+      const base = c ?? { id: ids.id, tenant: ids.tenant, user: ids.user, stage: null };
+      return {
+        result: undefined,
+        save: { ...base, route: "human", agentId: undefined, pausedUntil: until, pauseReason: reason },
+      };
+    },
+  );
+  if (!saved) return result ?? notFound(ids.id);
+  return finish(deps, before, saved, reason);
 }

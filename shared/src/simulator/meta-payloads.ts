@@ -28,8 +28,8 @@ export interface BusinessNumber {
 export const DEFAULT_DISPLAY_NUMBER = "15550783881";
 export const DEFAULT_WABA_ID = "102290129340398";
 
-/** The envelope around one `value` (contract §2). */
-export function webhookEnvelope(biz: BusinessNumber, value: Record<string, unknown>) {
+/** The envelope around one `value` (contract §2); `field` is `messages` unless given. */
+export function webhookEnvelope(biz: BusinessNumber, value: Record<string, unknown>, field = "messages") {
   return {
     object: "whatsapp_business_account",
     entry: [
@@ -37,7 +37,7 @@ export function webhookEnvelope(biz: BusinessNumber, value: Record<string, unkno
         id: biz.wabaId ?? DEFAULT_WABA_ID,
         changes: [
           {
-            field: "messages",
+            field,
             value: {
               messaging_product: "whatsapp",
               metadata: {

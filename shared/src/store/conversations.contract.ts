@@ -76,6 +76,23 @@ export function conversationsContract({ stores, uniq }: ContractContext): void {
       expect(stored).toMatchObject({ route: "bot", profileName: "Bo", version: 2 });
     });
 
+    it("keeps a pause for a person (route human) and clears it when the bot takes over", async () => {
+      const until = "2026-06-01T10:30:00.000Z";
+      const v1 = await create(
+        draft(uniq("t"), "u1", { route: "human", pausedUntil: until, pauseReason: "answered from the app" }),
+      );
+      expect(await stores().conversations.get(v1.id)).toMatchObject({ route: "human", pausedUntil: until });
+      const v2 = await stores().conversations.save(
+        { ...v1, route: "bot", pausedUntil: undefined, pauseReason: undefined },
+        1,
+      );
+      expect(v2.ok).toBe(true);
+      const stored = await stores().conversations.get(v1.id);
+      expect(stored?.route).toBe("bot");
+      expect(stored?.pausedUntil).toBeUndefined();
+      expect(stored?.pauseReason).toBeUndefined();
+    });
+
     it("lets exactly one of concurrent saves win", async () => {
       const d = draft(uniq("t"), "u1");
       const creates = await Promise.all(

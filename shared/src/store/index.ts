@@ -6,8 +6,10 @@ export {
   type SessionCache,
   type SessionEntry,
   SessionEntrySchema,
+  sessionHistoryKeep,
 } from "./session-cache.js";
 export * from "./session-cache-memory.js";
 export * from "./session-cache-redis.js";
 export * from "./status-rank.js";
+export { normalizeLanguage, UNSENDABLE_TEMPLATE_STATUSES } from "./template-merge.js";
 export * from "./types.js";

@@ -1,7 +1,16 @@
+import { planAmend } from "./message-amend.js";
 import { comparePositions, type Position, readLimit, readPage, toPage } from "./page.js";
 import { messageMatchesUser, normalizeUser } from "./records.js";
 import { applyStatus } from "./status-rank.js";
-import type { MessageStore, Page, PageRequest, StatusEntry, StatusUpdate, StoredMessage } from "./types.js";
+import type {
+  MessageAmendment,
+  MessageStore,
+  Page,
+  PageRequest,
+  StatusEntry,
+  StatusUpdate,
+  StoredMessage,
+} from "./types.js";
 
 const position = (m: StoredMessage): Position => [m.timestamp, m.id];
 const oldestFirst = (a: StoredMessage, b: StoredMessage) => comparePositions(position(a), position(b));
@@ -54,6 +63,14 @@ export class MemoryMessageStore implements MessageStore {
     row.statuses = next.statuses;
     if (next.status !== undefined) row.status = next.status;
     return next.outcome;
+  }
+
+  async amend(wamid: string, amendment: MessageAmendment): Promise<"applied" | "duplicate" | "unknown"> {
+    const row = this.findByWamid(wamid);
+    if (!row) return "unknown";
+    const plan = planAmend(row, amendment);
+    if (plan.outcome === "applied") Object.assign(row, structuredClone(plan.set));
+    return plan.outcome;
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<StoredMessage>> {

@@ -2,6 +2,7 @@ import { MemoryAgentStore } from "./memory-agents.js";
 import { MemoryConversationStore } from "./memory-conversations.js";
 import { MemoryIntegrationStore } from "./memory-integrations.js";
 import { MemoryMessageStore } from "./memory-messages.js";
+import { MemoryTemplateStore } from "./memory-templates.js";
 import { MemoryUserStore } from "./memory-users.js";
 import { readTtl } from "./page.js";
 import type { DedupStore, Stores, Summary, SummaryStore } from "./types.js";
@@ -27,6 +28,7 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
     summaries: new MemorySummaryStore(),
     integrations: new MemoryIntegrationStore(iso),
     agents: new MemoryAgentStore(iso),
+    templates: new MemoryTemplateStore(iso),
     dedup: new MemoryDedupStore(clock),
     init: async () => {},
     health: async () => ({ ok: true, backend: "memory" }),

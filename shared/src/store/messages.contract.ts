@@ -132,5 +132,39 @@ export function messagesContract({ stores, uniq }: ContractContext): void {
       expect(await stores().messages.listByUser(uniq("nobody"), 0)).toEqual([]);
       await expect(stores().messages.listByUser(user, -1)).rejects.toThrow(/limit/);
     });
+
+    it("an edit keeps the original in the history; a redelivered edit changes nothing", async () => {
+      const wamid = uniq("wamid.");
+      const m = message(uniq("t"), "u", 1, { wamid, body: "red please" });
+      await stores().messages.insert(m);
+      const edit = {
+        kind: "edit" as const,
+        id: uniq("wamid.e"),
+        body: "blue please",
+        type: "text",
+        at: at(9),
+      };
+      expect(await stores().messages.amend(wamid, edit)).toBe("applied");
+      expect(await stores().messages.amend(wamid, edit)).toBe("duplicate");
+      const second = { ...edit, id: uniq("wamid.e"), body: "green please", at: at(10) };
+      expect(await stores().messages.amend(wamid, second)).toBe("applied");
+      const stored = await stores().messages.getByWamid(wamid);
+      expect(stored).toMatchObject({ body: "green please", type: "text" });
+      expect(stored?.edits).toEqual([
+        { id: edit.id, body: "red please", type: "text", at: at(9) },
+        { id: second.id, body: "blue please", type: "text", at: at(10) },
+      ]);
+      expect(stored?.deletedAt).toBeUndefined();
+    });
+
+    it("a revoke marks the message deleted and keeps it; unknown wamids say so", async () => {
+      const wamid = uniq("wamid.");
+      await stores().messages.insert(message(uniq("t"), "u", 1, { wamid }));
+      const revoke = { kind: "revoke" as const, id: uniq("wamid.r"), at: at(20) };
+      expect(await stores().messages.amend(wamid, revoke)).toBe("applied");
+      expect(await stores().messages.amend(wamid, revoke)).toBe("duplicate");
+      expect(await stores().messages.getByWamid(wamid)).toMatchObject({ deletedAt: at(20), body: "hello 1" });
+      expect(await stores().messages.amend(uniq("wamid.none"), revoke)).toBe("unknown");
+    });
   });
 }

@@ -1,9 +1,18 @@
 import type { Collection, Filter } from "mongodb";
+import { planAmend } from "./message-amend.js";
 import { type Doc, isDuplicateKey, MAX_RACES, tooManyRaces } from "./mongo-docs.js";
 import { type Position, readLimit, readPage, toPage } from "./page.js";
 import { conversationUser, normalizeUser } from "./records.js";
 import { applyStatus } from "./status-rank.js";
-import type { MessageStore, Page, PageRequest, StatusEntry, StatusUpdate, StoredMessage } from "./types.js";
+import type {
+  MessageAmendment,
+  MessageStore,
+  Page,
+  PageRequest,
+  StatusEntry,
+  StatusUpdate,
+  StoredMessage,
+} from "./types.js";
 
 /** `convUser` (the user part of conversationId) lets listByUser use an index instead of a regex. */
 export type MessageDoc = Doc<StoredMessage> & { convUser: string };
@@ -67,6 +76,27 @@ export class MongoMessageStore implements MessageStore {
       if (written.matchedCount === 1) return next.outcome;
     }
     throw tooManyRaces("addStatus", { wamid });
+  }
+
+  /** Read, plan (message-amend), then write only if no other amendment landed meanwhile. */
+  async amend(wamid: string, amendment: MessageAmendment): Promise<"applied" | "duplicate" | "unknown"> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const doc = await this.col.findOne({ wamid });
+      if (!doc) return "unknown";
+      const plan = planAmend(toMessage(doc), amendment);
+      if (plan.outcome === "duplicate") return "duplicate";
+      const edits = doc.edits ?? [];
+      const written = await this.col.updateOne(
+        {
+          _id: doc._id,
+          edits: doc.edits ? { $size: edits.length } : { $exists: false },
+          deletedAt: doc.deletedAt ?? { $exists: false },
+        },
+        { $set: plan.set },
+      );
+      if (written.matchedCount === 1) return "applied";
+    }
+    throw tooManyRaces("amend", { wamid });
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<StoredMessage>> {

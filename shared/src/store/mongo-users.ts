@@ -1,8 +1,8 @@
 import type { Collection, Filter } from "mongodb";
 import { newId } from "../events/event.js";
 import { type Doc, isDuplicateKey, MAX_RACES, strip, tooManyRaces } from "./mongo-docs.js";
-import type { User, UserSighting, UserStore } from "./types.js";
-import { planUserUpsert, sightingKeys } from "./user-link.js";
+import type { User, UserKey, UserPreference, UserSighting, UserStore } from "./types.js";
+import { planIdChange, planUserUpsert, preferenceKey, sightingKeys, type UserPlan } from "./user-link.js";
 
 type UserDoc = Doc<User>;
 
@@ -39,6 +39,7 @@ export class MongoUserStore implements UserStore {
                 ...keys,
                 ...(seen.profileName ? { profileName: seen.profileName } : {}),
                 ...(seen.username ? { username: seen.username } : {}),
+                ...(plan.user.conversationId ? { conversationId: plan.user.conversationId } : {}),
                 lastSeenAt: plan.user.lastSeenAt,
               };
         const saved = await this.col.findOneAndUpdate(
@@ -52,6 +53,50 @@ export class MongoUserStore implements UserStore {
       }
     }
     throw tooManyRaces("users.upsert", { tenant: seen.tenant });
+  }
+
+  /** Upsert the user, then set the preference only if the stored one is not newer (one conditional write). */
+  async setPreference(
+    tenant: string,
+    key: UserKey,
+    category: string,
+    preference: UserPreference,
+  ): Promise<User> {
+    const user = await this.upsert({ tenant, ...key });
+    const path = `preferences.${preferenceKey(category)}`;
+    const saved = await this.col.findOneAndUpdate(
+      { _id: user.id, $or: [{ [path]: { $exists: false } }, { [`${path}.at`]: { $lte: preference.at } }] },
+      { $set: { [path]: preference } },
+      { returnDocument: "after" },
+    );
+    if (saved) return strip(saved);
+    return (await this.get(user.id)) ?? user;
+  }
+
+  /**
+   * Plans with user-link, then writes the whole user back only if it is unchanged since read
+   * (lastSeenAt); a lost race or a unique-index clash with a concurrent first sighting retries.
+   */
+  async changeIds(tenant: string, from: UserKey, to: UserKey): Promise<User | undefined> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const current = await this.findDoc(tenant, from);
+      if (!current) return undefined;
+      const other =
+        (to.waId ? await this.findDoc(tenant, { waId: to.waId }) : undefined) ??
+        (to.userId ? await this.findDoc(tenant, { userId: to.userId }) : undefined);
+      const plan: UserPlan = planIdChange(current, other, from, to, this.now());
+      try {
+        if (plan.remove) await this.col.deleteOne({ _id: plan.remove });
+        const written = await this.col.replaceOne(
+          { _id: plan.user.id, lastSeenAt: current.lastSeenAt },
+          plan.user,
+        );
+        if (written.matchedCount === 1) return plan.user;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    throw tooManyRaces("users.changeIds", { tenant });
   }
 
   async get(id: string): Promise<User | undefined> {

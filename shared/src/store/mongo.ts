@@ -13,8 +13,9 @@ import type { Doc } from "./mongo-docs.js";
 import { MongoIntegrationStore } from "./mongo-integrations.js";
 import { type MessageDoc, MongoMessageStore } from "./mongo-messages.js";
 import { type DedupDoc, MongoDedupStore, MongoSummaryStore, type SummaryDoc } from "./mongo-small-stores.js";
+import { MongoTemplateStore } from "./mongo-templates.js";
 import { MongoUserStore } from "./mongo-users.js";
-import type { Agent, Conversation, Integration, Stores, User } from "./types.js";
+import type { Agent, Conversation, Integration, Stores, TemplateRecord, User } from "./types.js";
 
 export interface MongoStoreOptions {
   uri: string;
@@ -31,6 +32,7 @@ export const MONGO_COLLECTIONS = {
   summaries: "summaries",
   integrations: "integrations",
   agents: "agents",
+  templates: "templates",
   dedup: "dedup",
 } as const;
 
@@ -92,6 +94,7 @@ export async function createMongoStores(
       iso,
     ),
     agents: new MongoAgentStore(db.collection<Doc<Agent>>(MONGO_COLLECTIONS.agents), iso),
+    templates: new MongoTemplateStore(db.collection<Doc<TemplateRecord>>(MONGO_COLLECTIONS.templates), iso),
     dedup: new MongoDedupStore(db.collection<DedupDoc>(MONGO_COLLECTIONS.dedup), clock),
     init: async () => {
       await createMongoIndexes(db);
@@ -155,6 +158,9 @@ export async function createMongoIndexes(db: Db): Promise<void> {
       { key: { keyHash: 1 }, name: "keyHash_unique", unique: true },
       { key: { createdAt: 1, _id: 1 }, name: "created" },
     ]),
+    db
+      .collection(c.templates)
+      .createIndexes([{ key: { name: 1, language: 1, updatedAt: -1 }, name: "name_language" }]),
     db.collection(c.dedup).createIndexes([{ key: { expiresAt: 1 }, name: "ttl", expireAfterSeconds: 0 }]),
   ]);
 }

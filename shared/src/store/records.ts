@@ -18,6 +18,8 @@ export const OPTIONAL_CONVERSATION_KEYS = [
   "lastInboundAt",
   "unread",
   "awaitingAgentSince",
+  "pausedUntil",
+  "pauseReason",
   "closedAt",
 ] as const;
 

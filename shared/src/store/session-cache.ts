@@ -3,12 +3,20 @@ import { ROUTE, type Route } from "../events/schemas.js";
 import { InvalidStoreInput } from "./page.js";
 import type { Conversation } from "./types.js";
 
-/** One line of the recent history the responder feeds the model. */
+/**
+ * One line of the recent history the responder feeds the model. `agent` lines are the business's
+ * side written by a person (an agent, or the WhatsApp Business app). An entry with `amends` is a
+ * marker, not a line: message `id` was edited (`text` is the new text) or revoked; readers apply
+ * markers wherever they sit, so their order against the message they amend does not matter.
+ */
 export interface SessionEntry {
   role: "user" | "assistant" | "agent";
   text: string;
   /** ISO time. */
   at: string;
+  /** The message's wamid, when known. */
+  id?: string;
+  amends?: "edit" | "revoke";
 }
 
 /**
@@ -31,6 +39,8 @@ export const SessionEntrySchema = z.object({
   role: z.enum(["user", "assistant", "agent"]),
   text: z.string(),
   at: z.string(),
+  id: z.string().optional(),
+  amends: z.enum(["edit", "revoke"]).optional(),
 });
 
 const opt = z.string().optional();
@@ -45,14 +55,24 @@ export const ConversationSnapshot = z.object({
   profileName: opt,
   flowId: opt,
   stage: z.string().nullable(),
-  route: z.custom<Route>((v) => ROUTE.safeParse(v).success, "route is bot, queue or agent:<id>"),
+  route: z.custom<Route>((v) => ROUTE.safeParse(v).success, "route is bot, queue, human or agent:<id>"),
   agentId: opt,
   lastInboundAt: opt,
+  pausedUntil: opt,
+  pauseReason: opt,
   createdAt: z.string(),
   updatedAt: z.string(),
   closedAt: opt,
   version: z.number().int().nonnegative(),
 });
+
+/**
+ * How many session lines are kept per conversation: the prompt's history and every exchange since
+ * the last summary. The responder and the router (which records the business app's lines, edits
+ * and revokes) keep the same number, so neither trims the other's.
+ */
+export const sessionHistoryKeep = (r: { historyMessages: number; summaryEvery: number }): number =>
+  Math.max(r.historyMessages, r.summaryEvery * 2 + 4);
 
 export function readKeep(keep: number): number {
   if (!Number.isInteger(keep) || keep < 1)

@@ -30,6 +30,10 @@ const TABLE: Row[] = [
   ["failed", ["failed"], "delivered", "stale"],
   ["failed", ["failed"], "failed", "duplicate"],
   [undefined, [], "failed", "applied"],
+  // A status name Meta added later: kept in the history, never moves `status`.
+  ["sent", ["sent"], "unknown", "stale"],
+  ["queued", [], "unknown", "stale"],
+  ["read", ["read", "unknown"], "unknown", "stale"],
 ];
 
 describe("decideStatus", () => {

@@ -11,9 +11,17 @@ import type { StatusEntry, StatusUpdate } from "./types.js";
  * - `duplicate` when the same status is already in the history (Meta redelivers for days): not
  *   appended again;
  * - `stale` when it ranks at or below the current status (delivered after read): appended to the
- *   history, because the timestamp is still a fact worth keeping, but `status` does not change.
+ *   history, because the timestamp is still a fact worth keeping, but `status` does not change;
+ * - `unknown` (a status name Meta added later) is kept in the history and never moves `status`.
  */
-const RANK: Record<StatusValue, number> = { sent: 1, delivered: 2, read: 3, played: 4, failed: 0 };
+const RANK: Record<StatusValue, number> = {
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  played: 4,
+  failed: 0,
+  unknown: -1,
+};
 
 export type StatusDecision = Exclude<StatusUpdate, "unknown">;
 
@@ -22,7 +30,8 @@ export function decideStatus(
   seen: readonly StatusValue[],
   next: StatusValue,
 ): StatusDecision {
-  if (seen.includes(next)) return "duplicate";
+  if (seen.includes(next) && next !== "unknown") return "duplicate";
+  if (next === "unknown") return "stale";
   if (current === undefined || current === "queued") return "applied";
   if (current === "failed") return "stale";
   if (next === "failed") return RANK[current] <= RANK.delivered ? "applied" : "stale";

@@ -4,6 +4,7 @@ import { conversationsContract } from "./conversations.contract.js";
 import { integrationsContract } from "./integrations.contract.js";
 import { messagesContract } from "./messages.contract.js";
 import { dedupContract, summariesContract } from "./small-stores.contract.js";
+import { templatesContract } from "./templates.contract.js";
 import type { Stores } from "./types.js";
 import { usersContract } from "./users.contract.js";
 
@@ -61,6 +62,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     summariesContract(ctx);
     integrationsContract(ctx);
     agentsContract(ctx);
+    templatesContract(ctx);
     dedupContract(ctx);
   });
 }

@@ -26,12 +26,19 @@ export interface Conversation {
   stage: string | null;
   route: Route;
   agentId?: string;
-  /** ISO time of the user's last inbound message: the 24-hour window runs from here. */
+  /** ISO time of the user's last inbound message (or call): the 24-hour window runs from here. */
   lastInboundAt?: string;
   /** Inbound messages waiting for a human: counted while the queue or an agent holds the chat, zeroed when an agent reads or replies. */
   unread?: number;
   /** ISO time the chat left the bot, until the first agent reply (time to first agent reply). */
   awaitingAgentSince?: string;
+  /**
+   * With route `human`: until when the bot stays quiet (a person answered from the WhatsApp
+   * Business app); absent for a pause without end (a group the flow does not let the bot answer).
+   */
+  pausedUntil?: string;
+  /** Why the route is `human`, for people reading the conversation. */
+  pauseReason?: string;
   createdAt: string;
   updatedAt: string;
   closedAt?: string;
@@ -70,10 +77,21 @@ export interface ConversationStore {
 
 export interface StatusEntry {
   status: StatusValue;
+  /** Meta's name for a status Flank does not know (`status` is then `unknown`). */
+  statusName?: string;
   /** ISO time Meta reported. */
   timestamp: string;
   errors?: MetaError[];
   pricing?: Record<string, unknown>;
+}
+
+/** An earlier version of a message that was edited: what it said until `at`. */
+export interface MessageEdit {
+  /** The wamid of the edit that replaced this version. */
+  id: string;
+  body?: string;
+  type: string;
+  at: string;
 }
 
 export interface StoredMessage {
@@ -94,7 +112,18 @@ export interface StoredMessage {
   status?: StatusValue | "queued";
   statuses: StatusEntry[];
   raw: unknown;
+  /** Not sent through Flank: written in the WhatsApp Business app, or imported from its history. */
+  origin?: "business_app" | "history";
+  /** Earlier versions, oldest first, when the message was edited; `body` is the latest. */
+  edits?: MessageEdit[];
+  /** ISO time the sender deleted the message for everyone; it stays stored, kept out of prompts. */
+  deletedAt?: string;
 }
+
+/** A change to a stored message: an edit (new content) or a revoke (deleted for everyone). */
+export type MessageAmendment =
+  | { kind: "edit"; id: string; body?: string; type: string; at: string }
+  | { kind: "revoke"; id: string; at: string };
 
 export type StatusUpdate = "applied" | "stale" | "duplicate" | "unknown";
 
@@ -110,10 +139,32 @@ export interface MessageStore {
    * (delivered after read), `duplicate` when the same status was recorded, `unknown` when no message has that wamid.
    */
   addStatus(wamid: string, entry: StatusEntry): Promise<StatusUpdate>;
+  /**
+   * Applies an edit (the current version moves to `edits`) or a revoke (`deletedAt`) to the
+   * message with that wamid: `duplicate` when this amendment (by its id) was applied before.
+   */
+  amend(wamid: string, amendment: MessageAmendment): Promise<"applied" | "duplicate" | "unknown">;
   /** Oldest first. */
   listByConversation(conversationId: string, page: PageRequest): Promise<Page<StoredMessage>>;
   /** Messages to or from a user (wa_id/phone without +, or BSUID) across tenants; oldest first, the last `limit` (0 = all). */
   listByUser(user: string, limit: number): Promise<StoredMessage[]>;
+}
+
+/** A user's answer to one kind of message (e.g. `marketing_messages`: stop / resume). */
+export interface UserPreference {
+  /** `stop`, `resume`, `signup`… as Meta sent it. */
+  value: string;
+  /** When the user chose it (Meta's timestamp): an older webhook never overrides a newer one. */
+  at: string;
+  detail?: string;
+}
+
+/** Ids a user had before a number or BSUID change (contract §5). */
+export interface PreviousIds {
+  waId?: string;
+  userId?: string;
+  /** When the change was seen. */
+  at: string;
 }
 
 export interface User {
@@ -124,6 +175,14 @@ export interface User {
   userId?: string;
   profileName?: string;
   username?: string;
+  /**
+   * The conversation this person's messages belong to, whatever id they write from later (a new
+   * phone number, a new BSUID, a BSUID alone): set when first seen, kept through id changes.
+   */
+  conversationId?: string;
+  /** By category, e.g. `marketing_messages`. */
+  preferences?: Record<string, UserPreference>;
+  previousIds?: PreviousIds[];
   firstSeenAt: string;
   lastSeenAt: string;
   metadata: Record<string, unknown>;
@@ -135,13 +194,78 @@ export interface UserSighting {
   userId?: string;
   profileName?: string;
   username?: string;
+  /** The conversation the sighting came from: becomes the user's when it has none yet. */
+  conversationId?: string;
 }
+
+export type UserKey = { waId?: string; userId?: string };
 
 export interface UserStore {
   /** Finds the user by wa_id or BSUID within the tenant, links whichever was new, and updates the profile. */
   upsert(seen: UserSighting): Promise<User>;
   get(id: string): Promise<User | undefined>;
-  find(tenant: string, key: { waId?: string; userId?: string }): Promise<User | undefined>;
+  find(tenant: string, key: UserKey): Promise<User | undefined>;
+  /**
+   * Records a preference (creating the user when unseen); kept only when not older than the one
+   * stored for that category, since webhooks arrive out of order.
+   */
+  setPreference(tenant: string, key: UserKey, category: string, preference: UserPreference): Promise<User>;
+  /**
+   * The user known by `from` now writes as `to` (a phone number or BSUID change): the new ids
+   * replace the old ones (kept in `previousIds`), and a user already seen under the new ids is
+   * merged in, so stage, window and memory carry on. Undefined when nobody is known by `from`.
+   */
+  changeIds(tenant: string, from: UserKey, to: UserKey): Promise<User | undefined>;
+}
+
+/** What Meta last said about one message template (template.update webhooks). */
+export interface TemplateRecord {
+  /** `${wabaId}:${name}:${language}`. */
+  id: string;
+  wabaId: string;
+  templateId?: string;
+  name: string;
+  /** Normalized to the send form: `en_US` (webhooks write `en-US`). */
+  language: string;
+  /** APPROVED, PAUSED, DISABLED, REJECTED… */
+  status?: string;
+  statusReason?: string;
+  statusAt?: string;
+  /** MARKETING, UTILITY, AUTHENTICATION. */
+  category?: string;
+  categoryAt?: string;
+  /** A recategorization Meta announced, and when it takes effect. */
+  pendingCategory?: string;
+  pendingCategoryAt?: string;
+  /** GREEN, YELLOW, RED, UNKNOWN. */
+  quality?: string;
+  qualityAt?: string;
+  componentsAt?: string;
+  updatedAt: string;
+  /** Incremented by every write; used for compare-and-set. */
+  version: number;
+}
+
+/** What one template webhook says; `at` is Meta's time for it. */
+export interface TemplateUpdate {
+  wabaId: string;
+  templateId?: string;
+  name: string;
+  language: string;
+  at: string;
+  status?: string;
+  statusReason?: string;
+  category?: string;
+  pendingCategory?: { category: string; at?: string };
+  quality?: string;
+  components?: boolean;
+}
+
+export interface TemplateStore {
+  /** Applies one update; each aspect (status, category, quality) only when not older than the stored one. */
+  apply(update: TemplateUpdate): Promise<TemplateRecord>;
+  /** By name and language (either form), within the WABA when given, else the latest of any WABA. */
+  find(key: { wabaId?: string; name: string; language: string }): Promise<TemplateRecord | undefined>;
 }
 
 export interface Summary {
@@ -242,6 +366,7 @@ export interface Stores {
   summaries: SummaryStore;
   integrations: IntegrationStore;
   agents: AgentStore;
+  templates: TemplateStore;
   dedup: DedupStore;
   /** Creates indexes; called once at start. */
   init(): Promise<void>;

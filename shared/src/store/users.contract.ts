@@ -76,5 +76,104 @@ export function usersContract({ stores, uniq }: ContractContext): void {
     it("rejects a sighting without wa_id or BSUID", async () => {
       await expect(stores().users.upsert({ tenant: uniq("t"), waId: "" })).rejects.toThrow(/wa_id or BSUID/);
     });
+
+    it("keeps the conversation a user was first seen in", async () => {
+      const tenant = uniq("t");
+      const waId = uniq("1650");
+      const first = await stores().users.upsert({ tenant, waId, conversationId: `${tenant}:${waId}` });
+      expect(first.conversationId).toBe(`${tenant}:${waId}`);
+      const bsuid = uniq("US.");
+      const later = await stores().users.upsert({
+        tenant,
+        waId: "",
+        userId: bsuid,
+        conversationId: `${tenant}:${bsuid}`,
+      });
+      expect(later.id).not.toBe(first.id);
+      // Seen together: one person, the older conversation.
+      const linked = await stores().users.upsert({
+        tenant,
+        waId,
+        userId: bsuid,
+        conversationId: `${tenant}:${bsuid}`,
+      });
+      expect(linked).toMatchObject({ id: first.id, conversationId: `${tenant}:${waId}` });
+    });
+
+    it("stores a preference per category; an older one never replaces a newer one", async () => {
+      const tenant = uniq("t");
+      const waId = uniq("1650");
+      const stop = { value: "stop", at: "2026-05-01T10:00:00.000Z", detail: "User requested to stop" };
+      const user = await stores().users.setPreference(tenant, { waId }, "marketing_messages", stop);
+      expect(user.preferences?.marketing_messages).toEqual(stop);
+      const stale = { value: "resume", at: "2026-05-01T09:00:00.000Z" };
+      await stores().users.setPreference(tenant, { waId }, "marketing_messages", stale);
+      expect((await stores().users.find(tenant, { waId }))?.preferences?.marketing_messages?.value).toBe(
+        "stop",
+      );
+      const resume = { value: "resume", at: "2026-05-02T10:00:00.000Z" };
+      const after = await stores().users.setPreference(tenant, { waId }, "marketing_messages", resume);
+      expect(after.preferences?.marketing_messages).toEqual(resume);
+      expect(after.id).toBe(user.id);
+    });
+
+    it("moves a user to a new phone number and BSUID, keeping the conversation and the old ids", async () => {
+      const tenant = uniq("t");
+      const [oldNumber, newNumber] = [uniq("1650"), uniq("1219")];
+      const [oldBsuid, newBsuid] = [uniq("US."), uniq("US.")];
+      const user = await stores().users.upsert({
+        tenant,
+        waId: oldNumber,
+        userId: oldBsuid,
+        conversationId: `${tenant}:${oldNumber}`,
+      });
+      await stores().users.setPreference(tenant, { waId: oldNumber }, "marketing_messages", {
+        value: "stop",
+        at: "2026-01-01T00:00:00.000Z",
+      });
+      const moved = await stores().users.changeIds(
+        tenant,
+        { waId: oldNumber },
+        { waId: newNumber, userId: newBsuid },
+      );
+      expect(moved).toMatchObject({
+        id: user.id,
+        waId: newNumber,
+        userId: newBsuid,
+        conversationId: `${tenant}:${oldNumber}`,
+      });
+      expect(moved?.previousIds).toEqual([expect.objectContaining({ waId: oldNumber, userId: oldBsuid })]);
+      expect((await stores().users.find(tenant, { waId: newNumber }))?.id).toBe(user.id);
+      expect(
+        (await stores().users.find(tenant, { userId: newBsuid }))?.preferences?.marketing_messages?.value,
+      ).toBe("stop");
+      // The old number is no longer this person's.
+      expect(await stores().users.find(tenant, { waId: oldNumber })).toBeUndefined();
+      expect(
+        await stores().users.changeIds(tenant, { waId: uniq("nobody") }, { waId: newNumber }),
+      ).toBeUndefined();
+    });
+
+    it("merges a user the new number created before the change notice arrived", async () => {
+      const tenant = uniq("t");
+      const [oldNumber, newNumber] = [uniq("1650"), uniq("1219")];
+      const original = await stores().users.upsert({
+        tenant,
+        waId: oldNumber,
+        conversationId: `${tenant}:${oldNumber}`,
+      });
+      const early = await stores().users.upsert({
+        tenant,
+        waId: newNumber,
+        conversationId: `${tenant}:${newNumber}`,
+      });
+      const moved = await stores().users.changeIds(tenant, { waId: oldNumber }, { waId: newNumber });
+      expect(moved).toMatchObject({
+        id: original.id,
+        waId: newNumber,
+        conversationId: `${tenant}:${oldNumber}`,
+      });
+      expect(await stores().users.get(early.id)).toBeUndefined();
+    });
   });
 }

@@ -1,11 +1,15 @@
 import type { InboundMessageData, MetaError } from "../events/inbound.js";
 import { bool, compact, compactOrUndefined, type Json, num, obj, objs, str } from "./read.js";
 
-/** Meta error objects (`errors[]` on values, messages and statuses); entries without a numeric code are dropped. */
+/**
+ * Meta error objects (`errors[]` on values, messages and statuses). Any finite code is kept, even
+ * one past 2^53 (it validates as a number; the exact digits stay in `raw`); entries without a
+ * numeric code are left to `raw`, which always holds Meta's objects.
+ */
 export function mapErrors(v: unknown): MetaError[] | undefined {
   const errors = objs(v).flatMap((e): MetaError[] => {
     const code = num(e.code);
-    if (code === undefined || !Number.isInteger(code)) return [];
+    if (code === undefined) return [];
     return [
       compact({
         code,

@@ -29,6 +29,18 @@ function location(o: Json | undefined): InboundMessageData["location"] {
   return compact({ latitude, longitude, name: str(o.name), address: str(o.address), url: str(o.url) });
 }
 
+/** `call_permission_reply`: the answer and how long the permission holds (contract §2a). */
+function callPermission(reply: Json | undefined) {
+  const response = str(reply?.response);
+  if (!reply || !response) return undefined;
+  return compact({
+    response,
+    expiresAt: isoFromUnix(reply.expiration_timestamp),
+    isPermanent: bool(reply.is_permanent),
+    source: str(reply.response_source),
+  });
+}
+
 function interactive(o: Json | undefined): Pick<Content, "interactive" | "text"> {
   const kind = str(o?.type);
   if (!o || !kind) return {};
@@ -45,8 +57,31 @@ function interactive(o: Json | undefined): Pick<Content, "interactive" | "text">
       body: str(reply?.body),
       // Flows: a JSON *string* (contract §3); kept as sent, parsing is the consumer's business.
       responseJson: str(reply?.response_json),
+      callPermission: kind === "call_permission_reply" ? callPermission(reply) : undefined,
     }),
     text: title ?? str(reply?.body),
+  };
+}
+
+/**
+ * `edit`: the new content is mapped like any message and `edit` names the original; an edit of
+ * an edit (not documented) is carried as unsupported content rather than recursed into.
+ */
+function edit(body: Json | undefined): Content {
+  const inner = obj(body?.message);
+  const innerType = str(inner?.type) ?? "unknown";
+  const mapped: Content =
+    inner && innerType !== "edit" && innerType !== "revoke"
+      ? content(innerType, inner)
+      : { type: "unsupported", unsupportedType: innerType };
+  const original = str(body?.original_message_id);
+  const { type: newType, ...rest } = mapped;
+  return {
+    ...rest,
+    type: "edit",
+    edit: original
+      ? { originalMessageId: original, type: newType === "unsupported" ? innerType : newType }
+      : undefined,
   };
 }
 
@@ -63,7 +98,7 @@ function order(o: Json | undefined): InboundMessageData["order"] {
   return compact({ catalogId: idStr(o.catalog_id), text: str(o.text), items });
 }
 
-function content(type: string, m: Json): Content {
+export function content(type: string, m: Json): Content {
   const body = obj(m[type]);
   if (MEDIA_TYPES.has(type)) {
     return { type: type as InboundType, media: media(body), text: str(body?.caption) };
@@ -98,12 +133,20 @@ function content(type: string, m: Json): Content {
           ? compact({
               kind: str(body.type) ?? "unknown",
               body: str(body.body),
-              waId: str(body.wa_id),
+              waId: idStr(body.wa_id),
               userId: str(body.user_id),
+              previousUserId: str(body.previous_user_id),
+              previousParentUserId: str(body.previous_parent_user_id),
             })
           : undefined,
         text: str(body?.body),
       };
+    case "edit":
+      return edit(body);
+    case "revoke": {
+      const original = str(body?.original_message_id);
+      return { type, revoke: original ? { originalMessageId: original } : undefined };
+    }
     case "unsupported":
       return { type, unsupportedType: str(body?.type) };
     default:
@@ -123,7 +166,45 @@ export type MappedMessage =
   | { ok: true; data: InboundMessageData; user: string }
   | { ok: false; reason: string };
 
-/** One `value.messages[]` entry as InboundMessageData, plus the user key of its conversation. */
+/** Who a message is from, as far as the webhook says. */
+export interface Party {
+  from?: string;
+  userId?: string;
+  parentUserId?: string;
+  profileName?: string;
+  username?: string;
+}
+
+/** A message object (user message, echo or history entry) as InboundMessageData. */
+export function messageData(
+  m: Json,
+  wamid: string,
+  meta: ChangeMeta,
+  receivedAt: string,
+  party: Party,
+): InboundMessageData {
+  const type = str(m.type) ?? "unknown";
+  const data: InboundMessageData = {
+    wamid,
+    phoneNumberId: meta.phoneNumberId,
+    displayPhoneNumber: meta.displayPhoneNumber,
+    wabaId: meta.wabaId,
+    ...party,
+    groupId: str(m.group_id),
+    timestamp: isoFromUnix(m.timestamp) ?? receivedAt,
+    ...content(type, m),
+    errors: mapErrors(m.errors),
+    context: mapContext(m.context),
+    referral: mapReferral(m.referral),
+    raw: m,
+  };
+  return compact(data);
+}
+
+/**
+ * One `value.messages[]` entry as InboundMessageData, plus the user key of its conversation: the
+ * group for a group message (the conversation is the group's), else the sender's wa_id or BSUID.
+ */
 export function mapMessage(m: Json, meta: ChangeMeta, receivedAt: string): MappedMessage {
   const wamid = str(m.id);
   if (!wamid) return { ok: false, reason: "message without id" };
@@ -132,27 +213,15 @@ export function mapMessage(m: Json, meta: ChangeMeta, receivedAt: string): Mappe
   const contact = findContact(meta.contacts, from, fromUserId);
   const userId = fromUserId ?? str(contact?.user_id);
   const waId = from ?? str(contact?.wa_id);
-  const user = waId ?? userId;
-  if (!user) return { ok: false, reason: "message without from or from_user_id" };
+  const sender = waId ?? userId;
+  if (!sender) return { ok: false, reason: "message without from or from_user_id" };
   const profile = obj(contact?.profile);
-  const type = str(m.type) ?? "unknown";
-  const data: InboundMessageData = {
-    wamid,
-    phoneNumberId: meta.phoneNumberId,
-    displayPhoneNumber: meta.displayPhoneNumber,
-    wabaId: meta.wabaId,
+  const data = messageData(m, wamid, meta, receivedAt, {
     from: waId,
     userId,
     parentUserId: str(m.from_parent_user_id) ?? str(contact?.parent_user_id),
-    groupId: str(m.group_id),
     profileName: str(profile?.name),
     username: str(profile?.username),
-    timestamp: isoFromUnix(m.timestamp) ?? receivedAt,
-    ...content(type, m),
-    errors: mapErrors(m.errors),
-    context: mapContext(m.context),
-    referral: mapReferral(m.referral),
-    raw: m,
-  };
-  return { ok: true, data: compact(data), user };
+  });
+  return { ok: true, data, user: data.groupId ?? sender };
 }

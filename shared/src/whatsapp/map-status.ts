@@ -8,13 +8,18 @@ export type MappedStatus =
   | { ok: true; data: InboundStatusData; user: string }
   | { ok: false; reason: string };
 
-/** One `value.statuses[]` entry (contract §4). The user is the recipient's wa_id, else their BSUID. */
+/**
+ * One `value.statuses[]` entry (contract §4). The conversation is the recipient's (wa_id, else
+ * BSUID); for a group send `recipient_id` is the group, so it is the group's. A status name Meta
+ * added later is carried as `unknown` with its name, never dropped.
+ */
 export function mapStatus(s: Json, phoneNumberId: string, receivedAt: string): MappedStatus {
   const wamid = str(s.id);
   if (!wamid) return { ok: false, reason: "status without id" };
-  const status = str(s.status);
-  if (!status || !STATUSES.has(status)) return { ok: false, reason: `unknown status "${String(s.status)}"` };
+  const name = str(s.status);
+  const known = name !== undefined && STATUSES.has(name) && name !== "unknown";
   const recipientId = idStr(s.recipient_id);
+  const recipientType = str(s.recipient_type);
   const recipientUserId = str(s.recipient_user_id);
   const user = recipientId ?? recipientUserId;
   if (!user) return { ok: false, reason: "status without recipient_id or recipient_user_id" };
@@ -23,9 +28,13 @@ export function mapStatus(s: Json, phoneNumberId: string, receivedAt: string): M
   const data: InboundStatusData = {
     wamid,
     phoneNumberId,
-    status: status as StatusValue,
+    status: known ? (name as StatusValue) : "unknown",
+    statusName: known ? undefined : (name ?? idStr(s.status)),
     recipientId,
     recipientUserId,
+    recipientType,
+    groupId: recipientType === "group" ? recipientId : undefined,
+    recipientParticipantId: str(s.recipient_participant_id) ?? str(s.recipient_participant_user_id),
     timestamp: isoFromUnix(s.timestamp) ?? receivedAt,
     errors: mapErrors(s.errors),
     pricing:

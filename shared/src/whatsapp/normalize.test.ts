@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { assertEvent } from "../events/event.js";
 import { envelope, inbound, PNID, TIMESTAMP, WA_ID, WABA_ID } from "./fixtures/envelope.js";
+import { ECHO_CASES, FIELD_CASES } from "./fixtures/fields.js";
 import { MESSAGE_CASES } from "./fixtures/messages.js";
 import { STATUS_CASES, TEMPLATE_STATUS_BODY, VALUE_ERRORS_BODY } from "./fixtures/statuses.js";
-import { normalizeWebhook, SYSTEM_USER } from "./normalize.js";
+import { normalizeWebhook, SYSTEM_USER, UNATTRIBUTED_TENANT } from "./normalize.js";
 
 const RECEIVED = new Date("2026-01-02T03:04:05.000Z");
 
@@ -40,14 +41,17 @@ describe("normalizeWebhook: statuses (contract §4)", () => {
     for (const key of c.absent ?? []) expect(event.data).not.toHaveProperty(key);
   });
 
-  it("skips a status value it does not know instead of producing an invalid event", () => {
+  it("carries a status name it does not know as `unknown` with Meta's name, never dropped", () => {
     const out = normalizeWebhook(
       envelope({
         statuses: [{ id: "wamid.x", status: "deleted", timestamp: TIMESTAMP, recipient_id: WA_ID }],
       }),
     );
-    expect(out.events).toEqual([]);
-    expect(out.skipped).toEqual([{ kind: "status", reason: 'unknown status "deleted"' }]);
+    expect(out.skipped).toEqual([]);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("inbound.status");
+    expect(event.data).toMatchObject({ status: "unknown", statusName: "deleted" });
+    expect(out.dedupKeys).toEqual(["wamid.x:deleted"]);
   });
 });
 
@@ -100,20 +104,30 @@ describe("normalizeWebhook: envelope", () => {
     const out = normalizeWebhook(body);
     expect(out.events.map((e) => `${e.type}@${e.conversationId}`)).toEqual([
       `inbound.message@${PNID}:${WA_ID}`,
+      // account_update with an empty value: nothing to read, so published whole.
+      "account.update@unknown:system",
       "inbound.message@200:4915112345678",
       "inbound.message@200:4915112345678",
       "inbound.status@200:4915112345678",
       "inbound.error@200:system",
     ]);
-    expect(out.dedupKeys.slice(0, 4)).toEqual(["wamid.A", "wamid.B", "wamid.C", "wamid.S:read"]);
-    expect(out.ignoredFields).toEqual(["account_update"]);
+    expect(out.dedupKeys.filter((k) => k.startsWith("wamid."))).toEqual([
+      "wamid.A",
+      "wamid.B",
+      "wamid.C",
+      "wamid.S:read",
+    ]);
+    expect(out.unknownFields).toEqual([]);
     for (const e of out.events) assertEvent(e);
   });
 
-  it("ignores fields other than messages (template status update without metadata)", () => {
+  it("publishes a template status update (no metadata) as template.update of no tenant, with its WABA", () => {
     const out = normalizeWebhook(TEMPLATE_STATUS_BODY);
-    expect(out.events).toEqual([]);
-    expect(out.ignoredFields).toEqual(["message_template_status_update"]);
+    expect(out.unknownFields).toEqual([]);
+    const event = assertEvent(out.events[0]);
+    expect(event.type).toBe("template.update");
+    expect(event.tenant).toBe(UNATTRIBUTED_TENANT);
+    expect(event.data).toMatchObject({ wabaId: WABA_ID });
   });
 
   it("skips messages it cannot key and says why", () => {
@@ -183,5 +197,30 @@ describe("normalizeWebhook: envelope", () => {
     const out = normalizeWebhook(payload);
     for (const e of out.events) expect(() => assertEvent(e)).not.toThrow();
     expect(out.dedupKeys).toHaveLength(out.events.length);
+  });
+});
+
+describe("normalizeWebhook: every other field (contract §2a): published, never dropped", () => {
+  it.each(FIELD_CASES)("$name", (c) => {
+    const out = normalizeWebhook(c.body, { receivedAt: RECEIVED });
+    expect(out.skipped).toEqual([]);
+    expect(out.unknownFields).toEqual(c.unknownFields ?? []);
+    expect(out.events.map((e) => e.type)).toEqual(c.events.map((e) => e.type));
+    expect(new Set(out.dedupKeys).size).toBe(out.events.length);
+    c.events.forEach((want, i) => {
+      const event = assertEvent(out.events[i]);
+      expect(event.conversationId).toBe(want.conversationId);
+      if (want.tenant) expect(event.tenant).toBe(want.tenant);
+      if (want.data) expect(event.data).toMatchObject(want.data);
+    });
+  });
+
+  it("keeps Meta's object by reference in raw (one copy per event, none per step)", () => {
+    const body = ECHO_CASES[0]?.body as { entry: { changes: { value: { message_echoes: object[] } }[] }[] };
+    const out = normalizeWebhook(body);
+    const echo = body.entry[0]?.changes[0]?.value.message_echoes[0];
+    expect(echo).toBeDefined();
+    const data = out.events[0]?.data as { raw: unknown } | undefined;
+    expect(data?.raw).toBe(echo);
   });
 });

@@ -1,0 +1,18 @@
+import type { AgentPresence, Bus, FlowRegistry, Logger, RoutingDeps, Stores } from "@flank/shared";
+import type { AmendmentDeps } from "./amendments.js";
+import type { SessionLines } from "./session-lines.js";
+
+/** What the sync worker's handlers share (built once by createSyncWorker). */
+export interface SyncContext {
+  stores: Pick<Stores, "conversations" | "messages" | "users" | "templates" | "integrations">;
+  bus: Bus;
+  flows: FlowRegistry;
+  presence: AgentPresence;
+  log: Logger;
+  routing: RoutingDeps;
+  amend: AmendmentDeps;
+  lines: SessionLines;
+  /** 0 = echoes are stored without pausing the bot. */
+  humanReplyPauseMinutes: number;
+  clock: () => Date;
+}
