@@ -8,8 +8,9 @@
 // started again a few seconds later, then kill -9 of Redis and a restart on its AOF.
 //
 // One summary line: lost, duplicate replies, replies out of per-user order, and the longest reply
-// gap after a kill (how long a message waiting at the moment of a kill, or sent in the seconds
-// after it, waited from the kill to its reply). Targets: 0, 0, 0, <= 5 s. Exit 1 when missed.
+// gap after a kill: for every user with a message waiting at the kill or sent in the 5 s after it,
+// how long from the kill (or that message, if later) until replies to them resumed. Targets: 0, 0,
+// 0, <= 5 s. Exit 1 when missed.
 import { execFileSync } from "node:child_process";
 import { startRedisServer } from "../shared/dist/testing/servers.js";
 import { matchReplies } from "./lib/match.mjs";
@@ -146,13 +147,22 @@ const result = matchReplies(sent, replies);
 const answeredAt = new Map();
 for (const [, at, tokens] of replies) for (const t of tokens) if (!answeredAt.has(t)) answeredAt.set(t, at);
 const gaps = kills.map(({ name, at }) => {
-  let longest = 0;
-  for (const [token, , sentAt] of sent) {
+  const waiting = new Map(); // user -> [earliest waiting message's time, first reply after the kill]
+  for (const [token, user, sentAt] of sent) {
     const answer = answeredAt.get(token);
     if (answer === undefined || answer < at || sentAt > at + 5000) continue;
-    longest = Math.max(longest, answer - Math.max(sentAt, at));
+    const [since, first] = waiting.get(user) ?? [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    waiting.set(user, [Math.min(since, Math.max(sentAt, at)), Math.min(first, answer)]);
   }
-  return { name, longestMs: longest };
+  // The users who waited longest, with when (ms after the kill) they began waiting and got a reply.
+  const worst = [...waiting]
+    .map(([user, [since, first]]) => ({ user, since: since - at, reply: first - at, gapMs: first - since }))
+    .sort((a, b) => b.gapMs - a.gapMs)
+    .slice(0, 3)
+    .map((w) =>
+      Object.fromEntries(Object.entries(w).map(([k, v]) => [k, typeof v === "number" ? Math.round(v) : v])),
+    );
+  return { name, longestMs: worst[0]?.gapMs ?? 0, worst };
 });
 const longest = Math.max(0, ...gaps.map((g) => g.longestMs));
 const problems = Object.fromEntries([...stack.procs].map(([name, p]) => [name, p.problems()]));

@@ -280,7 +280,7 @@ async function e2ePhase(stack, meter, options) {
     for (const token of tokens) if (!firstAsked.has(token)) firstAsked.set(token, at);
   const waits = sent
     .filter(([token, , , timed]) => timed !== false && firstAsked.has(token))
-    .map(([token, , sentAt]) => firstAsked.get(token) - sentAt)
+    .map(([token, , sentAt]) => Math.round(firstAsked.get(token) - sentAt))
     .sort((a, b) => a - b);
   const first = Math.min(...sent.map(([, , t]) => t));
   const last = Math.max(...got.map(([, t]) => t));

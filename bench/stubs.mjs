@@ -9,7 +9,8 @@
 // Control (HTTP, on the Graph server's origin):
 //   GET  /__bench/replies/<from>  the reply log from entry <from> on: [to, at, tokens[]]
 //   GET  /__bench/model/<from>    model calls from entry <from> on: [at, tokens[]]
-//   POST /__bench/model           {fixedMs} or {minMs, maxMs}: the model's latency from now on
+//   POST /__bench/model           {fixedMs} or {minMs, maxMs}: the reply model's latency from now on;
+//                                 {classifierMs}: the intent classifier's (answers "none"; default 0)
 //   GET  /__bench/inflight        model calls in flight: {now, max, mean} since the last reset
 //   POST /__bench/inflight        resets the in-flight statistics
 //   POST /__bench/faults          {rate, mix: [{code?, status?}]}: a share of sends fails, drawn from mix
@@ -22,6 +23,7 @@ const tokensIn = (text) => (typeof text === "string" ? (text.match(TOKEN) ?? [])
 const replies = [];
 const modelCalls = [];
 let latency = { fixedMs: 0 };
+let classifierMs = 0;
 let faults = { rate: 0, mix: [] };
 const inflight = { now: 0, max: 0, area: 0, since: Date.now(), last: Date.now() };
 const account = (delta) => {
@@ -42,8 +44,9 @@ graph.setHandler((req) => {
   if (req.method === "GET" && path.startsWith("/__bench/model/"))
     return { kind: "raw", status: 200, body: modelCalls.slice(Number(path.slice(15))) };
   if (path === "/__bench/model" && req.method === "POST") {
-    latency = req.body;
-    return { kind: "raw", status: 200, body: latency };
+    if (req.body.classifierMs !== undefined) classifierMs = req.body.classifierMs;
+    else latency = req.body;
+    return { kind: "raw", status: 200, body: { ...latency, classifierMs } };
   }
   if (path === "/__bench/inflight") {
     account(0);
@@ -79,6 +82,11 @@ const delay = () =>
     : latency.minMs + Math.random() * (latency.maxMs - latency.minMs);
 
 const openai = await startOpenAIServer(async (req) => {
+  // The router's intent classifier (structured output named "intent"): a small, fast model.
+  if (req.response_format?.json_schema?.name === "intent") {
+    if (classifierMs > 0) await new Promise((r) => setTimeout(r, classifierMs));
+    return { content: '{"intent":"none"}' };
+  }
   const lastAssistant = req.messages.findLastIndex((m) => m.role === "assistant");
   const asked = req.messages
     .slice(lastAssistant + 1)

@@ -41,7 +41,7 @@ export function matchReplies(sent, replies) {
   for (const [token, , sentAt, timed] of sent) {
     const answer = firstAnswer.get(token);
     if (!answer) lost++;
-    else if (timed !== false) latencies.push(answer[1] - sentAt);
+    else if (timed !== false) latencies.push(Math.round(answer[1] - sentAt));
   }
   latencies.sort((a, b) => a - b);
   return { answered: firstAnswer.size, lost, duplicates, unknown, outOfOrder, latencies };

@@ -29,8 +29,16 @@ export const baseEnv = {
 /**
  * The stand-ins (bench/stubs.mjs) and gateway → routers → responders as separate processes on one
  * Redis, the way they are deployed. Any worker can be killed and started again by name.
+ * `perProcessArgs` adds node flags to one process by name (a CPU profile: `--cpu-prof`).
  */
-export async function startStack({ redisUrl, env = {}, routers = 1, responders = 1, logLevel = "warn" }) {
+export async function startStack({
+  redisUrl,
+  env = {},
+  routers = 1,
+  responders = 1,
+  logLevel = "warn",
+  perProcessArgs = {},
+}) {
   const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
   await stubs.ready();
   const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
@@ -72,7 +80,7 @@ export async function startStack({ redisUrl, env = {}, routers = 1, responders =
     const spec = specs.get(name);
     const proc = startProcess(
       name,
-      serviceArgs(spec.service),
+      [...(perProcessArgs[name] ?? []), ...serviceArgs(spec.service)],
       { ...common, ...spec.env },
       { ready: spec.ready },
     );

@@ -54,10 +54,11 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
   fetch: typeof fetch;
   request: LeanRequest;
 } {
-  const agents = {
-    "http:": new HttpAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
-    "https:": new HttpsAgent({ keepAlive: true, noDelay: true, maxSockets: opts.maxSockets ?? 64 }),
-  };
+  // Idle sockets are kept up to the cap (the default keeps 256): with hundreds of slow model calls
+  // at once, every burst above it would otherwise open and close connections again.
+  const maxSockets = opts.maxSockets ?? 64;
+  const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets };
+  const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
   const maxBytes = opts.maxResponseBytes ?? RESPONSE_BODY_LIMIT;
   const fallback = guardedFetch({ maxBytes });
   const lean = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {

@@ -334,7 +334,7 @@ export class SenderWorker {
       response,
     };
     // The ledger first: until it holds the result, a crash here is the one duplicate window.
-    await retrying(() => this.deps.ledger.finish(req.idempotencyKey, result));
+    await untilRecorded(() => this.deps.ledger.finish(req.idempotencyKey, result), ctx.log);
     if (wamid && message.type !== "read") await this.deps.stores.messages.setWamid(req.idempotencyKey, wamid);
     await this.publishResult(ctx.event, result);
     this.deps.metrics.sends.inc({ outcome: "sent", reason: message.type });
@@ -418,13 +418,18 @@ const windowError = () => ({
   message: "More than 24 hours have passed since the user's last message; no fallback template is configured",
 });
 
-async function retrying(step: () => Promise<void>, tries = 3): Promise<void> {
+/**
+ * Meta took the message: recording that must succeed before anything else may fail, or a retry of
+ * the handler would send it again. So it is tried until it works (Redis restarting, say), with a
+ * backoff; only a crash meanwhile leaves the documented duplicate window.
+ */
+async function untilRecorded(step: () => Promise<void>, log: Logger): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       return await step();
     } catch (err) {
-      if (i >= tries) throw err;
-      await sleep(50 * i);
+      if (i === 1) log.warn({ err }, "send accepted by Meta but not recorded yet; retrying");
+      await sleep(Math.min(2000, 50 * 2 ** i));
     }
   }
 }

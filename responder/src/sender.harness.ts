@@ -63,7 +63,7 @@ export interface SenderHarness {
  */
 export interface HeldWaits {
   sleep(ms: number): Promise<void>;
-  /** The harness's clock (sender, ledger, pacing): real time plus every wait let go. */
+  /** The harness's clock (sender, ledger, pacing): it stands still but for the waits let go. */
   now(): number;
   /** Every wait asked for, in order. */
   asked: number[];
@@ -77,6 +77,7 @@ export function heldWaits(opts: { auto?: boolean } = {}): HeldWaits {
   const held: { ms: number; resolve: () => void }[] = [];
   const asked: number[] = [];
   let offset = 0;
+  const start = Date.now();
   return {
     sleep(ms) {
       asked.push(ms);
@@ -86,7 +87,7 @@ export function heldWaits(opts: { auto?: boolean } = {}): HeldWaits {
       }
       return new Promise<void>((resolve) => held.push({ ms, resolve }));
     },
-    now: () => Date.now() + offset,
+    now: () => start + offset,
     asked,
     get pending() {
       return held.length;

@@ -118,7 +118,7 @@ export interface BusTuning {
 export const DEFAULT_TUNING: BusTuning = {
   partitions: 16,
   maxAttempts: 5,
-  claimTimeoutMs: 3000,
+  claimTimeoutMs: 2500,
   dedupTtlSeconds: 7 * 24 * 3600,
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 10_000,

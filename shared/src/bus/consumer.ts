@@ -116,6 +116,7 @@ export class PartitionConsumer implements Consumer {
           retryMaxDelayMs: this.tuning.retryMaxDelayMs,
           limit: this.limit,
           deadLetter: this.deadLetter,
+          healthy: async () => (await this.backend.health()).ok,
           log: this.log.child({ partition }),
         }),
       );

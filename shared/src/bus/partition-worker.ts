@@ -28,6 +28,8 @@ export interface WorkerOptions {
   retryMaxDelayMs: number;
   limit: InFlightLimit;
   deadLetter: DeadLetter;
+  /** Whether the bus answers: a handler failing while it does not is not charged an attempt. */
+  healthy: () => Promise<boolean>;
   log: Logger;
 }
 
@@ -37,8 +39,11 @@ interface Entry {
 }
 
 const READ_BLOCK_MS = 1000;
-const MAX_BACKOFF_MS = 5000;
-const backoff = (attempt: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 5));
+/** Retries of the bus's own calls (reads, acks, dead letters): short, so an outage ends quickly. */
+const MAX_BACKOFF_MS = 1000;
+const backoff = (attempt: number) => Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 4));
+/** How often a handler that failed during a bus outage looks whether the bus is back. */
+const OUTAGE_RECHECK_MS = 250;
 
 /**
  * One leased partition, consumed as a key-ordered parallel consumer: it keeps reading while
@@ -167,6 +172,12 @@ export class PartitionWorker {
         return absorbed;
       } catch (err) {
         const log = this.opts.log.child({ eventId: event.id, conversationId: event.conversationId, attempt });
+        // A bus outage (Redis restarting) is nobody's fault: wait for the bus and try again
+        // without spending an attempt, so an outage of any length dead-letters nothing.
+        if (!isPermanent(err) && (await this.waitedOutOutage())) {
+          attempt--;
+          continue;
+        }
         if (attempt >= maxAttempts || isPermanent(err)) {
           log.error({ err, ...this.where() }, "handler failed; event dead-lettered");
           // Never dead-letter the dead-letter topic into itself.
@@ -184,6 +195,14 @@ export class PartitionWorker {
         await sleep(retryDelay(attempt, retryBaseDelayMs, retryMaxDelayMs));
       }
     }
+  }
+
+  /** After a handler failure: true when the bus was down (then it waited until the bus answers again). */
+  private async waitedOutOutage(): Promise<boolean> {
+    if (await this.opts.healthy().catch(() => false)) return false;
+    this.opts.log.warn({ ...this.where() }, "handler failed while the bus is unavailable; waiting for it");
+    while (!this.stopped && !(await this.opts.healthy().catch(() => false))) await sleep(OUTAGE_RECHECK_MS);
+    return true;
   }
 
   /** Publishes a dead letter, retrying while the bus is down; false when stopped before it went out. */

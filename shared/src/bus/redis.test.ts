@@ -1,10 +1,12 @@
 import { pino } from "pino";
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
+import { createEvent } from "../events/event.js";
 import { connectRedis } from "../redis/client.js";
 import { hasBinary, startRedisServer, type TestServer } from "../testing/servers.js";
+import { waitFor } from "../testing/wait.js";
 import { busContract } from "./bus.contract.js";
 import { PartitionedBus } from "./partitioned-bus.js";
-import { RedisBackend } from "./redis.js";
+import { createRedisBus, RedisBackend } from "./redis.js";
 
 const log = pino({ level: process.env.LOG_LEVEL ?? "silent" });
 let server: TestServer;
@@ -20,4 +22,70 @@ describe.skipIf(!hasBinary("redis-server"))("redis", () => {
     },
     teardown: async () => server?.stop(),
   });
+});
+
+describe.skipIf(!hasBinary("redis-server"))("redis bus through a Redis restart", () => {
+  it("a handler failing while Redis is down is retried once it is back, without spending attempts", async () => {
+    const own = await startRedisServer({ appendonly: true });
+    const bus = await createRedisBus(own.url, log, { partitions: 1, claimTimeoutMs: 2000, maxAttempts: 1 });
+    try {
+      let open = () => {};
+      const gate = new Promise<void>((r) => {
+        open = r;
+      });
+      const attempts: number[] = [];
+      const dead: string[] = [];
+      const done: string[] = [];
+      await bus.consume({
+        topic: "dlq",
+        group: "dlq-watch",
+        handler: async (e) => void (e.type === "dlq" && dead.push(e.data.error)),
+      });
+      await bus.consume({
+        topic: "inbound.message",
+        group: "outage",
+        handler: async (e, ctx) => {
+          attempts.push(ctx.attempt);
+          await gate;
+          // What a router does: its effects go through the bus, which is down for a while.
+          await bus.publish(
+            createEvent({
+              type: "conversation.updated",
+              tenant: e.tenant,
+              conversationId: e.conversationId,
+              data: { change: "closed", reason: "test" },
+            }),
+          );
+          done.push(e.id);
+        },
+      });
+      const event = createEvent({
+        type: "inbound.message",
+        tenant: "t",
+        conversationId: "t:1",
+        data: {
+          wamid: "wamid.outage",
+          phoneNumberId: "t",
+          from: "1",
+          timestamp: new Date().toISOString(),
+          type: "text",
+          text: "hi",
+          raw: {},
+        },
+      });
+      await bus.publish(event);
+      await waitFor(() => attempts.length === 1, { what: "the handler to start" });
+      await own.kill();
+      open();
+      await waitFor(async () => !(await bus.health()).ok, { what: "the bus to notice" });
+      await own.restart();
+      await waitFor(() => done.includes(event.id), { timeoutMs: 15_000, what: "the handler to succeed" });
+      // Every try was attempt 1: the outage spent none, and nothing went to the dead-letter topic.
+      expect(attempts.every((a) => a === 1)).toBe(true);
+      expect(dead).toEqual([]);
+    } finally {
+      await bus.close({ timeoutMs: 1000 });
+      await own.stop();
+    }
+  }, 30_000);
 });

@@ -73,7 +73,7 @@ export const EnvSchema = z
     STORE: z.enum(["memory", "mongo"]).default("memory"),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
-    BUS_CLAIM_TIMEOUT_MS: envInt(3000, 500, 3_600_000),
+    BUS_CLAIM_TIMEOUT_MS: envInt(2500, 500, 3_600_000),
     BUS_MAX_IN_FLIGHT: envInt(1000, 1, 100_000),
     BUS_DEDUP_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 30 * 24 * 3600),
     BUS_STREAM_MAXLEN: envInt(100_000, 1000, 100_000_000),

@@ -36,7 +36,8 @@ export async function connectRedis(
           // Before the first connection: until the deadline or a signal (connect() then rejects
           // with the last error); after it: for as long as it takes.
           reconnectStrategy: (retries: number, cause: Error) =>
-            !connected && signal.aborted ? cause : Math.min(50 * 2 ** retries, 2000),
+            // At most half a second between tries: after a Redis restart, work resumes within it.
+            !connected && signal.aborted ? cause : Math.min(50 * 2 ** retries, 500),
           connectTimeout: 5000,
         },
       }) as RedisClient;

@@ -22,7 +22,7 @@ const keyOf = (prefix: string, ctx: FieldContext, value: unknown) =>
 
 /** message_template_status_update, _quality_update, _components_update, template_category_update. */
 export function templateField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
-  const { tenant } = tenantOf(value, ctx);
+  const { tenant } = tenantOf(value);
   const data = compact({
     field: ctx.field,
     wabaId: ctx.wabaId ?? UNATTRIBUTED_TENANT,
@@ -47,7 +47,7 @@ export function templateField(value: Json, ctx: FieldContext, out: NormalizedWeb
 
 /** account_update, account_alerts, account_review_update, phone_number_*_update, business_*… */
 export function accountField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
-  const { tenant, phoneNumberId } = tenantOf(value, ctx);
+  const { tenant, phoneNumberId } = tenantOf(value);
   const alert = obj(value.alert_info);
   const data = compact({
     field: ctx.field,
@@ -65,7 +65,7 @@ export function accountField(value: Json, ctx: FieldContext, out: NormalizedWebh
 
 /** standby, messaging_handovers: published whole; Flank does not act on them yet. */
 export function handoverField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
-  const { tenant, phoneNumberId } = tenantOf(value, ctx);
+  const { tenant, phoneNumberId } = tenantOf(value);
   const data = compact({
     field: ctx.field,
     phoneNumberId,
@@ -83,7 +83,7 @@ export function handoverField(value: Json, ctx: FieldContext, out: NormalizedWeb
  */
 export function genericField(value: unknown, ctx: FieldContext, out: NormalizedWebhook): void {
   const o = obj(value);
-  const { tenant, phoneNumberId } = o ? tenantOf(o, ctx) : { tenant: UNATTRIBUTED_TENANT };
+  const { tenant, phoneNumberId } = o ? tenantOf(o) : { tenant: UNATTRIBUTED_TENANT };
   const data = compact({ field: ctx.field, wabaId: ctx.wabaId, phoneNumberId, timestamp: ctx.time, value });
   const conversationId = conversationIdOf(tenant, SYSTEM_USER);
   emit(out, { type: "inbound.field", tenant, conversationId, data }, keyOf("field", ctx, value));

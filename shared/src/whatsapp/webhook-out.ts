@@ -66,8 +66,8 @@ export function changeMeta(value: Json, wabaId: string | undefined): ChangeMeta 
   };
 }
 
-/** Tenant of a change: its number when the value names one, else the WABA (account-level fields). */
-export function tenantOf(value: Json, ctx: FieldContext): { tenant: string; phoneNumberId?: string } {
+/** Tenant of a change: its number when the value names one, else none (account-level fields). */
+export function tenantOf(value: Json): { tenant: string; phoneNumberId?: string } {
   const phoneNumberId = idStr(obj(value.metadata)?.phone_number_id);
   return phoneNumberId ? { tenant: phoneNumberId, phoneNumberId } : { tenant: UNATTRIBUTED_TENANT };
 }
