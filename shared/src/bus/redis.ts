@@ -20,8 +20,9 @@ import { PartitionedBus } from "./partitioned-bus.js";
 import { patternToGlob } from "./subject.js";
 
 /**
- * Dedup check, XADD and tap PUBLISH for a whole batch in one atomic script: either every new event
- * of a webhook is appended and its dedup key set, or (on error before any write) none is.
+ * Dedup check, XADD and tap PUBLISH for a whole batch in one atomic script (no other command runs
+ * between them). A dedup key is checked and set in one step (SET NX EX); the keys are set before
+ * the appends, which cannot fail short of Redis running out of memory.
  * KEYS: per item, stream then dedup key. ARGV: ttl, maxlen, then per item: hasDedup, raw, channels.
  */
 const APPEND = new RedisScript(`
@@ -31,7 +32,7 @@ local dup, seen, out = {}, {}, {}
 for i = 1, n do
   if ARGV[3 * i] == '1' then
     local k = KEYS[2 * i]
-    if seen[k] or redis.call('EXISTS', k) == 1 then dup[i] = true end
+    if seen[k] or not redis.call('SET', k, '1', 'NX', 'EX', ttl) then dup[i] = true end
     seen[k] = true
   end
 end
@@ -40,7 +41,6 @@ for i = 1, n do
     out[i] = 0
     local raw = ARGV[3 * i + 1]
     redis.call('XADD', KEYS[2 * i - 1], 'MAXLEN', '~', maxlen, '*', 'e', raw)
-    if ARGV[3 * i] == '1' then redis.call('SET', KEYS[2 * i], '1', 'EX', ttl) end
     for ch in string.gmatch(ARGV[3 * i + 2], '[^\\n]+') do redis.call('PUBLISH', ch, raw) end
   end
 end

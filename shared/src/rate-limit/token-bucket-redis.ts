@@ -3,11 +3,12 @@ import { type Bucket, blockMs, keepBlockedMs, keepMs, type TokenBuckets } from "
 
 // Every bucket of one take in one atomic step, on Redis's clock so instances with skewed clocks
 // agree. Same arithmetic as token-bucket.ts (refill, block, take from all or none); ARGV holds
-// rate, burst and keep (ms) per key. PEXPIRE only lengthens, so a block's longer keep survives.
+// rate, burst and keep (ms) per key. A key's expiry only lengthens (PEXPIRE GT), so a block's
+// longer keep survives; a new key has none yet and gets one.
 const TAKE = new RedisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tokens = {}
+local tokens, fresh = {}, {}
 local wait = 0
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
@@ -16,7 +17,8 @@ for i = 1, #KEYS do
   local tk = tonumber(h[1])
   local ts = tonumber(h[2])
   local blocked = tonumber(h[3]) or 0
-  if tk == nil or ts == nil then tk = burst; ts = now end
+  fresh[i] = tk == nil or ts == nil
+  if fresh[i] then tk = burst; ts = now end
   tk = math.min(burst, tk + math.max(0, now - ts) / 1000 * rate)
   tokens[i] = tk
   local w = math.max(0, blocked - now)
@@ -28,7 +30,7 @@ for i = 1, #KEYS do
   if wait == 0 then tk = tk - 1 end
   redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', now))
   local keep = tonumber(ARGV[i * 3])
-  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+  if fresh[i] then redis.call('PEXPIRE', KEYS[i], keep) else redis.call('PEXPIRE', KEYS[i], keep, 'GT') end
 end
 return wait
 `);
@@ -39,7 +41,7 @@ const RESERVE = new RedisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local at = now
-local tokens, ts = {}, {}
+local tokens, ts, fresh = {}, {}, {}
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
@@ -47,7 +49,8 @@ for i = 1, #KEYS do
   local tk = tonumber(h[1])
   local t0 = tonumber(h[2])
   local blocked = tonumber(h[3]) or 0
-  if tk == nil or t0 == nil then tk = burst; t0 = now end
+  fresh[i] = tk == nil or t0 == nil
+  if fresh[i] then tk = burst; t0 = now end
   if now > t0 then tk = math.min(burst, tk + (now - t0) / 1000 * rate); t0 = now end
   tokens[i] = tk
   ts[i] = t0
@@ -62,7 +65,7 @@ for i = 1, #KEYS do
   local tk = math.min(burst, tokens[i] + (at - ts[i]) / 1000 * rate) - 1
   redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', math.ceil(at)))
   local keep = tonumber(ARGV[i * 3]) + wait
-  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+  if fresh[i] then redis.call('PEXPIRE', KEYS[i], keep) else redis.call('PEXPIRE', KEYS[i], keep, 'GT') end
 end
 return wait
 `);
@@ -74,11 +77,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local untilMs = now + tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
 if untilMs > blocked then redis.call('HSET', KEYS[1], 'blocked', string.format('%d', untilMs)) end
+local keep = tonumber(ARGV[2])
 if redis.call('HEXISTS', KEYS[1], 'tokens') == 0 then
   redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', string.format('%d', now))
+  redis.call('PEXPIRE', KEYS[1], keep)
+else
+  redis.call('PEXPIRE', KEYS[1], keep, 'GT')
 end
-local keep = tonumber(ARGV[2])
-if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
 return 1
 `);
 
