@@ -80,7 +80,12 @@ export async function startStack({
     const spec = specs.get(name);
     const proc = startProcess(
       name,
-      [...(perProcessArgs[name] ?? []), ...serviceArgs(spec.service)],
+      // Extra flags after docker-compose.yml's, so they win (`--max-old-space-size=72` over 96).
+      [
+        ...serviceArgs(spec.service).slice(0, -1),
+        ...(perProcessArgs[name] ?? []),
+        ...serviceArgs(spec.service).slice(-1),
+      ],
       { ...common, ...spec.env },
       { ready: spec.ready },
     );
