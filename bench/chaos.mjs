@@ -1,5 +1,5 @@
 // npm run chaos: Flank under the faults it meets in production, bounded (about 2 minutes), loopback
-// only. Not part of npm test. Options: --no-build, --json (the whole result as JSON).
+// only. Not part of npm test. Options: --json (the whole result as JSON).
 //
 // 1 gateway, 2 routers and 2 responders as separate processes on a Redis with AOF; a Graph API
 // stand-in that fails 10 % of sends (130429, 131000, HTTP 503); a model that takes 100-400 ms;
@@ -11,7 +11,6 @@
 // gap after a kill: for every user with a message waiting at the kill or sent in the 5 s after it,
 // how long from the kill (or that message, if later) until replies to them resumed. Targets: 0, 0,
 // 0, <= 5 s. Exit 1 when missed.
-import { execFileSync } from "node:child_process";
 import { startRedisServer } from "../shared/dist/testing/servers.js";
 import { matchReplies } from "./lib/match.mjs";
 import { nextWamid, sign, webhookBody } from "./lib/payload.mjs";
@@ -24,13 +23,7 @@ const REDELIVER = 0.05;
 /** Each user waits this long between their messages (uniform), so the run lasts about a minute. */
 const GAP_MS = [1000, 3000];
 const GAP_TARGET_MS = 5000;
-const root = new URL("../", import.meta.url).pathname;
 
-if (!args.has("--no-build"))
-  execFileSync("npx", ["turbo", "run", "build", "--output-logs=errors-only"], {
-    cwd: root,
-    stdio: "inherit",
-  });
 
 const say = (msg) => process.stderr.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

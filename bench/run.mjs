@@ -1,7 +1,6 @@
 // npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
-// Options: --quick (shorter runs), --only=ingest|client|e2e, --no-build.
-import { execFileSync } from "node:child_process";
+// Options: --quick (shorter runs), --only=ingest|client|e2e|latency. npm run bench builds first.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createClient } from "redis";
@@ -31,11 +30,6 @@ const LATENCY_S = quick ? 10 : 30;
 const LATENCY_USERS = 2000;
 const root = new URL("../", import.meta.url).pathname;
 
-if (!args.has("--no-build"))
-  execFileSync("npx", ["turbo", "run", "build", "--output-logs=errors-only"], {
-    cwd: root,
-    stdio: "inherit",
-  });
 
 async function load(url, options) {
   return runJson(["bench/load.mjs", url, JSON.stringify({ secret: APP_SECRET, ...options })]);
