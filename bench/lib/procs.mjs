@@ -35,6 +35,12 @@ export function startProcess(name, args, env, { ready } = {}) {
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // A process that dies on its own (not by stop or kill) is said at once, with its last output:
+  // otherwise a run waits for replies that will never come.
+  let expected = false;
+  void exited.then(({ code, signal }) => {
+    if (!expected) process.stderr.write(`\n${name} exited (${code ?? signal}):\n${output.slice(-4000)}\n`);
+  });
   return {
     name,
     pid: child.pid,
@@ -63,8 +69,12 @@ export function startProcess(name, args, env, { ready } = {}) {
       }
     },
     /** Sends a signal (SIGKILL: the chaos suite's kill -9). */
-    kill: (signal) => child.kill(signal),
+    kill: (signal) => {
+      expected = true;
+      return child.kill(signal);
+    },
     stop: async () => {
+      expected = true;
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);

@@ -1,32 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { startGateway } from "@flank/gateway";
-import { startResponder } from "@flank/responder";
-import { classifierFromConfig, startRouter } from "@flank/router";
+import { service as gatewayService } from "@flank/gateway";
+import { service as responderService } from "@flank/responder";
+import { service as routerService } from "@flank/router";
 import {
   type Bus,
   type Config,
-  closeRedis,
-  connectRedis,
   createAgent,
-  createAgentPresence,
-  createBus,
-  createHealthLog,
-  createSessionCache,
-  createStores,
+  createServiceContext,
   type FlowRegistry,
   type GraphTestServer,
   type Logger,
-  loadFlowRegistry,
+  type Service,
   type StatusTiming,
   type Stoppable,
   type Stores,
-  sessionHistoryKeep,
   startGraphServer,
   stopAll,
-  waitHealthy,
   watchHealth,
 } from "@flank/shared";
-import { Registry } from "prom-client";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
 import { createPlayground } from "./playground/routes.js";
 
@@ -90,56 +81,22 @@ export async function startEmbedded(
       started({ name: "simulator", stop: () => simulator?.stop() ?? Promise.resolve() });
       config = { ...config, whatsapp: { ...config.whatsapp, graphApiBase: simulator.base } };
     }
-    const stores = await createStores(config, log, opts.signal);
-    started({ name: "stores", stop: () => stores.close() });
-    const bus = await createBus(config, log, opts.signal);
-    started({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
-    const connect = { timeoutMs: config.connectTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
-    const redis = config.redis.url
-      ? await connectRedis(config.redis.url, log, "flank-embedded", connect)
-      : undefined;
-    if (redis) started({ name: "redis", stop: () => closeRedis(redis) });
-    await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
-    await stores.init();
-    const healthLog = createHealthLog(log);
-    started(watchHealth({ bus, stores, healthLog, log }));
+    const ctx = await createServiceContext({
+      config,
+      log,
+      name: "embedded",
+      add: started,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.flows ? { flows: opts.flows } : {}),
+    });
+    const { bus, stores } = ctx;
+    started(watchHealth({ bus, stores, healthLog: ctx.healthLog, log }));
     // A first run can open the console at once: a local agent on every number, gone at exit.
     if (config.store.kind === "memory" && (await stores.agents.list()).length === 0) {
       local.generated.agentKey = (
         await createAgent(stores.agents, { id: "local", name: "Local agent", tenants: ["*"] })
       ).key;
     }
-
-    const flows =
-      opts.flows ?? (await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs }));
-    // One presence and one session cache for all three, as Redis would share them between processes.
-    const presence = createAgentPresence(config, redis);
-    const sessionCache = createSessionCache(config, redis, log);
-
-    const router = await startRouter({
-      bus,
-      stores,
-      flows,
-      presence,
-      log: log.child({ service: "router" }),
-      cache: sessionCache,
-      classifier: classifierFromConfig(config, log),
-      dedupTtlSeconds: config.bus.dedupTtlSeconds,
-      sessionKeep: sessionHistoryKeep(config.responder),
-      humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
-    });
-    started({ name: "router", stop: () => router.stop() });
-    const responder = await startResponder({
-      config,
-      bus,
-      stores,
-      flows,
-      sessionCache,
-      log: log.child({ service: "responder" }),
-      ...(redis ? { redis } : {}),
-    });
-    started({ name: "responder", stop: () => responder.stop({ timeoutMs: 10_000 }) });
-
     let webhookUrl = "";
     // It signs webhooks for whoever calls it and streams any user's conversation: only against
     // the simulator (a real token would message real people) and never in production.
@@ -161,30 +118,28 @@ export async function startEmbedded(
           token: playgroundToken,
           hosts: [hostname],
         });
-    const gateway = await startGateway(
-      {
-        config,
-        bus,
-        stores,
-        log: log.child({ service: "gateway" }),
-        presence,
-        healthLog,
-        registry: new Registry(),
-      },
-      {
-        port: opts.port ?? config.port,
-        hostname,
-        mount: playground ? [{ path: "/playground", app: playground.app }] : [],
-      },
-    );
-    started({
-      name: "gateway",
-      stop: async () => {
-        playground?.close();
-        await gateway.stop();
-      },
-    });
-    const url = `http://127.0.0.1:${gateway.port}`;
+    // The services of the three processes, started in one loop on one context.
+    const services: [string, Service][] = [
+      ["router", routerService],
+      ["responder", responderService],
+      [
+        "gateway",
+        (ctx) =>
+          gatewayService(ctx, {
+            port: opts.port ?? config.port,
+            hostname,
+            mount: playground ? [{ path: "/playground", app: playground.app }] : [],
+          }),
+      ],
+    ];
+    let port = 0;
+    for (const [name, service] of services) {
+      const running = await service({ ...ctx, log: log.child({ service: name }) });
+      started(running);
+      if (name === "gateway") port = running.details?.port as number;
+    }
+    if (playground) started({ name: "playground", stop: async () => playground.close() });
+    const url = `http://127.0.0.1:${port}`;
     webhookUrl = `${url}/webhook/whatsapp`;
     // Meta's part: status webhooks for every accepted send, signed, to our own webhook.
     simulator?.setWebhook({ url: webhookUrl, appSecret: config.whatsapp.appSecret });

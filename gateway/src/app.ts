@@ -58,7 +58,7 @@ const limiterFor = (deps: GatewayDeps): TokenBuckets =>
   deps.rateLimiter ??
   (deps.redis ? new RedisTokenBuckets(deps.redis, redisApiRateLimitKey) : new MemoryTokenBuckets());
 
-/** Built once per app from the deps and shared by its routes (and by startGateway's webhook fast path). */
+/** Built once per app from the deps and shared by its routes. */
 export function createContext(deps: GatewayDeps, results?: ResultWaiter): GatewayContext {
   return {
     ...deps,

@@ -75,12 +75,11 @@ export function readBody(c: Context, limit: number, lease?: BodyLease): Promise<
 const UNBOUNDED: BodyLease = { take: () => true, release: () => undefined };
 
 /**
- * A Node request's body, with the same limits as readBody (the webhook fast path reads it
- * directly). With a Content-Length the bytes are copied into one buffer of that size as they
+ * A Node request's body, with the same limits as readBody. With a Content-Length the bytes are copied into one buffer of that size as they
  * arrive (the budget taken up front), instead of keeping the chunks and concatenating them: one
  * copy of the body in memory instead of two.
  */
-export function readIncoming(incoming: IncomingMessage, limit: number, lease = UNBOUNDED): Promise<Buffer> {
+function readIncoming(incoming: IncomingMessage, limit: number, lease = UNBOUNDED): Promise<Buffer> {
   const declaredHeader = incoming.headers["content-length"];
   if (overDeclared(declaredHeader, limit)) return Promise.reject(tooLarge(limit));
   const declared = declaredHeader === undefined ? undefined : Number(declaredHeader);

@@ -85,7 +85,7 @@ export interface ErrorAnswer {
   unexpected: boolean;
 }
 
-/** How an error is answered, by Hono's onError and by the webhook fast path alike. */
+/** How an error is answered, by Hono's onError. */
 export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
   const answer = (status: ContentfulStatusCode, code: string, message: string, details?: unknown) => ({
     status,

@@ -7,7 +7,6 @@ import type { GatewayDeps } from "./deps.js";
 import { assertProductionReady } from "./production-check.js";
 import { ResultWaiter } from "./result-waiter.js";
 import { startStatusWriter } from "./status-writer.js";
-import { createWebhookListener } from "./webhook-listener.js";
 
 export interface StartOptions {
   /** Defaults to config.port; 0 picks a free port (tests). */
@@ -72,12 +71,7 @@ export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): 
   const results = new ResultWaiter(deps.bus, deps.log);
   const ctx = createContext({ ...deps, shutdown: shutdown.signal }, results);
   const app = buildApp(ctx, { stream: opts.stream, mount: opts.mount });
-  // Webhook POSTs skip Hono (webhook-listener.ts: the ingest hot path); everything else is the app.
-  const webhook = await createWebhookListener(ctx, opts.mount);
-  const hono = getRequestListener(app.fetch, { hostname: opts.hostname });
-  const server = createServer((req, res) => {
-    if (!webhook(req, res)) void hono(req, res);
-  });
+  const server = createServer(getRequestListener(app.fetch, { hostname: opts.hostname }));
 
   const writer =
     opts.statusWriter === false

@@ -229,3 +229,4 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
     },
   };
 }
+export { service } from "./service.js";

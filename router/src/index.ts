@@ -75,3 +75,4 @@ export async function startRouter(
     },
   };
 }
+export { service } from "./service.js";

@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 
@@ -76,21 +76,6 @@ export function securityHeaders(opts: SecurityHeaderOptions): MiddlewareHandler 
     if (under(appPaths, c.req.path)) return app(c, next);
     return isOwn(c.req.path) ? own(c, next) : api(c, next);
   };
-}
-
-/**
- * The headers securityHeaders puts on every answer for `path`, found once by running it (so it
- * stays their one source): for answers written without Hono (the webhook fast path).
- */
-export async function securityHeadersFor(
-  opts: SecurityHeaderOptions,
-  path: string,
-): Promise<[string, string][]> {
-  const probe = new Hono();
-  probe.use(securityHeaders(opts));
-  probe.all("*", () => new Response(null));
-  const res = await probe.request(path);
-  return [...res.headers];
 }
 
 /**

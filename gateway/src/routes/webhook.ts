@@ -11,8 +11,7 @@ export const WEBHOOK_PATHS = ["/webhook/whatsapp", "/webhook", "/api/v1/webhooks
 
 /**
  * Meta's webhook (contract §12), one per gateway for every tenant: GET verifies the subscription,
- * POST hands the bytes to the ingest (webhook-ingest.ts). startGateway serves the POSTs through
- * a node:http fast path (webhook-listener.ts) that answers exactly like this route.
+ * POST hands the bytes to the ingest (webhook-ingest.ts).
  */
 export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   const { log, integrations } = ctx;

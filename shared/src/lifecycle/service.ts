@@ -5,14 +5,22 @@ import { createBus } from "../bus/factory.js";
 import { configSecrets, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
+import { type FlowRegistry, loadFlowRegistry } from "../flows/registry.js";
 import { createLogger } from "../log/logger.js";
 import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
-import { createStores } from "../store/factory.js";
+import { createAgentPresence } from "../routing/factory.js";
+import type { AgentPresence } from "../routing/presence.js";
+import { createSessionCache, createStores } from "../store/factory.js";
+import type { SessionCache } from "../store/session-cache.js";
 import type { Stores } from "../store/types.js";
 import { createHealthLog, type HealthLog } from "./health-log.js";
 import { exitOnSignal, type Stoppable, stopAll } from "./shutdown.js";
 
-/** What every service process is built from. */
+/**
+ * What every service is built from, wired once per process (createServiceContext): a service
+ * process has one, and embedded mode one for its three services, which then share the bus, the
+ * stores, the agent presence and the session cache as separate processes share them through Redis.
+ */
 export interface ServiceContext {
   config: Config;
   log: Logger;
@@ -22,8 +30,61 @@ export interface ServiceContext {
   redis?: RedisClient;
   /** Where health checks report, so an outage is logged once (the gateway's /readyz too). */
   healthLog: HealthLog;
-  /** Registers a started component; components stop in reverse order. */
-  add(component: Stoppable): void;
+  presence: AgentPresence;
+  sessionCache: SessionCache;
+  /** The flows of FLOW / FLOW_DIRS, loaded on first call (the gateway never needs them). */
+  flows(): Promise<FlowRegistry>;
+}
+
+/** A started service: stopped with the process, `details` logged in its "started" line. */
+export interface RunningService extends Stoppable {
+  details?: Record<string, unknown>;
+}
+
+/** The one start shape: every package exports `service`, and main.ts runs it with runService. */
+export type Service = (ctx: ServiceContext) => Promise<RunningService>;
+
+/**
+ * Connects the bus, stores and Redis (each tried for CONNECT_TIMEOUT_MS), waits until they
+ * answer, and builds the rest of the context; every part is registered with `add` as it starts,
+ * so the caller stops what was built when a later step fails.
+ */
+export async function createServiceContext(opts: {
+  config: Config;
+  log: Logger;
+  name: string;
+  add: (component: Stoppable) => void;
+  signal?: AbortSignal;
+  /** Replaces the flows read from FLOW / FLOW_DIRS (tests, the embedded mode's options). */
+  flows?: FlowRegistry;
+}): Promise<ServiceContext> {
+  const { config, log, add, signal } = opts;
+  const stores = await createStores(config, log, signal);
+  add({ name: "stores", stop: () => stores.close() });
+  const bus = await createBus(config, log, signal);
+  add({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
+  const connect = { timeoutMs: config.connectTimeoutMs, ...(signal ? { signal } : {}) };
+  const redis = config.redis.url
+    ? await connectRedis(config.redis.url, log, `flank-${opts.name}`, connect)
+    : undefined;
+  if (redis) add({ name: "redis", stop: () => closeRedis(redis) });
+  await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
+  await stores.init();
+  let flows: Promise<FlowRegistry> | undefined = opts.flows && Promise.resolve(opts.flows);
+  return {
+    config,
+    log,
+    bus,
+    stores,
+    ...(redis ? { redis } : {}),
+    healthLog: createHealthLog(log),
+    presence: createAgentPresence(config, redis),
+    sessionCache: createSessionCache(config, redis, log),
+    flows: () => {
+      flows ??= loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
+      return flows;
+    },
+  };
 }
 
 /** Waits until the bus and stores answer (CONVENTIONS 2); throws naming what did not. */
@@ -82,15 +143,12 @@ const ONE_LINE_FAILURES = new Set(["ConfigError", "ConnectError", "PortInUse", "
 
 /**
  * A service process, wired once and in order (CONVENTIONS 2–3): config → logger → one signal
- * handler → bus, stores, Redis (each tried for CONNECT_TIMEOUT_MS) → wait until they answer →
- * `start` → "<name> started". A bad config prints every problem and exits 1; a server that cannot
- * be reached or a port in use prints one line naming it and the variable to fix, and exits 1; any
- * other failed start logs its stack. A signal while connecting stops at once.
+ * handler → createServiceContext → `service` → "<name> started". A bad config prints every
+ * problem and exits 1; a server that cannot be reached or a port in use prints one line naming it
+ * and the variable to fix, and exits 1; any other failed start logs its stack. A signal while
+ * connecting stops at once.
  */
-export async function runService(
-  name: string,
-  start: (ctx: ServiceContext) => Promise<Record<string, unknown>>,
-) {
+export async function runService(name: string, service: Service) {
   let config: Config;
   try {
     config = loadConfig();
@@ -100,36 +158,20 @@ export async function runService(
   }
   const log = createLogger({ level: config.logLevel, name, secrets: configSecrets(config) });
   const components: Stoppable[] = [];
+  const add = (c: Stoppable) => components.push(c);
   const starting = new AbortController();
-  const healthLog = createHealthLog(log);
   // Registered first, so a signal during startup still stops what was built, and cuts a connect short.
   exitOnSignal(components, log, { deadlineMs: 5_000, totalMs: 10_000, onSignal: () => starting.abort() });
-  const connect = { timeoutMs: config.connectTimeoutMs, signal: starting.signal };
   log.info(
     { bus: config.bus.kind, store: config.store.kind, redis: Boolean(config.redis.url) },
     `${name} connecting`,
   );
   try {
-    const stores = await createStores(config, log, starting.signal);
-    components.push({ name: "stores", stop: () => stores.close() });
-    const bus = await createBus(config, log, starting.signal);
-    components.push({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
-    const redis = config.redis.url
-      ? await connectRedis(config.redis.url, log, `flank-${name}`, connect)
-      : undefined;
-    if (redis) components.push({ name: "redis", stop: () => closeRedis(redis) });
-    await waitHealthy({ bus, stores, log }, config.connectTimeoutMs);
-    await stores.init();
-    const details = await start({
-      config,
-      log,
-      bus,
-      stores,
-      redis,
-      healthLog,
-      add: (c) => components.push(c),
-    });
-    components.push(
+    const ctx = await createServiceContext({ config, log, name, add, signal: starting.signal });
+    const running = await service(ctx);
+    add(running);
+    const { bus, stores, healthLog } = ctx;
+    add(
       watchHealth({
         bus,
         stores,
@@ -139,7 +181,7 @@ export async function runService(
       }),
     );
     log.info(
-      { bus: config.bus.kind, store: config.store.kind, redis: Boolean(redis), ...details },
+      { bus: config.bus.kind, store: config.store.kind, redis: Boolean(ctx.redis), ...running.details },
       `${name} started`,
     );
   } catch (err) {
