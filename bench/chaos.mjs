@@ -24,7 +24,6 @@ const REDELIVER = 0.05;
 const GAP_MS = [1000, 3000];
 const GAP_TARGET_MS = 5000;
 
-
 const say = (msg) => process.stderr.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const between = ([lo, hi]) => lo + Math.random() * (hi - lo);

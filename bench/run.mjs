@@ -30,7 +30,6 @@ const LATENCY_S = quick ? 10 : 30;
 const LATENCY_USERS = 2000;
 const root = new URL("../", import.meta.url).pathname;
 
-
 async function load(url, options) {
   return runJson(["bench/load.mjs", url, JSON.stringify({ secret: APP_SECRET, ...options })]);
 }
