@@ -136,7 +136,3 @@ export function toGraphBody(request: OutboundRequestData): GraphBody {
     ...payload(message),
   };
 }
-
-/** Free-form messages need an open 24-hour window; templates and read receipts do not. */
-export const needsOpenWindow = (message: OutboundMessage): boolean =>
-  message.type !== "template" && message.type !== "read";

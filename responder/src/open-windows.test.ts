@@ -1,6 +1,6 @@
+import { SERVICE_WINDOW_MS as WINDOW_MS, windowOpen } from "@flank/shared";
 import { describe, expect, it } from "vitest";
 import { OpenWindows } from "./open-windows.js";
-import { WINDOW_MS, windowOpen } from "./send-steps.js";
 
 const T0 = Date.parse("2026-05-01T12:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();

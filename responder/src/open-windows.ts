@@ -1,5 +1,4 @@
-import { BoundedMap } from "@flank/shared";
-import { WINDOW_MS } from "./send-steps.js";
+import { BoundedMap, windowClosesAt } from "@flank/shared";
 
 /**
  * Which conversations' 24-hour windows this process already knows to be open, and until when.
@@ -25,10 +24,8 @@ export class OpenWindows {
 
   /** Remembers the window a read returned; a closed or unparsable one is not kept. */
   note(conversationId: string, lastInboundAt: string | undefined, now: number): void {
-    const last = lastInboundAt ? Date.parse(lastInboundAt) : Number.NaN;
-    if (Number.isNaN(last)) return;
-    const until = last + WINDOW_MS;
-    if (now >= until || (this.until.get(conversationId) ?? 0) >= until) return;
+    const until = windowClosesAt(lastInboundAt);
+    if (until === undefined || now >= until || (this.until.get(conversationId) ?? 0) >= until) return;
     this.until.set(conversationId, until);
   }
 

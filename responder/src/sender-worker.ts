@@ -7,6 +7,8 @@ import {
   GROUPS,
   type Integration,
   type Logger,
+  mayDeliver,
+  needsOpenWindow,
   newId,
   type OutboundMessage,
   type OutboundResultData,
@@ -16,7 +18,7 @@ import {
   type TokenBuckets,
 } from "@flank/shared";
 import { classifyFailure } from "./error-classifier.js";
-import { needsOpenWindow, toGraphBody } from "./graph-body.js";
+import { toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { OpenWindows } from "./open-windows.js";
@@ -24,7 +26,7 @@ import { checkBeforeSend } from "./pre-send-check.js";
 import { bucketsFor, numberBucketKey, type PacingOptions, recipientBucketKey } from "./rate-limiter.js";
 import { nextRetryDelay, type RetryPolicyOptions } from "./retry-policy.js";
 import type { SendLedger } from "./send-ledger.js";
-import { type SendContext, storedOutbound, type Templates, windowOpen } from "./send-steps.js";
+import { type SendContext, storedOutbound, type Templates } from "./send-steps.js";
 
 /** What the sender needs of a business number: its decrypted token, fallback template and WABA. */
 export interface TenantCredentials {
@@ -186,7 +188,7 @@ export class SenderWorker {
     }
     const templates: Templates = { fallback: tenant?.templateFallback };
     let message: OutboundMessage = req.message;
-    if (needsOpenWindow(message) && !(await this.windowOpen(event.conversationId))) {
+    if (!(await this.mayDeliver(message, event.conversationId))) {
       const template = templateOf(templates);
       if (!template) {
         await this.fail(ctx, windowError(), "window_closed");
@@ -308,9 +310,12 @@ export class SenderWorker {
     }
   }
 
-  /** Known open (no read), else read the cache first (a miss or a Redis error falls back to the store). */
-  private async windowOpen(conversationId: string): Promise<boolean> {
-    if (this.windows.isOpen(conversationId, this.now())) return true;
+  /**
+   * The window rule (mayDeliver) on the conversation's lastInboundAt: a window known open needs no
+   * read, else the cache is read first (a miss or a Redis error falls back to the store).
+   */
+  private async mayDeliver(message: OutboundMessage, conversationId: string): Promise<boolean> {
+    if (!needsOpenWindow(message) || this.windows.isOpen(conversationId, this.now())) return true;
     const cached = await this.deps.cache?.getConversation(conversationId).catch((err: unknown) => {
       this.deps.log.warn({ err, conversationId }, "session cache unavailable; reading the store");
       return undefined;
@@ -318,7 +323,7 @@ export class SenderWorker {
     const last = (cached ?? (await this.deps.stores.conversations.get(conversationId)))?.lastInboundAt;
     const now = this.now();
     this.windows.note(conversationId, last, now);
-    return windowOpen(last, now);
+    return mayDeliver(message, last, now);
   }
 
   private async succeed(ctx: SendContext, message: OutboundMessage, response: unknown, wamid?: string) {

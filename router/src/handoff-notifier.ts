@@ -10,8 +10,8 @@ import {
   type FlowRegistry,
   GROUPS,
   type Logger,
+  mayDeliver,
   recipientOf,
-  windowOpen,
 } from "@flank/shared";
 import { handoffNotice } from "./handoff-notice.js";
 
@@ -59,7 +59,7 @@ export function createHandoffNotifier(deps: HandoffNotifierDeps): HandoffNotifie
     }
     const now = clock();
     // A free-form text needs the 24-hour window; an API handoff of an old chat must not fail at Meta.
-    if (!windowOpen(conversation.lastInboundAt, now.getTime())) {
+    if (!mayDeliver({ type: "text" }, conversation.lastInboundAt, now.getTime())) {
       log.info("24-hour window closed: no handoff notice");
       return;
     }

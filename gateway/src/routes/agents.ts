@@ -12,6 +12,7 @@ import {
   handoffConversation,
   type Logger,
   markRead,
+  mayDeliver,
   noteAgentReply,
   type OpResult,
   type OutboundMessage,
@@ -21,7 +22,6 @@ import {
   type Stores,
   takeConversation,
   transferConversation,
-  windowOpen,
 } from "@flank/shared";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
@@ -224,11 +224,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
       );
     }
     const message: OutboundMessage = body.message ?? { type: "text", body: body.text ?? "" };
-    if (
-      message.type !== "template" &&
-      message.type !== "read" &&
-      !windowOpen(conversation.lastInboundAt, Date.now())
-    ) {
+    if (!mayDeliver(message, conversation.lastInboundAt, Date.now())) {
       return conflict(
         c,
         "the 24-hour window is closed: only a template can be sent",

@@ -1,2 +1,3 @@
 export * from "./normalize.js";
+export * from "./service-window.js";
 export * from "./signature.js";
