@@ -35,6 +35,16 @@ describe("tail output", () => {
       "failed 131047 window_closed (final)",
     ],
     [ev("conversation.updated", { change: "handoff", route: "queue" }), "handoff, route queue"],
+    [ev("conversation.command", { command: "transfer", agent: "ana", to: "bob" }), "transfer by ana to bob"],
+    [
+      ev("conversation.command_result", {
+        commandId: "c1",
+        ok: false,
+        code: "conflict",
+        message: "held by agent:bob",
+      }),
+      "conflict: held by agent:bob",
+    ],
     [
       ev("inbound.echo", {
         wamid: "wamid.E",

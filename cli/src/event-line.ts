@@ -31,6 +31,14 @@ export function summarize(event: FlankEvent): string {
       ];
       return parts.filter(Boolean).join(", ");
     }
+    case "conversation.command": {
+      const d = event.data;
+      return [d.command, d.agent && `by ${d.agent}`, d.to && `to ${d.to}`].filter(Boolean).join(" ");
+    }
+    case "conversation.command_result": {
+      const d = event.data;
+      return d.ok ? `done${d.changed ? "" : " (unchanged)"}` : `${d.code}: ${d.message ?? ""}`.trim();
+    }
     case "outbound.request": {
       const m = event.data.message;
       const text = "body" in m && typeof m.body === "string" ? ` ${quote(m.body)}` : "";

@@ -12,6 +12,7 @@ import { requestId } from "hono/request-id";
 import { createAgentKeys } from "./agent-keys.js";
 import { createAgentMetrics } from "./agent-metrics.js";
 import { BodyBudget } from "./body.js";
+import { commandRunner } from "./conversation-commands.js";
 import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
 import { notFound, onError } from "./errors.js";
 import { createGatewayMetrics } from "./metrics.js";
@@ -19,7 +20,7 @@ import { requireApiKey, type Scope } from "./middleware/api-keys.js";
 import { limitByAddress, limitByKey } from "./middleware/rate-limit.js";
 import { corsFor, type SecurityHeaderOptions, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
-import { ResultWaiter } from "./result-waiter.js";
+import { commandResults, outboundResults, type Waiters } from "./result-waiter.js";
 import { agentAdminRoutes } from "./routes/agent-admin.js";
 import { agentRoutes } from "./routes/agents.js";
 import { CONSOLE_PATH, consoleRoutes } from "./routes/console.js";
@@ -34,7 +35,7 @@ import { webhookRoutes } from "./routes/webhook.js";
 
 export interface AppOptions {
   /** Shares one result tap with the caller (startGateway closes it on stop). */
-  results?: ResultWaiter;
+  waiters?: Waiters;
   stream?: StreamOptions;
   /** Extra sub-apps mounted beside the gateway's routes (the embedded mode's playground). */
   mount?: readonly { path: string; app: Hono }[];
@@ -58,8 +59,14 @@ const limiterFor = (deps: GatewayDeps): TokenBuckets =>
   deps.rateLimiter ??
   (deps.redis ? new RedisTokenBuckets(deps.redis, redisApiRateLimitKey) : new MemoryTokenBuckets());
 
+/** The taps a gateway waits on for answers: send results and conversation command results. */
+export const createWaiters = (deps: Pick<GatewayDeps, "bus" | "log">): Waiters => ({
+  results: outboundResults(deps.bus, deps.log),
+  commands: commandResults(deps.bus, deps.log),
+});
+
 /** Built once per app from the deps and shared by its routes. */
-export function createContext(deps: GatewayDeps, results?: ResultWaiter): GatewayContext {
+export function createContext(deps: GatewayDeps, waiters = createWaiters(deps)): GatewayContext {
   return {
     ...deps,
     healthLog: deps.healthLog ?? createHealthLog(deps.log),
@@ -74,7 +81,13 @@ export function createContext(deps: GatewayDeps, results?: ResultWaiter): Gatewa
       agents: deps.stores.agents,
       log: deps.log,
     }),
-    results: results ?? new ResultWaiter(deps.bus, deps.log),
+    results: waiters.results,
+    runCommand: commandRunner({
+      bus: deps.bus,
+      log: deps.log,
+      waiter: waiters.commands,
+      ...(deps.commandWaitMs ? { waitMs: deps.commandWaitMs } : {}),
+    }),
   };
 }
 
@@ -90,7 +103,7 @@ export const securityOptions = (
 
 /** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */
 export function createApp(deps: GatewayDeps, opts: AppOptions = {}): Hono<GatewayEnv> {
-  return buildApp(createContext(deps, opts.results), opts);
+  return buildApp(createContext(deps, opts.waiters), opts);
 }
 
 /** createApp over a context the caller shares (startGateway). */

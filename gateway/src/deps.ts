@@ -4,6 +4,7 @@ import type {
   Config,
   HealthLog,
   IntegrationService,
+  OutboundResultData,
   RedisClient,
   Stores,
   TokenBuckets,
@@ -13,6 +14,7 @@ import type { Registry } from "prom-client";
 import type { AgentKeys } from "./agent-keys.js";
 import type { AgentMetrics } from "./agent-metrics.js";
 import type { BodyBudget } from "./body.js";
+import type { RunCommand } from "./conversation-commands.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { Principal } from "./middleware/api-keys.js";
 import type { ResultWaiter } from "./result-waiter.js";
@@ -40,6 +42,8 @@ export interface GatewayDeps {
   shutdown?: AbortSignal;
   /** Where /readyz reports what failed and why (the process's, so an outage is logged once). */
   healthLog?: HealthLog;
+  /** How long an agent call waits for the router's answer before a 202 (COMMAND_WAIT_MS by default). */
+  commandWaitMs?: number;
 }
 
 /** Built once per app from the deps and shared by the routes. */
@@ -50,7 +54,9 @@ export interface GatewayContext extends GatewayDeps {
   healthLog: HealthLog;
   agentMetrics: AgentMetrics;
   agentKeys: AgentKeys;
-  results: ResultWaiter;
+  results: ResultWaiter<OutboundResultData>;
+  /** Changes to conversations, asked of the router (conversation-commands.ts). */
+  runCommand: RunCommand;
   integrations: IntegrationService;
 }
 

@@ -2,10 +2,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FlankError } from "@flank/shared";
 import { getRequestListener } from "@hono/node-server";
-import { type AppOptions, buildApp, createContext } from "./app.js";
+import { type AppOptions, buildApp, createContext, createWaiters } from "./app.js";
 import type { GatewayDeps } from "./deps.js";
 import { assertProductionReady } from "./production-check.js";
-import { ResultWaiter } from "./result-waiter.js";
 import { startStatusWriter } from "./status-writer.js";
 
 export interface StartOptions {
@@ -68,8 +67,8 @@ function listenError(err: unknown, port: number, hostname: string | undefined): 
 export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): Promise<RunningGateway> {
   assertSafeConfig(deps);
   const shutdown = new AbortController();
-  const results = new ResultWaiter(deps.bus, deps.log);
-  const ctx = createContext({ ...deps, shutdown: shutdown.signal }, results);
+  const waiters = createWaiters(deps);
+  const ctx = createContext({ ...deps, shutdown: shutdown.signal }, waiters);
   const app = buildApp(ctx, { stream: opts.stream, mount: opts.mount });
   const server = createServer(getRequestListener(app.fetch, { hostname: opts.hostname }));
 
@@ -110,7 +109,7 @@ export async function startGateway(deps: GatewayDeps, opts: StartOptions = {}): 
         shutdown.abort();
         await closeServer();
         await writer?.stop();
-        await results.close();
+        await Promise.all([waiters.results.close(), waiters.commands.close()]);
       })();
       return stopping;
     },

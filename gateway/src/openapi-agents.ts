@@ -63,6 +63,7 @@ const done = {
   schema: OpResultView,
   example: { conversation: conversationExample, changed: true },
 };
+const CommandQueued = z.object({ commandId: z.string(), status: z.literal("queued") });
 const conversationAction = (
   action: string,
   summary: string,
@@ -87,7 +88,16 @@ const conversationAction = (
             example: { idempotencyKey: "01J…", eventId: "01J…", status: "queued" },
           },
         }
-      : { 200: done }),
+      : {
+          200: done,
+          202: {
+            description:
+              "the router has not answered in time (10 s): the command is queued and applies when it runs",
+            schema: CommandQueued,
+            example: { commandId: "01J…", status: "queued" },
+          },
+          503: error("bus unavailable"),
+        }),
     400: error("invalid body (names the fields), or an admin key without agentId"),
     401: E401,
     403: E403(

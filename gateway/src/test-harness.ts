@@ -1,4 +1,6 @@
 // Helpers for this package's tests only (not exported from index.ts).
+
+import { createCommandWorker } from "@flank/router";
 import {
   type Bus,
   type Config,
@@ -88,6 +90,7 @@ export interface MakeAppOptions {
   /** Replaces the service built from the config and stores. */
   integrations?: IntegrationService;
   appOptions?: AppOptions;
+  commandWaitMs?: number;
 }
 
 /** The deps createApp or startGateway get, with the bus spied on. */
@@ -111,6 +114,7 @@ export function makeDeps(opts: Omit<MakeAppOptions, "appOptions"> = {}) {
     integrations,
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     ...(opts.redis ? { redis: opts.redis } : {}),
+    ...(opts.commandWaitMs ? { commandWaitMs: opts.commandWaitMs } : {}),
   };
   return { deps, bus, inner, stores, registry, config, log, presence, integrations };
 }
@@ -217,4 +221,14 @@ export async function seedConversation(
   if (!res.ok) throw new Error(`seeding ${tenant}:${user} failed`);
   if (agentId) await t.presence.addLoad(agentId, 1);
   return res.conversation;
+}
+
+/**
+ * The router's command worker on the app's bus: the agent routes ask it to change conversations
+ * (the gateway never writes them). Returns its stop.
+ */
+export async function startCommandWorker(t: ReturnType<typeof makeDeps>): Promise<() => Promise<void>> {
+  const worker = createCommandWorker({ bus: t.inner, stores: t.stores, presence: t.presence, log: t.log });
+  await worker.start();
+  return () => worker.stop({ timeoutMs: 1000 });
 }

@@ -6,13 +6,12 @@ import {
   createMemoryStores,
   type EventOf,
   type FlowRegistry,
-  handoffConversation,
   loadFlowRegistry,
-  releaseConversation,
 } from "@flank/shared";
 import { startOpenAIServer, waitFor } from "@flank/shared/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier } from "./classifier.js";
+import { handoffConversation, releaseConversation } from "./conversation-ops.js";
 import { createHandoffNotifier } from "./handoff-notifier.js";
 import { startRouter } from "./index.js";
 import type { RouterDeps } from "./router-worker.js";

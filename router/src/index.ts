@@ -1,10 +1,12 @@
 import type { Config, Logger } from "@flank/shared";
 import { createOpenAIClassifier, type IntentClassifier } from "./classifier.js";
+import { createCommandWorker } from "./command-worker.js";
 import { createHandoffNotifier } from "./handoff-notifier.js";
 import { createRouterWorker, type RouterDeps } from "./router-worker.js";
 import { createSyncWorker } from "./sync-worker.js";
 
 export * from "./classifier.js";
+export * from "./command-worker.js";
 export * from "./decide.js";
 export * from "./handoff-notice.js";
 export * from "./handoff-notifier.js";
@@ -25,8 +27,9 @@ export function classifierFromConfig(config: Config, log: Logger): IntentClassif
 }
 
 /**
- * The router's consumers: routing inbound messages, telling users about handoffs, and the sync
- * worker (echoes, history, preferences, templates, calls, account notices).
+ * The router's consumers: routing inbound messages, telling users about handoffs, the sync
+ * worker (echoes, history, preferences, templates, calls, account notices) and the agent API's
+ * commands.
  */
 export function createRouter(deps: RouterDeps) {
   const parts = [
@@ -41,6 +44,7 @@ export function createRouter(deps: RouterDeps) {
       ...(deps.clock ? { clock: deps.clock } : {}),
     }),
     createSyncWorker(deps),
+    createCommandWorker(deps),
   ];
   return {
     async start() {

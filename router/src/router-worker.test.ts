@@ -6,11 +6,11 @@ import {
   type FlowRegistry,
   loadFlowRegistry,
   MemorySessionCache,
-  releaseConversation,
 } from "@flank/shared";
 import { startOpenAIServer, waitFor } from "@flank/shared/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier } from "./classifier.js";
+import { releaseConversation } from "./conversation-ops.js";
 import { createRouterWorker, type RouterDeps } from "./router-worker.js";
 import { inbound, observe, textFrom } from "./test-helpers.js";
 

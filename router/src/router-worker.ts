@@ -1,7 +1,6 @@
 import {
   type AgentPresence,
   agentOf,
-  assignQueued,
   BoundedMap,
   type Bus,
   type Consumer,
@@ -14,13 +13,12 @@ import {
   GROUPS,
   type HandlerContext,
   type Logger,
-  mutateConversation,
-  type RoutingDeps,
   type SessionEntry,
   type Stores,
 } from "@flank/shared";
 import { applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
+import { assignQueued, mutateConversation, type RoutingDeps } from "./conversation-ops.js";
 import { messageTime, nextDraft, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
 import { createFlowLookup } from "./flow-lookup.js";

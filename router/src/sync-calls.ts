@@ -1,5 +1,6 @@
-import { assignQueued, type EventOf, mutateConversation, publishChanges } from "@flank/shared";
+import type { EventOf } from "@flank/shared";
 import { decideMissedCall, isMissedCall } from "./call-decision.js";
+import { assignQueued, mutateConversation, publishChanges } from "./conversation-ops.js";
 import { userOf } from "./conversation-state.js";
 import { createFlowLookup } from "./flow-lookup.js";
 import type { SyncContext } from "./sync-context.js";

@@ -1,5 +1,6 @@
-import type { AgentPresence, Bus, FlowRegistry, Logger, RoutingDeps, Stores } from "@flank/shared";
+import type { AgentPresence, Bus, FlowRegistry, Logger, Stores } from "@flank/shared";
 import type { AmendmentDeps } from "./amendments.js";
+import type { RoutingDeps } from "./conversation-ops.js";
 import type { SessionLines } from "./session-lines.js";
 
 /** What the sync worker's handlers share (built once by createSyncWorker). */

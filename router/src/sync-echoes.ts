@@ -1,5 +1,6 @@
-import { type EventOf, pauseForHuman } from "@flank/shared";
+import type { EventOf } from "@flank/shared";
 import { applyAmendment } from "./amendments.js";
+import { pauseForHuman } from "./conversation-ops.js";
 import { userOf } from "./conversation-state.js";
 import type { SyncContext } from "./sync-context.js";
 import { knownConversation, storedEcho, storedHistory } from "./sync-records.js";

@@ -1,7 +1,15 @@
 import type { Route } from "@flank/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_OPS } from "../openapi-agents.js";
-import { ADMIN, AUTH, agentKey, makeApp, PNID, seedConversation } from "../test-harness.js";
+import {
+  ADMIN,
+  AUTH,
+  agentKey,
+  makeApp,
+  PNID,
+  seedConversation,
+  startCommandWorker,
+} from "../test-harness.js";
 
 // Every status /openapi.json documents for the agent routes is one the route really answers, and
 // every status a route answers is documented: each is provoked here and compared.
@@ -12,17 +20,24 @@ type Key = Record<string, string>;
 
 describe("agent routes: documented statuses are the real ones", () => {
   const t = makeApp();
+  // The same stores without a router: agent calls answer 202 when no answer comes in time.
+  const noRouter = makeApp({ stores: t.stores, commandWaitMs: 20 });
   let ana: Key = {};
   let seq = 0;
+  let stopCommands = async () => {};
   beforeAll(async () => {
+    stopCommands = await startCommandWorker(t);
     ana = await agentKey(t.app, { id: "ana", name: "ana", tenants: [PNID] });
     await agentKey(t.app, { id: "bob", name: "bob", tenants: ["*"] });
     await agentKey(t.app, { id: "cy", name: "cy", tenants: [OTHER] });
   });
-  afterAll(() => t.inner.close());
+  afterAll(async () => {
+    await stopCommands();
+    await Promise.all([t.inner.close(), noRouter.inner.close()]);
+  });
 
-  const call = async (method: string, path: string, key: Key, body?: unknown) => {
-    const res = await t.app.request(path, {
+  const call = async (method: string, path: string, key: Key, body?: unknown, app = t.app) => {
+    const res = await app.request(path, {
       method,
       headers: { "content-type": "application/json", ...key },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
@@ -44,6 +59,19 @@ describe("agent routes: documented statuses are the real ones", () => {
     [401, async () => call("POST", `${await conv(ok)}/${action}`, BAD, body)],
     [403, async () => call("POST", `${await conv(ok, OTHER)}/${action}`, ana, body)],
     [404, () => call("POST", `${missing}/${action}`, ana, body)],
+    ...(action === "reply"
+      ? []
+      : ([
+          [202, async () => call("POST", `${await conv(ok)}/${action}`, ana, body, noRouter.app)],
+          [
+            503,
+            async () => {
+              const path = `${await conv(ok)}/${action}`;
+              t.bus.failNext = 1;
+              return call("POST", path, ana, body);
+            },
+          ],
+        ] satisfies Scenario[])),
     ...more,
   ];
 

@@ -1,4 +1,12 @@
-import { type Conversation, type FlankEvent, type Route, topicChannel } from "@flank/shared";
+import { createCommandWorker } from "@flank/router";
+import {
+  type Conversation,
+  createMemoryStores,
+  type FlankEvent,
+  type Route,
+  type Stores,
+  topicChannel,
+} from "@flank/shared";
 import { waitFor } from "@flank/shared/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -10,6 +18,7 @@ import {
   PNID,
   seedConversation,
   sseReader,
+  startCommandWorker,
 } from "../test-harness.js";
 
 const OTHER = "222222222222222";
@@ -20,6 +29,7 @@ afterEach(async () => {
 
 async function setup() {
   const t = makeApp();
+  closers.push(await startCommandWorker(t));
   const events: { channel: string; event: FlankEvent }[] = [];
   const tap = await t.inner.tap("flank.>", (event, channel) => {
     events.push({ channel, event });
@@ -172,6 +182,40 @@ describe("agent routes", () => {
     expect((await t.get(`/v1/agents/conversations/${PNID}:5512`, AUTH)).status).toBe(200);
   });
 
+  it("never writes a conversation itself: take, read, release and handoff are commands the router applies", async () => {
+    const stores = createMemoryStores();
+    const saves: string[] = [];
+    // The gateway's view of the store refuses writes; the router's command worker has the real one.
+    const readOnly: Stores = {
+      ...stores,
+      conversations: new Proxy(stores.conversations, {
+        get: (target, name, receiver) =>
+          name === "save"
+            ? async () => {
+                saves.push("gateway");
+                throw new Error("the gateway wrote a conversation");
+              }
+            : Reflect.get(target, name, receiver),
+      }),
+    };
+    const t = makeApp({ stores: readOnly });
+    const worker = createCommandWorker({ bus: t.inner, stores, presence: t.presence, log: t.log });
+    await worker.start();
+    closers.push(() => worker.stop(), () => t.inner.close());
+    await seedConversation({ stores, presence: t.presence }, "7", "bot", { unread: 2 });
+    const ana = await agentKey(t.app, { id: "ana", name: "Ana", tenants: [PNID] });
+    const post = (action: string) =>
+      t.app.request(`/v1/agents/conversations/${PNID}:7/${action}`, { method: "POST", headers: ana });
+
+    expect((await post("take")).status).toBe(200);
+    expect((await post("read")).status).toBe(200);
+    expect(await stores.conversations.get(`${PNID}:7`)).toMatchObject({ route: "agent:ana", unread: 0 });
+    expect((await post("release")).status).toBe(200);
+    expect((await post("handoff")).status).toBe(200);
+    expect(await stores.conversations.get(`${PNID}:7`)).toMatchObject({ route: "queue" });
+    expect(saves).toEqual([]);
+  });
+
   it("handoff by API queues the conversation; a heartbeat assigns it to the least-loaded agent for its number", async () => {
     const t = await setup();
     await t.seed("1");
@@ -301,6 +345,8 @@ describe("agent routes", () => {
     await t.post("/v1/agents/ana/heartbeat", ana);
     await t.post(t.path("1", "reply"), ana, { text: "hello" });
     await t.post(t.path("1", "reply"), ana, { text: "again" });
+    // The router notes the reply after the 202: wait for its answer to reach the metric.
+    await waitFor(async () => (await metrics()).includes("flank_agent_first_reply_seconds_count 1"));
     text = await metrics();
     expect(text).toContain("flank_agent_queue_length 0");
     expect(text).toContain('flank_agent_load{agent="ana",online="true"} 2');

@@ -3,25 +3,16 @@ import {
   type AgentPresence,
   type AgentStatus,
   agentCovers,
-  assignQueued,
   type Bus,
   type Config,
   type Conversation,
   createEvent,
   eligibleOnline,
-  handoffConversation,
   type Logger,
-  markRead,
   mayDeliver,
-  noteAgentReply,
-  type OpResult,
   type OutboundMessage,
-  type RoutingDeps,
   recipientOf,
-  releaseConversation,
   type Stores,
-  takeConversation,
-  transferConversation,
 } from "@flank/shared";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
@@ -38,6 +29,7 @@ import {
   TransferBody,
 } from "../api-schemas.js";
 import { readBody } from "../body.js";
+import type { CommandOutcome, RunCommand } from "../conversation-commands.js";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError, errorBody, validationError } from "../errors.js";
 import { addLogFields } from "../observe.js";
@@ -53,6 +45,7 @@ export interface AgentRouteDeps {
   presence: AgentPresence;
   config: Pick<Config, "router">;
   agentMetrics: Pick<AgentMetrics, "firstReply">;
+  runCommand: RunCommand;
   /** Ends open agent streams when the gateway stops. */
   shutdown?: AbortSignal;
   keepAliveMs?: number;
@@ -64,17 +57,12 @@ const ASSIGN_PER_HEARTBEAT = 20;
 /**
  * Human agents (ARCHITECTURE §5, §7): presence, the conversation lists, take over, reply,
  * release, transfer and handoff, and a live stream for the console. Mounted under the key check
- * (scope "agents"); agent-access.ts decides what each key may do.
+ * (scope "agents"); agent-access.ts decides what each key may do. The gateway reads
+ * conversations but never writes them: every change is a command the router applies.
  */
 export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  const routing: RoutingDeps = {
-    conversations: deps.stores.conversations,
-    presence: deps.presence,
-    bus: deps.bus,
-    log: deps.log,
-    agents: deps.stores.agents,
-  };
+  const { runCommand } = deps;
   const names = async () => new Map((await deps.stores.agents.list()).map((a) => [a.id, a.name]));
   const withName = (s: AgentStatus, known: Map<string, string>) => {
     const name = known.get(s.agentId);
@@ -129,10 +117,12 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
       { ...tenantScope(c, undefined), route: "queue" },
       { limit: ASSIGN_PER_HEARTBEAT },
     );
-    for (const conversation of queued.items) {
-      const res = await assignQueued(routing, conversation.id, "agent online");
-      if (res.ok && res.changed) assigned++;
-    }
+    const outcomes = await Promise.all(
+      queued.items.map((conversation) =>
+        runCommand(conversation, { command: "assign", reason: "agent online" }),
+      ),
+    );
+    for (const { result } of outcomes) if (result?.ok && result.changed) assigned++;
     return c.json({ ...withName(status, await names()), assignedFromQueue: assigned }, 200);
   });
 
@@ -171,19 +161,26 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
 
   app.post("/agents/conversations/:id/take", async (c) => {
     const body = await bodyOf(c, TakeBody);
-    const { id, agentId } = await acting(c, body.agentId);
-    return answer(c, await takeConversation(routing, id, agentId));
+    const { agentId, conversation } = await acting(c, body.agentId);
+    return answer(c, await runCommand(conversation, { command: "take", agent: agentId }));
   });
 
   app.post("/agents/conversations/:id/release", async (c) => {
     const body = await bodyOf(c, ReleaseBody);
-    const { id, agentId } = await acting(c, body.agentId);
-    return answer(c, await releaseConversation(routing, id, { agentId, reason: body.reason }));
+    const { agentId, conversation } = await acting(c, body.agentId);
+    return answer(
+      c,
+      await runCommand(conversation, {
+        command: "release",
+        agent: agentId,
+        ...(body.reason ? { reason: body.reason } : {}),
+      }),
+    );
   });
 
   app.post("/agents/conversations/:id/transfer", async (c) => {
     const body = await bodyOf(c, TransferBody);
-    const { id, agentId, conversation } = await acting(c, body.agentId);
+    const { agentId, conversation } = await acting(c, body.agentId);
     // The new holder must be a known, enabled agent who may work on this number.
     const target = await deps.stores.agents.get(body.to);
     if (!target?.enabled || !agentCovers(target, conversation.tenant)) {
@@ -196,20 +193,28 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     }
     return answer(
       c,
-      await transferConversation(routing, id, { to: body.to, from: agentId, reason: body.reason }),
+      await runCommand(conversation, {
+        command: "transfer",
+        agent: agentId,
+        to: body.to,
+        ...(body.reason ? { reason: body.reason } : {}),
+      }),
     );
   });
 
   app.post("/agents/conversations/:id/read", async (c) => {
     await bodyOf(c, ReadBody);
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
-    return answer(c, await markRead(routing, conversation.id));
+    return answer(c, await runCommand(conversation, { command: "read" }));
   });
 
   app.post("/agents/conversations/:id/handoff", async (c) => {
     const body = await bodyOf(c, HandoffBody);
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
-    return answer(c, await handoffConversation(routing, conversation.id, body.reason ?? "handoff by API"));
+    return answer(
+      c,
+      await runCommand(conversation, { command: "handoff", reason: body.reason ?? "handoff by API" }),
+    );
   });
 
   app.post("/agents/conversations/:id/reply", async (c) => {
@@ -247,8 +252,14 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
       },
     });
     await publishOutbound(deps, event);
-    const { waitedMs } = await noteAgentReply(routing, conversation.id);
-    if (waitedMs !== undefined) deps.agentMetrics.firstReply.observe(waitedMs / 1000);
+    // Unread to zero and the first-reply wait ended, by the router; the reply need not wait for it.
+    void runCommand(conversation, { command: "agent_replied", agent: agentId })
+      .then(({ result }) => {
+        if (result?.waitedMs !== undefined) deps.agentMetrics.firstReply.observe(result.waitedMs / 1000);
+      })
+      .catch((err: unknown) =>
+        deps.log.warn({ err, conversationId: conversation.id }, "agent reply not noted"),
+      );
     addLogFields(c, { conversationId: conversation.id, agentId, idempotencyKey });
     return c.json({ idempotencyKey, eventId: event.id, status: "queued" }, 202);
   });
@@ -257,10 +268,10 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
   async function acting(
     c: Context<GatewayEnv>,
     named: string | undefined,
-  ): Promise<{ id: string; agentId: string; conversation: Conversation }> {
+  ): Promise<{ agentId: string; conversation: Conversation }> {
     const agentId = actingAgent(c, named);
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id") ?? "");
-    return { id: conversation.id, agentId, conversation };
+    return { agentId, conversation };
   }
 
   return app;
@@ -280,10 +291,13 @@ async function bodyOf<T extends z.ZodType>(c: Context<GatewayEnv>, schema: T): P
   return parsed.data;
 }
 
-function answer(c: Context<GatewayEnv>, result: OpResult) {
-  if (result.ok) return c.json({ conversation: result.conversation, changed: result.changed }, 200);
-  if (result.code === "not_found") throw new ApiError("not_found", result.message);
-  return conflict(c, result.message, result.conversation);
+/** The router's answer; 202 when it has not answered in time (the command is queued and will apply). */
+function answer(c: Context<GatewayEnv>, { commandId, result }: CommandOutcome) {
+  addLogFields(c, { commandId });
+  if (!result) return c.json({ commandId, status: "queued" as const }, 202);
+  if (result.ok) return c.json({ conversation: result.conversation, changed: result.changed ?? false }, 200);
+  if (result.code === "not_found") throw new ApiError("not_found", result.message ?? "no such conversation");
+  return conflict(c, result.message ?? "conflict", result.conversation);
 }
 
 function conflict(c: Context<GatewayEnv>, message: string, conversation?: Conversation, code = "conflict") {

@@ -9,6 +9,10 @@ export const TOPICS = [
   "inbound.error",
   "conversation.routed",
   "conversation.updated",
+  /** The agent API's changes to a conversation, applied by the router (its one writer). */
+  "conversation.command",
+  /** What became of a command: on taps only (Bus.announce), for the gateway that asked. */
+  "conversation.command_result",
   "outbound.request",
   "outbound.result",
   "dlq",
@@ -95,4 +99,6 @@ export const GROUPS = {
   handoffNotices: "handoff-notices",
   /** The router's consumer of echoes, history, preferences, templates and calls (router/src/sync-worker.ts). */
   sync: "sync",
+  /** The router's consumer of the agent API's commands (router/src/command-worker.ts). */
+  commands: "commands",
 } as const;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Conversation } from "../store/types.js";
 import { InboundErrorData, InboundMessageData, InboundStatusData } from "./inbound.js";
 import { OutboundRequestData, OutboundResultData } from "./outbound.js";
 import {
@@ -60,6 +61,45 @@ export const ConversationUpdatedData = z.object({
 });
 export type ConversationUpdatedData = z.infer<typeof ConversationUpdatedData>;
 
+/** What the agent API asks of a conversation; the router applies it (router/src/conversation-ops.ts). */
+export const CONVERSATION_COMMANDS = [
+  "take",
+  "release",
+  "transfer",
+  "read",
+  "handoff",
+  /** Give a queued conversation to the least loaded eligible agent (an agent came online). */
+  "assign",
+  /** An agent replied: unread goes to zero and the wait for a first reply ends. */
+  "agent_replied",
+] as const;
+export type ConversationCommand = (typeof CONVERSATION_COMMANDS)[number];
+export const ConversationCommandData = z.object({
+  command: z.enum(CONVERSATION_COMMANDS),
+  /** The agent acting (not `agentId`: a command is no event for the agent's own stream). */
+  agent: z.string().optional(),
+  /** transfer: the agent who gets the conversation. */
+  to: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type ConversationCommandData = z.infer<typeof ConversationCommandData>;
+
+export const ConversationCommandResultData = z.object({
+  /** The id of the conversation.command event this answers. */
+  commandId: z.string(),
+  ok: z.boolean(),
+  code: z.enum(["not_found", "conflict"]).optional(),
+  message: z.string().optional(),
+  changed: z.boolean().optional(),
+  /** The conversation after the command (or as it stood, on a conflict). */
+  conversation: z
+    .custom<Conversation>((v) => typeof (v as { id?: unknown } | null)?.id === "string", "a conversation")
+    .optional(),
+  /** agent_replied: how long the user waited for a first agent reply, when this reply ended it. */
+  waitedMs: z.number().optional(),
+});
+export type ConversationCommandResultData = z.infer<typeof ConversationCommandResultData>;
+
 export const DlqData = z.object({
   /** The failed event as received (possibly invalid, hence unknown). */
   event: z.unknown(),
@@ -88,6 +128,11 @@ export const InboundStatusEvent = envelope("inbound.status", InboundStatusData);
 export const InboundErrorEvent = envelope("inbound.error", InboundErrorData);
 export const ConversationRoutedEvent = envelope("conversation.routed", ConversationRoutedData);
 export const ConversationUpdatedEvent = envelope("conversation.updated", ConversationUpdatedData);
+export const ConversationCommandEvent = envelope("conversation.command", ConversationCommandData);
+export const ConversationCommandResultEvent = envelope(
+  "conversation.command_result",
+  ConversationCommandResultData,
+);
 export const OutboundRequestEvent = envelope("outbound.request", OutboundRequestData);
 export const OutboundResultEvent = envelope("outbound.result", OutboundResultData);
 export const DlqEvent = envelope("dlq", DlqData);
@@ -108,6 +153,8 @@ export const FlankEvent = z.discriminatedUnion("type", [
   InboundErrorEvent,
   ConversationRoutedEvent,
   ConversationUpdatedEvent,
+  ConversationCommandEvent,
+  ConversationCommandResultEvent,
   OutboundRequestEvent,
   OutboundResultEvent,
   DlqEvent,

@@ -1,5 +1,4 @@
 export * from "./changes.js";
-export * from "./conversation-ops.js";
 export * from "./eligible.js";
 export * from "./factory.js";
 export * from "./presence.js";

@@ -1,9 +1,13 @@
+import {
+  type Bus,
+  type Conversation,
+  type ConversationStore,
+  createMemoryAgentPresence,
+  createMemoryStores,
+  type FlankEvent,
+} from "@flank/shared";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { Bus } from "../bus/bus.js";
-import type { FlankEvent } from "../events/schemas.js";
-import { createMemoryStores } from "../store/memory.js";
-import type { Conversation, ConversationStore } from "../store/types.js";
 import {
   assignQueued,
   handoffConversation,
@@ -16,7 +20,6 @@ import {
   takeConversation,
   transferConversation,
 } from "./conversation-ops.js";
-import { createMemoryAgentPresence } from "./presence.js";
 
 const recordingBus = () => {
   const events: FlankEvent[] = [];

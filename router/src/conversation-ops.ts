@@ -1,13 +1,26 @@
-import type { Bus } from "../bus/bus.js";
-import { FlankError } from "../errors.js";
-import { createEvent } from "../events/event.js";
-import type { Route } from "../events/schemas.js";
-import type { Logger } from "../log/logger.js";
-import type { AgentStore, Conversation, ConversationDraft, ConversationStore } from "../store/types.js";
-import { agentOf, agentRoute, changesBetween, withRoute } from "./changes.js";
-import { eligibleOnline } from "./eligible.js";
-import type { AgentPresence } from "./presence.js";
+import {
+  type AgentPresence,
+  type AgentStore,
+  agentOf,
+  agentRoute,
+  type Bus,
+  type Conversation,
+  type ConversationDraft,
+  type ConversationStore,
+  changesBetween,
+  createEvent,
+  eligibleOnline,
+  FlankError,
+  type Logger,
+  type Route,
+  withRoute,
+} from "@flank/shared";
 
+/**
+ * Every change to a conversation goes through these operations, and only the router runs them:
+ * its workers for messages, echoes and calls, and its command worker for the agent API
+ * (command-worker.ts). One writer per conversation, with compare-and-set between its instances.
+ */
 export interface RoutingDeps {
   conversations: ConversationStore;
   presence: AgentPresence;
