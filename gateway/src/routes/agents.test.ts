@@ -201,7 +201,10 @@ describe("agent routes", () => {
     const t = makeApp({ stores: readOnly });
     const worker = createCommandWorker({ bus: t.inner, stores, presence: t.presence, log: t.log });
     await worker.start();
-    closers.push(() => worker.stop(), () => t.inner.close());
+    closers.push(
+      () => worker.stop(),
+      () => t.inner.close(),
+    );
     await seedConversation({ stores, presence: t.presence }, "7", "bot", { unread: 2 });
     const ana = await agentKey(t.app, { id: "ana", name: "Ana", tenants: [PNID] });
     const post = (action: string) =>
