@@ -114,7 +114,7 @@ export function runProcess(argv: string[]): void {
     signal: stop.signal,
   };
   void run(argv, io).then((code) => {
-    // Stopped by a signal and clean: 128 + the signal number, like the services (CONVENTIONS 3).
+    // Stopped by a signal and clean: 128 + the signal number, like the services.
     process.exitCode = code === EXIT.ok && signal ? 128 + (constants.signals[signal] ?? 0) : code;
     // Open handles (a stuck client socket) must not keep a stopped CLI alive.
     setTimeout(() => process.exit(), 2000).unref();

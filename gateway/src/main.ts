@@ -2,7 +2,7 @@ import { createAgentPresence, runService } from "@flank/shared";
 import { Registry } from "prom-client";
 import { startGateway } from "./gateway.js";
 
-/** The gateway process: HTTP on the shared bus and stores (CONVENTIONS 2–3). */
+/** The gateway process: HTTP on the shared bus and stores. */
 void runService("gateway", async ({ config, log, bus, stores, redis, healthLog, add }) => {
   const presence = createAgentPresence(config, redis);
   // With Redis, every instance shares one rate limit per key and per address.

@@ -16,7 +16,7 @@ export type RequestRecorder = (
 ) => void;
 
 /**
- * One log line and one metric sample per request (CONVENTIONS 13), labelled by the matched route:
+ * One log line and one metric sample per request, labelled by the matched route:
  * shared by the Hono middleware and the webhook fast path, so both record requests alike.
  */
 export function requestRecorder({ log, metrics }: Pick<GatewayContext, "log" | "metrics">): RequestRecorder {

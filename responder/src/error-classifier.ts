@@ -1,5 +1,5 @@
 /**
- * What the sender does with a failed Graph API call (whatsapp-contract §9). Keyed on Meta's
+ * What the sender does with a failed Graph API call (docs/whatsapp-contract.md "Error codes"). Keyed on Meta's
  * `error.code` as Meta asks; the HTTP status only matters when there is no Meta body.
  */
 export type RetryScope = "request" | "recipient" | "number";

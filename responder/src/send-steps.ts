@@ -14,7 +14,7 @@ export interface Templates {
   fallback: Integration["templateFallback"];
 }
 
-/** Meta's customer service window (contract §10), shared with the agent API and handoff notices. */
+/** Meta's customer service window (docs/whatsapp-contract.md "Window and pacing"), shared with the agent API and handoff notices. */
 export { SERVICE_WINDOW_MS as WINDOW_MS, windowOpen } from "@flank/shared";
 
 /** The outbound message as stored (id = idempotency key) so Meta's statuses attach to it later. */

@@ -7,7 +7,7 @@ import {
 } from "@flank/shared";
 import { classifierFromConfig, startRouter } from "./index.js";
 
-/** The router process: flows → worker on the shared bus, stores and Redis (CONVENTIONS 2–3). */
+/** The router process: flows → worker on the shared bus, stores and Redis. */
 void runService("router", async ({ config, log, bus, stores, redis, add }) => {
   const flows = await loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
   if (!redis)
