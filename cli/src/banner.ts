@@ -41,6 +41,17 @@ export function exportLine(e: Pick<BannerInput, "url" | "generated">): string {
   return `export ${vars.join(" ")}`;
 }
 
+/** The values generated for this run, one a line with what each is for; none when nothing was. */
+export function generatedLines(generated: Generated): string[] {
+  const made = KEYS.filter((k) => generated[k.key]);
+  if (made.length === 0) return [];
+  return [
+    "",
+    "Generated for this run only (set them in .env to keep them):",
+    ...made.map((k) => `  ${k.label.padEnd(16)} ${generated[k.key]}   (${k.about})`),
+  ];
+}
+
 /** What `npm start` prints once everything answers: where to go, what is simulated, what was generated. */
 export function banner(e: BannerInput): string {
   const lines = [
@@ -57,11 +68,7 @@ export function banner(e: BannerInput): string {
   ];
   lines.push(e.simulated.length > 0 ? "Simulated (everything else is real):" : "Nothing is simulated.");
   for (const part of e.simulated) lines.push(`  - ${part}`);
-  const generated = KEYS.filter((k) => e.generated[k.key]);
-  if (generated.length > 0) {
-    lines.push("", "Generated for this run only (set them in .env to keep them):");
-    for (const k of generated) lines.push(`  ${k.label.padEnd(16)} ${e.generated[k.key]}   (${k.about})`);
-  }
+  lines.push(...generatedLines(e.generated));
   lines.push(
     "",
     "For the commands in the README and docs/, in another terminal:",
