@@ -57,7 +57,7 @@ describe(".env.example", () => {
   it("shows the schema's defaults", () => {
     const wrong = Object.entries(parseEnv(example)).filter(([name, value]) => {
       const expected = schemaDefault(name);
-      return value !== "" && expected !== undefined && !sameDefault(value, expected);
+      return value !== undefined && value !== "" && expected !== undefined && !sameDefault(value, expected);
     });
     expect(wrong).toEqual([]);
   });
