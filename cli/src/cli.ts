@@ -51,7 +51,7 @@ export const USAGE = [
   "",
   ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.about}`),
   "",
-  "  flank --version",
+  "  flank --version\n      print the version",
   "",
   "Configuration comes from the environment and .env (see .env.example and docs/configuration.md).",
   "",
