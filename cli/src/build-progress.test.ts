@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -34,6 +34,9 @@ describe("npm start: the build says what it builds", () => {
   });
 });
 
+/** What the stand-in build compiles: a CLI that says what it was asked to run. */
+const CLI_JS = 'export const runProcess = (argv) => console.log("ran " + argv.join(" "));';
+
 describe("npx flank before the first build", () => {
   it("builds when the compiled CLI is missing, and only then", async () => {
     const builds: string[] = [];
@@ -49,6 +52,40 @@ describe("npx flank before the first build", () => {
     expect(builds).toEqual(["build"]);
     // A failed build is the shim's exit code.
     expect(await ensureBuilt(join(dir, "missing.js"), async () => 2)).toBe(2);
+  });
+
+  it("the bin builds first in a checkout without dist, showing progress, then runs the command", () => {
+    // A checkout as a fresh clone has it: the bin scripts, no dist; a stand-in turbo that
+    // "compiles" the CLI the way the real build does (it writes cli/dist/cli.js).
+    const root = join(dir, "clone");
+    mkdirSync(join(root, "cli/bin"), { recursive: true });
+    for (const f of ["flank.mjs", "build.mjs"])
+      copyFileSync(join(REPO_ROOT, "cli/bin", f), join(root, "cli/bin", f));
+    mkdirSync(join(root, "node_modules/turbo/bin"), { recursive: true });
+    writeFileSync(
+      join(root, "node_modules/turbo/bin/turbo"),
+      [
+        'const { mkdirSync, writeFileSync } = require("node:fs");',
+        'console.log("@flank/cli:build: cache miss, executing 0123");',
+        'mkdirSync("cli/dist", { recursive: true });',
+        `writeFileSync("cli/dist/cli.js", ${JSON.stringify(CLI_JS)});`,
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(root, "node_modules/turbo/package.json"), "{}");
+    writeFileSync(join(root, "package.json"), '{"type":"module"}');
+    const first = spawnSync(process.execPath, [join(root, "cli/bin/flank.mjs"), "--version"], {
+      encoding: "utf8",
+    });
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain("building @flank/cli");
+    expect(first.stdout).toBe("ran --version\n");
+    // Built now: no second build.
+    const second = spawnSync(process.execPath, [join(root, "cli/bin/flank.mjs"), "help"], {
+      encoding: "utf8",
+    });
+    expect(second.stderr).toBe("");
+    expect(second.stdout).toBe("ran help\n");
   });
 
   it("the bin prints the package's version", () => {
