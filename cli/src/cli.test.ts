@@ -28,6 +28,10 @@ describe("flank: usage and exit codes", () => {
     expect(await run(["simulate", "--nope"], badOption)).toBe(2);
     expect(badOption.err.join("")).toMatch(/--nope[\s\S]*Usage: flank simulate/);
 
+    const version = testIo();
+    expect(await run(["--version"], version)).toBe(0);
+    expect(version.out.join("")).toMatch(/^\d+\.\d+\.\d+\n$/);
+
     const missing = testIo({}, cwd);
     expect(await run(["simulate", "--to", "http://127.0.0.1:1", "--from", "16505551234"], missing)).toBe(2);
     expect(missing.err.join("")).toContain("--text is required");
@@ -77,6 +81,24 @@ describe("flank flows validate", () => {
     expect(io.err.join("")).toMatch(/bad\.yaml:\d+: stages\.start/);
     expect(await run(["flows", "validate"], testIo())).toBe(2);
     expect(await run(["flows", "check", "x"], testIo())).toBe(2);
+  });
+
+  it("checks several files: a result for each, and 1 when any fails", async () => {
+    writeFileSync(join(cwd, "broken.yaml"), "id: broken\ninitialStage: nowhere\nstages: {}\n");
+    const flows = join(REPO_ROOT, "shared/flows");
+    const files = [
+      join(flows, "general-assistant.yaml"),
+      "broken.yaml",
+      join(flows, "appointment-booking.yaml"),
+    ];
+    const io = testIo({}, cwd);
+    expect(await run(["flows", "validate", ...files], io)).toBe(1);
+    expect(io.out.join("")).toMatch(/^OK .*general-assistant\.yaml[\s\S]*\nOK .*appointment-booking\.yaml/);
+    expect(io.err.join("")).toContain("broken.yaml");
+
+    const good = testIo({}, cwd);
+    expect(await run(["flows", "validate", files[0] ?? "", files[2] ?? ""], good)).toBe(0);
+    expect(good.out.join("").match(/^OK /gm)).toHaveLength(2);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { EXIT, type Io, UsageError } from "./io.js";
 
@@ -30,8 +31,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; usage: string; ab
   },
   flows: {
     load: async () => (await import("./commands/flows.js")).flowsCommand,
-    usage: "flank flows validate <file>",
-    about: "check a flow file: OK, or each problem as file:line",
+    usage: "flank flows validate <file>...",
+    about: "check flow files: OK, or each problem as file:line; exits 1 if any fails",
   },
   "rotate-keys": {
     load: async () => (await import("./commands/rotate-keys.js")).rotateKeysCommand(),
@@ -50,7 +51,9 @@ export const USAGE = [
   "",
   ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.about}`),
   "",
-  "Configuration comes from the environment and .env (see .env.example).",
+  "  flank --version\n      print the version",
+  "",
+  "Configuration comes from the environment and .env (see .env.example and docs/configuration.md).",
   "",
 ].join("\n");
 
@@ -60,11 +63,20 @@ const PARSE_ERRORS = new Set([
   "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL",
 ]);
 
+/** The CLI package's version (dist/cli.js and src/cli.ts both sit one level below package.json). */
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
+
 /** Runs one command; never throws. Exit codes: 0 ok, 1 failure, 2 usage. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const [name = "start", ...args] = argv;
   if (name === "help" || name === "--help" || name === "-h") {
     io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS[name];
@@ -114,7 +126,7 @@ export function runProcess(argv: string[]): void {
     signal: stop.signal,
   };
   void run(argv, io).then((code) => {
-    // Stopped by a signal and clean: 128 + the signal number, like the services (CONVENTIONS 3).
+    // Stopped by a signal and clean: 128 + the signal number, like the services.
     process.exitCode = code === EXIT.ok && signal ? 128 + (constants.signals[signal] ?? 0) : code;
     // Open handles (a stuck client socket) must not keep a stopped CLI alive.
     setTimeout(() => process.exit(), 2000).unref();

@@ -60,7 +60,7 @@ export interface Embedded {
 }
 
 /**
- * Embedded mode (ARCHITECTURE §1): gateway, router and responder in one process, sharing one bus,
+ * Embedded mode (docs/architecture.md "The flow"): gateway, router and responder in one process, sharing one bus,
  * one set of stores, one agent presence and one session cache; the Cloud API simulator stands in
  * for Meta when there is no WHATSAPP_TOKEN. Any part the config points at a real server (BUS,
  * STORE, REDIS_URL…) is the real one.

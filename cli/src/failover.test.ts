@@ -38,7 +38,7 @@ const GROUPS = {
 } as const;
 
 /**
- * Failover with real processes (ARCHITECTURE §3, "Failover in seconds"): two routers and two
+ * Failover with real processes (docs/architecture.md "Failover in seconds"): two routers and two
  * responders on one Redis while users chat; a responder, and later a router, is killed with
  * SIGKILL and started again. Replies of the dead process's conversations resume within 5 s, the
  * survivor's conversations see no gap, nothing is lost or answered twice, every user's replies

@@ -12,6 +12,7 @@ describe("local defaults for a first run", () => {
       appSecret: "a".repeat(48),
       verifyToken: "a".repeat(24),
       apiKey: `flk_local_${"a".repeat(32)}`,
+      adminKey: `flk_admin_${"a".repeat(32)}`,
       simulatorToken: `sim_${"a".repeat(32)}`,
     });
     expect(config.whatsapp).toMatchObject({
@@ -20,6 +21,7 @@ describe("local defaults for a first run", () => {
     });
     expect(config.whatsapp.phoneNumberId).toBe(LOCAL_PHONE_NUMBER_ID);
     expect(config.security.apiKeys).toEqual([generated.apiKey]);
+    expect(config.security.adminApiKeys).toEqual([generated.adminKey]);
   });
 
   it("never replaces a value that is set", () => {
@@ -27,6 +29,7 @@ describe("local defaults for a first run", () => {
       APP_SECRET: "mine",
       VERIFY_TOKEN: "v",
       API_KEYS: "k1,k2",
+      ADMIN_API_KEYS: "a1",
       WHATSAPP_TOKEN: "EAAG",
       PHONE_NUMBER_ID: "42",
     });

@@ -8,6 +8,8 @@ export const LOCAL_PHONE_NUMBER_ID = "100000000000001";
 export interface Generated {
   appSecret?: string;
   apiKey?: string;
+  /** An ADMIN_API_KEYS key: the integrations and agents API. */
+  adminKey?: string;
   verifyToken?: string;
   /** The token the Cloud API simulator requires (no WHATSAPP_TOKEN). */
   simulatorToken?: string;
@@ -38,6 +40,10 @@ export function withLocalDefaults(config: Config, random: (bytes: number) => str
   if (security.apiKeys.length === 0) {
     generated.apiKey = `flk_local_${random(16)}`;
     security.apiKeys = [generated.apiKey];
+  }
+  if (security.adminApiKeys.length === 0) {
+    generated.adminKey = `flk_admin_${random(16)}`;
+    security.adminApiKeys = [generated.adminKey];
   }
   whatsapp.phoneNumberId ??= LOCAL_PHONE_NUMBER_ID;
   const simulateWhatsApp = !whatsapp.token;

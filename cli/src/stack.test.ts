@@ -78,6 +78,11 @@ describe.skipIf(!hasBinary("redis-server"))("the stack on a real Redis", () => {
     });
     try {
       expect((await fetch(`${stack.gatewayUrl}/readyz`)).status).toBe(200);
+      // The admin key the banner prints works on the admin API.
+      const agents = await fetch(`${stack.gatewayUrl}/v1/admin/agents`, {
+        headers: { authorization: `Bearer ${stack.generated.adminKey}` },
+      });
+      expect(agents.status).toBe(200);
       expect(lines.some((l) => l.startsWith("[router]") && l.includes("router started"))).toBe(true);
       const { payload, wamid } = inboundTextWebhook({
         phoneNumberId: LOCAL_PHONE_NUMBER_ID,

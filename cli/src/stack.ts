@@ -81,6 +81,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     APP_SECRET: local.config.whatsapp.appSecret,
     VERIFY_TOKEN: local.config.whatsapp.verifyToken,
     API_KEYS: local.config.security.apiKeys.join(","),
+    ADMIN_API_KEYS: local.config.security.adminApiKeys.join(","),
     PHONE_NUMBER_ID: local.config.whatsapp.phoneNumberId,
     ...(simulator
       ? {

@@ -41,7 +41,7 @@ export interface AppOptions {
   mount?: readonly { path: string; app: Hono }[];
 }
 
-/** Paths behind an API key (ARCHITECTURE §7: everything but the webhook, health, metrics, docs and the console page). */
+/** Paths behind an API key (docs/architecture.md "HTTP surface": everything but the webhook, health, metrics, docs and the console page). */
 export const API_PATHS = ["/send", "/get", "/v1/*"] as const;
 /** Behind an `admin` key only ("/x/*" also matches "/x"); the agent admin API is `/v1/admin/*`. */
 export const ADMIN_PATHS = ["/api/v1/channels/whatsapp/*"] as const;

@@ -3,7 +3,7 @@ import { readWhole } from "@flank/shared";
 import type { Context } from "hono";
 import { ApiError } from "./errors.js";
 
-/** Meta's webhooks are at most 3 MB (contract §7); the margin covers escaping and batching slack. */
+/** Meta's webhooks are at most 3 MB (docs/whatsapp-contract.md "Delivery from Meta"); the margin covers escaping and batching slack. */
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024 + 256 * 1024;
 
 const tooLarge = (limit: number) =>

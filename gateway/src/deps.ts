@@ -65,7 +65,7 @@ export type GatewayEnv = {
     requestId: string;
     /** The fingerprint of the request's API key, once requireApiKey has accepted it. */
     apiKeyId?: string;
-    /** Extra fields for the request's one log line (CONVENTIONS 13). */
+    /** Extra fields for the request's one log line. */
     logFields?: Record<string, unknown>;
     /** Who the API key belongs to (set by the key check on protected routes). */
     principal?: Principal;

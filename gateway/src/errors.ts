@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { GatewayEnv } from "./deps.js";
 
-/** Every error the API answers with, and its HTTP status (CONVENTIONS 11). */
+/** Every error the API answers with, and its HTTP status. */
 export const ERROR_STATUS = {
   bad_request: 400,
   invalid_json: 400,
@@ -59,7 +59,7 @@ export function validationError(error: z.ZodError, where = "body"): ApiError {
   );
 }
 
-/** An error answer's JSON (CONVENTIONS 11). */
+/** An error answer's JSON. */
 export function errorJson(requestId: string, code: ErrorCode | string, message: string, details?: unknown) {
   return {
     error: details === undefined ? { code, message } : { code, message, details },

@@ -26,7 +26,7 @@ export interface RunningGateway {
 }
 
 /**
- * Refuses a production start without what keeps it safe (ARCHITECTURE §8): one error naming
+ * Refuses a production start without what keeps it safe (docs/security.md): one error naming
  * every missing variable (production-check.ts). Outside production, warns about the same gaps.
  */
 export function assertSafeConfig(deps: Pick<GatewayDeps, "config" | "log">): void {

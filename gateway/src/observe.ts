@@ -4,7 +4,7 @@ import type { GatewayContext, GatewayEnv } from "./deps.js";
 
 const QUIET = new Set(["/healthz", "/readyz", "/metrics"]);
 
-/** One log line and one metric sample per request (CONVENTIONS 13), labelled by the matched route. */
+/** One log line and one metric sample per request, labelled by the matched route. */
 export function observe({
   log,
   metrics,

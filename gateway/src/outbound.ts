@@ -74,7 +74,7 @@ export async function publishOutbound(
 
 /** The recipient as the conversation's user key: a group id as is, a number as digits, else the BSUID. */
 const recipientKey = (r: Pick<OutboundRequestData, "to" | "recipient" | "recipientType">): string => {
-  // `to` wins over `recipient` when both are given (contract §5).
+  // `to` wins over `recipient` when both are given (docs/whatsapp-contract.md "Identity").
   if (r.to) return r.recipientType === "group" ? r.to : userKey(r.to);
   return r.recipient ?? "";
 };

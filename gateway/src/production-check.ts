@@ -1,7 +1,7 @@
 import { type Config, ConfigError } from "@flank/shared";
 
 /**
- * What a production gateway must not run without (ARCHITECTURE §8), each naming the variable to
+ * What a production gateway must not run without (docs/security.md), each naming the variable to
  * set. Empty outside production. Per-integration app secrets do not replace the global one yet:
  * unsigned webhooks for the environment's tenant would otherwise be accepted.
  */

@@ -54,7 +54,7 @@ export function statusHandler(stores: Stores, log: Logger, unknownAttempts: numb
   };
 }
 
-/** The `status-writer` consumer group on `inbound.status` (ARCHITECTURE §1, last line). */
+/** The `status-writer` consumer group on `inbound.status` (docs/architecture.md "The flow"). */
 export async function startStatusWriter(
   deps: { bus: Bus; stores: Stores; log: Logger },
   opts: StatusWriterOptions = {},

@@ -50,7 +50,7 @@ const busUnavailable = (err: unknown) =>
   new ApiError("bus_unavailable", "event bus unavailable; retry later", undefined, err);
 
 /**
- * Meta's webhook POST without HTTP (contract §12), for the Hono route. It does only what cannot wait: find the business numbers the bytes name (a byte scan,
+ * Meta's webhook POST without HTTP (docs/whatsapp-contract.md "Rules for every webhook"), for the Hono route. It does only what cannot wait: find the business numbers the bytes name (a byte scan,
  * see webhook-tenants.ts), verify the signature with those numbers' app secret, parse, normalize,
  * drop what belongs to no enabled integration, and append the rest to the bus before the 200.
  */

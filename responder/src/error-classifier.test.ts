@@ -3,7 +3,7 @@ import { classifyCode, classifyFailure, type ErrorAction } from "./error-classif
 
 type Row = [code: number, expected: Partial<ErrorAction> & { action: ErrorAction["action"] }];
 
-// Every code of whatsapp-contract §9, with the action the sender must take.
+// Every code of docs/whatsapp-contract.md "Error codes", with the action the sender must take.
 const TABLE: Row[] = [
   [0, { action: "fail", reason: "auth", alert: true }],
   [190, { action: "fail", reason: "auth", alert: true }],
@@ -57,7 +57,7 @@ const TABLE: Row[] = [
   [135000, { action: "fail", reason: "unknown_parameter_error" }],
 ];
 
-describe("classifyCode (contract §9)", () => {
+describe("classifyCode (docs/whatsapp-contract.md: Error codes)", () => {
   it.each(TABLE)("code %i", (code, expected) => {
     expect(classifyCode(code)).toMatchObject(expected);
   });

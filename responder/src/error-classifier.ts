@@ -1,5 +1,5 @@
 /**
- * What the sender does with a failed Graph API call (whatsapp-contract §9). Keyed on Meta's
+ * What the sender does with a failed Graph API call (docs/whatsapp-contract.md "Error codes"). Keyed on Meta's
  * `error.code` as Meta asks; the HTTP status only matters when there is no Meta body.
  */
 export type RetryScope = "request" | "recipient" | "number";
@@ -27,7 +27,7 @@ const retry = (
 ): ErrorAction => ({ action: "retry", scope, schedule, reason, ...(maxAttempts ? { maxAttempts } : {}) });
 const fail = (reason: string, alert = false): ErrorAction => ({ action: "fail", reason, alert });
 
-/** The §9 table, one row per code. */
+/** The error-code table (docs/whatsapp-contract.md "Error codes"), one row per code. */
 export const CODE_ACTIONS: ReadonlyMap<number, ErrorAction> = new Map<number, ErrorAction>([
   [0, fail("auth", true)],
   [190, fail("auth", true)],
@@ -82,7 +82,7 @@ export const CODE_ACTIONS: ReadonlyMap<number, ErrorAction> = new Map<number, Er
 export function classifyCode(code: number, status = 400): ErrorAction {
   const known = CODE_ACTIONS.get(code);
   if (known) return known;
-  // 200-299: permission codes (§9 "3, 10, 200-299").
+  // 200-299: permission codes (Meta: "3, 10, 200-299").
   if (code >= 200 && code <= 299) return fail("permission", true);
   return status >= 500 ? retry("server_error") : fail(`meta_${code}`);
 }

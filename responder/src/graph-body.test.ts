@@ -7,7 +7,7 @@ const req = (message: unknown, extra: Record<string, unknown> = {}) =>
 
 const envelope = { messaging_product: "whatsapp", recipient_type: "individual", to: "+16505551234" };
 
-describe("toGraphBody (contract §8 shapes)", () => {
+describe("toGraphBody (docs/whatsapp-contract.md: Sending)", () => {
   it.each([
     ["text", { type: "text", body: "hi" }, { type: "text", text: { preview_url: false, body: "hi" } }],
     [

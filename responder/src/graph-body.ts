@@ -1,6 +1,6 @@
 import type { OutboundMessage, OutboundRequestData } from "@flank/shared";
 
-/** A Graph API request body (whatsapp-contract §8). */
+/** A Graph API request body (docs/whatsapp-contract.md "Sending"). */
 export type GraphBody = Record<string, unknown>;
 
 /** Meta wants `+` and the country code; without `+` it prepends the business number's own code. */

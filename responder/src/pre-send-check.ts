@@ -29,7 +29,7 @@ export interface Refusal {
   alert: boolean;
 }
 
-/** The error code Meta would answer for a template in that state (contract §9). */
+/** The error code Meta would answer for a template in that state (docs/whatsapp-contract.md "Error codes"). */
 const STATUS_CODES: Record<string, number> = { PAUSED: 132015, DISABLED: 132016 };
 const MARKETING_STOPPED = 131050;
 

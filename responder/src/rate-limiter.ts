@@ -1,7 +1,7 @@
 import type { Bucket } from "@flank/shared";
 
 /**
- * Send pacing shared by every sender instance (contract §10): which buckets a send draws from.
+ * Send pacing shared by every sender instance (docs/whatsapp-contract.md "Window and pacing"): which buckets a send draws from.
  * The buckets themselves are shared/src/rate-limit (Redis in production, memory embedded).
  */
 export interface PacingOptions {

@@ -19,7 +19,7 @@ export function baseDelay(schedule: RetrySchedule, attempt: number, opts: RetryP
   switch (schedule) {
     case "exponential":
       return Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** (attempt - 1));
-    // Pair rate limit: "retry after 4^X seconds (starting with X=0)" (contract §10).
+    // Pair rate limit: "retry after 4^X seconds (starting with X=0)" (docs/whatsapp-contract.md "Window and pacing").
     case "pair":
       return 4 ** (attempt - 1) * 1000;
     // Maintenance mode lasts "up to 1 minute" (131057).

@@ -1,7 +1,7 @@
 import type { OutboundResultData } from "@flank/shared";
 
 /**
- * Idempotency for sends (ARCHITECTURE §3 "Edge"): one record per idempotency key, shared by every
+ * Idempotency for sends (docs/architecture.md "Guarantees"): one record per idempotency key, shared by every
  * sender instance. A key is claimed ("sending", with a lease) before Meta is called and finished
  * with the result, so a redelivered or duplicated request republishes the result instead of
  * sending again.

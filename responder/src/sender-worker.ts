@@ -85,7 +85,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Consumes `outbound.request` (group "sender") and delivers it through the Graph API: window
  * check, pacing, idempotency, retries by error code, and one `outbound.result` per outcome.
  *
- * Order (ARCHITECTURE §3, "Replies in order"). The bus hands this worker one conversation's
+ * Order (docs/architecture.md "Replies in order"). The bus hands this worker one conversation's
  * requests one at a time, in publish order, and goes on with other conversations meanwhile. So
  * every wait (pacing, a retry's backoff, Meta's rate limits) happens here, in the handler: the
  * request keeps its place and the conversation's later messages wait behind it, while nobody

@@ -2,7 +2,7 @@ import type { Flow, InboundCallData } from "@flank/shared";
 import type { ConversationState, Decision } from "./decide.js";
 
 /**
- * A missed call (contract §2a): the user called and it ended without being answered, i.e. a
+ * A missed call (docs/whatsapp-contract.md "Other fields"): the user called and it ended without being answered, i.e. a
  * user-initiated `terminate` that is not COMPLETED with some duration.
  */
 export function isMissedCall(

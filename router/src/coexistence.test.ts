@@ -381,7 +381,7 @@ describe("groups", () => {
   });
 });
 
-describe("one person, one conversation (contract §5)", () => {
+describe("one person, one conversation (docs/whatsapp-contract.md: Identity)", () => {
   it("user_changed_number: stage and window carry on under the new number", async () => {
     const r = await setup();
     await r.send(textFrom("5560", "hi", { userId: "US.1", timestamp: iso(0) }));

@@ -56,7 +56,7 @@ const RESTART_REASON: Record<Restart, string> = {
 };
 
 /**
- * Moves a conversation to the stage the message calls for (ARCHITECTURE §5). Pure: no I/O, the
+ * Moves a conversation to the stage the message calls for (docs/architecture.md "Stages and routing"). Pure: no I/O, the
  * clock comes in `now`. The first matching transition of the current stage wins; a handoff keyword
  * or a stage with `handoff` sends the chat to the queue; while an agent or the queue holds it the
  * stage does not move and the bot stays quiet. While a person answers from outside Flank (route

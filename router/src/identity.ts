@@ -4,7 +4,7 @@ import { sightingOf } from "./conversation-state.js";
 const ID_CHANGES = new Set(["user_changed_number", "user_changed_user_id"]);
 
 /**
- * The conversation a message belongs to, and the user store kept in step (contract §5). One
+ * The conversation a message belongs to, and the user store kept in step (docs/whatsapp-contract.md "Identity"). One
  * person keeps one conversation (stage, 24-hour window, memory) whatever id they write from: the
  * users store links wa_id and BSUID whenever both are seen and remembers the conversation the
  * person was first seen in, so a message that arrives under a BSUID alone (a username user whose

@@ -10,7 +10,7 @@ const later = (a: string | undefined, b: string) => (a !== undefined && a > b ? 
 
 /**
  * `inbound.call`: a user's call opens (or renews) the 24-hour window like a message does
- * (contract §10); a missed call moves the conversation by the flow's `missedCall` transition,
+ * (docs/whatsapp-contract.md "Window and pacing"); a missed call moves the conversation by the flow's `missedCall` transition,
  * e.g. to a handoff stage, which queues it for an agent.
  */
 export function callHandler(ctx: SyncContext) {

@@ -1,6 +1,6 @@
 /**
  * Base for expected failures: carries a name, context for the log line, the cause, and whether a
- * retry may help, so consumers can ack, retry or dead-letter from that flag (CONVENTIONS 10).
+ * retry may help, so consumers can ack, retry or dead-letter from that flag.
  */
 export class FlankError extends Error {
   readonly context: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { maskUrl, parseConfig, readEnvFiles } from "@flank/shared";
+import { exportLine, generatedLines } from "../banner.js";
 import { EXIT, type Io, untilAborted } from "../io.js";
 import { hasRedisServer, type LocalRedis, planRedis, startLocalRedis } from "../local-redis.js";
 import { startStack } from "../stack.js";
@@ -52,10 +53,12 @@ export async function stackCommand(args: string[], io: Io): Promise<number> {
         `Flank stack is running on ${redisUrl}: gateway, router and responder as separate processes.`,
         `  Webhook  ${stack.gatewayUrl}/webhook/whatsapp      Health ${stack.gatewayUrl}/readyz`,
         stack.simulator ? "  WhatsApp Cloud API: the built-in simulator (set WHATSAPP_TOKEN for Meta)" : "",
-        stack.generated.appSecret
-          ? `  try: APP_SECRET=${stack.generated.appSecret} npx flank simulate --to ${stack.gatewayUrl} --from 16505551234 --text hi`
-          : "",
-        stack.generated.apiKey ? `  API key (this run): ${stack.generated.apiKey}` : "",
+        ...generatedLines(stack.generated),
+        "",
+        "For the commands in the README and docs/, in another terminal:",
+        `  ${exportLine({ url: stack.gatewayUrl, generated: stack.generated })}`,
+        '  npx flank simulate --to "$FLANK_URL" --from 16505551234 --name Ana --text hi',
+        "",
         `  Events: redis-cli -u ${redisUrl} PSUBSCRIBE 'flank.*'`,
         config.store.kind === "memory"
           ? "  STORE=memory: each process keeps its own store, so the responder does not see the 24-hour\n" +

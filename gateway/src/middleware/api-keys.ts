@@ -6,7 +6,7 @@ import { errorBody } from "../errors.js";
 import { addLogFields } from "../observe.js";
 
 /**
- * API keys of three kinds (ARCHITECTURE §7): `api` keys (API_KEYS) send and read; `admin` keys
+ * API keys of three kinds (docs/architecture.md "HTTP surface"): `api` keys (API_KEYS) send and read; `admin` keys
  * (ADMIN_API_KEYS) manage integrations and agents and may use everything else; `agent` keys (one
  * per agent, issued by the admin API and stored hashed) use the agent API only, as their agent.
  *

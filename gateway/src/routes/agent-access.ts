@@ -10,7 +10,7 @@ import type { GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
 import type { Principal } from "../middleware/api-keys.js";
 
-// What a key may do on the agent API (ARCHITECTURE §7). An agent key acts only as its agent and
+// What a key may do on the agent API (docs/architecture.md "HTTP surface"). An agent key acts only as its agent and
 // only on its business numbers; an admin key may act as any agent (naming it); an api key reads
 // and hands off, but never acts as an agent.
 

@@ -55,7 +55,7 @@ export interface AgentRouteDeps {
 const ASSIGN_PER_HEARTBEAT = 20;
 
 /**
- * Human agents (ARCHITECTURE §5, §7): presence, the conversation lists, take over, reply,
+ * Human agents (docs/architecture.md "Stages and routing", "HTTP surface"): presence, the conversation lists, take over, reply,
  * release, transfer and handoff, and a live stream for the console. Mounted under the key check
  * (scope "agents"); agent-access.ts decides what each key may do. The gateway reads
  * conversations but never writes them: every change is a command the router applies.

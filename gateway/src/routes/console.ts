@@ -14,7 +14,7 @@ export const CONSOLE_PATH = "/console";
 export const CONSOLE_ASSETS_DIR = fileURLToPath(new URL("../../dist/console/", import.meta.url));
 
 /**
- * The operator console (ARCHITECTURE §7): the page, its stylesheet and its compiled ES modules,
+ * The operator console (docs/architecture.md "HTTP surface"): the page, its stylesheet and its compiled ES modules,
  * all from this gateway (no CDN). The page holds no secret; it calls the agent API with the key
  * the agent signs in with. Files are read once, on first use.
  */

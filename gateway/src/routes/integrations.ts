@@ -18,7 +18,7 @@ export interface IntegrationRouteDeps {
 export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
 
 /**
- * The integrations API (ARCHITECTURE §7), relative paths: mount at INTEGRATIONS_PATH behind
+ * The integrations API (docs/architecture.md "HTTP surface"), relative paths: mount at INTEGRATIONS_PATH behind
  * `requireApiKey(keys, "admin")`. Bodies are snake_case; every answer shows access_token and
  * app_secret masked (`****wxyz`).
  */

@@ -11,7 +11,7 @@ const verifyUrl = (path: string, params: Record<string, string>) =>
 
 const textMessage = (id: string, body = "hello") => fx.inbound({ id, type: "text", text: { body } });
 
-describe("GET webhook verification (contract §1)", () => {
+describe("GET webhook verification (docs/whatsapp-contract.md: Verification)", () => {
   it.each(WEBHOOK_PATHS)("echoes the challenge as text/plain on %s", async (path) => {
     const { app } = makeApp();
     const res = await app.request(
@@ -82,7 +82,7 @@ describe("GET webhook verification (contract §1)", () => {
   });
 });
 
-describe("POST webhook: signature (contract §6)", () => {
+describe("POST webhook: signature (docs/whatsapp-contract.md: Signatures)", () => {
   it("publishes a signed webhook's events in one call with their dedup keys, before the 200", async () => {
     const { app, bus } = makeApp();
     const tap = await collect(bus);
@@ -246,7 +246,7 @@ describe("POST webhook: body handling", () => {
   });
 });
 
-describe("POST webhook: durable ack and redelivery (ARCHITECTURE §3)", () => {
+describe("POST webhook: durable ack and redelivery (docs/architecture.md: Guarantees)", () => {
   it("acks Meta's redelivery of a wamid with 200 and does not publish it again", async () => {
     const { app, bus, registry } = makeApp();
     const tap = await collect(bus);

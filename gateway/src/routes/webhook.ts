@@ -6,11 +6,11 @@ import { ApiError } from "../errors.js";
 import { addLogFields } from "../observe.js";
 import { createWebhookIngest } from "../webhook-ingest.js";
 
-/** The webhook's three paths (ARCHITECTURE §7): Meta's, the legacy root one, and the versioned API one. */
+/** The webhook's three paths (docs/architecture.md "HTTP surface"): Meta's, the legacy root one, and the versioned API one. */
 export const WEBHOOK_PATHS = ["/webhook/whatsapp", "/webhook", "/api/v1/webhooks/whatsapp"] as const;
 
 /**
- * Meta's webhook (contract §12), one per gateway for every tenant: GET verifies the subscription,
+ * Meta's webhook (docs/whatsapp-contract.md "Rules for every webhook"), one per gateway for every tenant: GET verifies the subscription,
  * POST hands the bytes to the ingest (webhook-ingest.ts).
  */
 export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
@@ -18,7 +18,7 @@ export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   const ingest = createWebhookIngest(ctx);
 
   const verify = async (c: Context<GatewayEnv>) => {
-    // The raw names with dots (contract §1): hono keeps query names as sent.
+    // The raw names with dots (docs/whatsapp-contract.md "Verification"): hono keeps query names as sent.
     const mode = c.req.query("hub.mode");
     const token = c.req.query("hub.verify_token");
     const challenge = c.req.query("hub.challenge");

@@ -73,7 +73,7 @@ export interface BusHealth {
 }
 
 /**
- * The message bus (ARCHITECTURE §3). Work is durable, at-least-once, ordered per conversation and
+ * The message bus (docs/architecture.md "Guarantees"). Work is durable, at-least-once, ordered per conversation and
  * shared by consumer groups; taps are live, at-most-once and never slow work down.
  */
 export interface Bus {

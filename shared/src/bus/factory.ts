@@ -14,7 +14,7 @@ export const busTuning = (config: Config): Partial<BusTuning> => ({
   streamMaxLen: config.bus.streamMaxLen,
 });
 
-/** The bus `BUS` names (ARCHITECTURE §6), reached within CONNECT_TIMEOUT_MS (ConnectError past it). */
+/** The bus `BUS` names (docs/configuration.md), reached within CONNECT_TIMEOUT_MS (ConnectError past it). */
 export async function createBus(config: Config, log: Logger, signal?: AbortSignal): Promise<Bus> {
   const tuning = busTuning(config);
   const connect = { timeoutMs: config.connectTimeoutMs, ...(signal ? { signal } : {}) };

@@ -47,7 +47,7 @@ type NatsTuning = Pick<
 >;
 
 /**
- * JetStream backend (ARCHITECTURE §3). Work: one stream `FLANK` over `flankq.<topic>.<partition>`,
+ * JetStream backend (docs/architecture.md "Guarantees"). Work: one stream `FLANK` over `flankq.<topic>.<partition>`,
  * one durable pull consumer per (group, topic, partition). Taps: core NATS subjects `flank.…`.
  * Leases: the `flank-leases` KV bucket.
  */

@@ -34,7 +34,7 @@ const natsServers = envStr().refine(
 );
 
 /**
- * Every environment variable Flank reads (ARCHITECTURE §6), including the names used by the
+ * Every environment variable Flank reads (docs/configuration.md), including the names used by the
  * systems it replaces. Parsed once at start; `process.env` is read nowhere else.
  */
 export const EnvSchema = z

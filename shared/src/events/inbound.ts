@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Inbound message types of the Cloud API (whatsapp-contract §3). */
+/** Inbound message types of the Cloud API (docs/whatsapp-contract.md "Inbound messages"). */
 export const INBOUND_TYPES = [
   "text",
   "image",
@@ -84,12 +84,12 @@ export const InboundMessageData = z.object({
   phoneNumberId: z.string().min(1),
   displayPhoneNumber: z.string().optional(),
   wabaId: z.string().optional(),
-  /** Sender wa_id (phone); empty or absent for username-only BSUID users (contract §5). */
+  /** Sender wa_id (phone); empty or absent for username-only BSUID users (docs/whatsapp-contract.md "Identity"). */
   from: z.string().optional(),
   /** Business-scoped user id (BSUID). */
   userId: z.string().optional(),
   parentUserId: z.string().optional(),
-  /** Set when the message came from a WhatsApp group (2026, contract §3). */
+  /** Set when the message came from a WhatsApp group (2026, docs/whatsapp-contract.md "Groups"). */
   groupId: z.string().optional(),
   profileName: z.string().optional(),
   username: z.string().optional(),
@@ -208,7 +208,7 @@ export const InboundStatusData = z.object({
 export type InboundStatusData = z.infer<typeof InboundStatusData>;
 
 /**
- * `value.errors[]`: system, app or account level errors (contract §2), and the errors a field
+ * `value.errors[]`: system, app or account level errors (docs/whatsapp-contract.md "Webhook envelope"), and the errors a field
  * sends instead of its content (a declined `history` import). `errors` holds those with a
  * numeric code; `raw` holds them all.
  */

@@ -1,6 +1,6 @@
 /**
  * PUBLIC CONTRACT. Topic, channel, stream and key names that internal subscribers and other
- * teams rely on (ARCHITECTURE §2). Renaming anything here breaks consumers in production:
+ * teams rely on (docs/architecture.md "Events"). Renaming anything here breaks consumers in production:
  * add a new name and migrate instead.
  */
 export const TOPICS = [

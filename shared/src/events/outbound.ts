@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MetaError } from "./inbound.js";
 
-// Outbound message kinds and Meta's limits (whatsapp-contract §8). Validated here so a bad
+// Outbound message kinds and Meta's limits (docs/whatsapp-contract.md "Sending"). Validated here so a bad
 // request fails at the API with a clear error instead of as a Graph API 100 later.
 const Text = z.object({
   type: z.literal("text"),
@@ -44,7 +44,7 @@ const ContactsMsg = z.object({
 
 const Header = z.object({ type: z.literal("text"), text: z.string().min(1).max(60) });
 const Footer = z.string().min(1).max(60);
-/** Meta's limits on reply buttons and list sections (contract §8); flows reuse them for stage options. */
+/** Meta's limits on reply buttons and list sections (docs/whatsapp-contract.md "Sending"); flows reuse them for stage options. */
 export const ReplyButtons = z
   .array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }))
   .min(1)
@@ -160,7 +160,7 @@ export const OutboundRequestData = z
     idempotencyKey: z.string().min(1).max(200),
     /** wa_id or phone number (with or without +). */
     to: z.string().min(1).optional(),
-    /** BSUID recipient (contract §5); `to` wins when both are given. */
+    /** BSUID recipient (docs/whatsapp-contract.md "Identity"); `to` wins when both are given. */
     recipient: z.string().min(1).optional(),
     /** `group` sends to the group id in `to` (Groups API); individual by default. */
     recipientType: z.enum(["individual", "group"]).optional(),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ListSections, ReplyButtons } from "../events/outbound.js";
 
 // A flow is a conversation script: stages with goals, offline replies and transitions.
-// Interactive limits follow the WhatsApp contract §8 so a flow that loads can always be sent.
+// Interactive limits follow docs/whatsapp-contract.md "Sending" so a flow that loads can always be sent.
 
 export const Condition = z.union([
   z.strictObject({ keywords: z.array(z.string().min(1)).min(1) }),

@@ -87,7 +87,7 @@ export async function createServiceContext(opts: {
   };
 }
 
-/** Waits until the bus and stores answer (CONVENTIONS 2); throws naming what did not. */
+/** Waits until the bus and stores answer; throws naming what did not. */
 export async function waitHealthy(
   deps: { bus: Bus; stores: Stores; log: Logger },
   timeoutMs = 30_000,
@@ -142,7 +142,7 @@ export function watchHealth(
 const ONE_LINE_FAILURES = new Set(["ConfigError", "ConnectError", "PortInUse", "NotReady"]);
 
 /**
- * A service process, wired once and in order (CONVENTIONS 2–3): config → logger → one signal
+ * A service process, wired once and in order: config → logger → one signal
  * handler → createServiceContext → `service` → "<name> started". A bad config prints every
  * problem and exits 1; a server that cannot be reached or a port in use prints one line naming it
  * and the variable to fix, and exits 1; any other failed start logs its stack. A signal while

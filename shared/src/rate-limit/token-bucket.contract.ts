@@ -3,7 +3,7 @@ import { newId } from "../events/event.js";
 import { waitFor } from "../testing/wait.js";
 import type { Bucket, TokenBuckets } from "./token-bucket.js";
 
-/** One suite for every TokenBuckets adapter: they must behave alike (CONVENTIONS 15). */
+/** One suite for every TokenBuckets adapter: they must behave alike. */
 export function tokenBucketsContract(name: string, make: () => TokenBuckets): void {
   describe(`TokenBuckets contract: ${name}`, () => {
     // A fresh key per test, so adapters sharing one Redis never see each other's buckets.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AgentPresence, PresenceOptions } from "./presence.js";
 
-/** One suite for every AgentPresence adapter (CONVENTIONS 15). `make` gets a fresh namespace per call. */
+/** One suite for every AgentPresence adapter. `make` gets a fresh namespace per call. */
 export function presenceContract(
   name: string,
   make: (opts: PresenceOptions) => Promise<AgentPresence>,

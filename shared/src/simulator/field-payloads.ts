@@ -8,7 +8,7 @@ import {
 } from "./meta-payloads.js";
 
 /**
- * Webhooks of the fields other than user messages (contract §2a), built like Meta sends them,
+ * Webhooks of the fields other than user messages (docs/whatsapp-contract.md "Other fields"), built like Meta sends them,
  * for tests and the playground: an echo from the WhatsApp Business app, a marketing preference,
  * a template status update. Pure.
  */

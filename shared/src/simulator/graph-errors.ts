@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-/** Meta's texts for the codes tests script most often (whatsapp-contract §9); others get a generic text. */
+/** Meta's texts for the codes tests script most often (docs/whatsapp-contract.md "Error codes"); others get a generic text. */
 const TEXTS: Record<number, { message: string; details: string }> = {
   0: { message: "(#0) AuthException", details: "We were unable to authenticate the app user." },
   1: { message: "(#1) API Unknown", details: "Invalid request or possible server error." },
@@ -46,7 +46,7 @@ export function graphErrorStatus(code: number): number {
   return 400;
 }
 
-/** The synchronous error body of whatsapp-contract §8. */
+/** The synchronous error body (docs/whatsapp-contract.md "Sending"). */
 export function graphErrorBody(code: number, message?: string, details?: string) {
   const text = TEXTS[code];
   return {

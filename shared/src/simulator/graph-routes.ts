@@ -3,7 +3,7 @@ import { graphErrorBody } from "./graph-errors.js";
 import { newWamid } from "./meta-payloads.js";
 
 /**
- * The Graph API endpoints Flank calls, answered like Meta (whatsapp-contract §3, §8 and Embedded
+ * The Graph API endpoints Flank calls, answered like Meta (docs/whatsapp-contract.md "Sending" and Embedded
  * Signup). Pure apart from fresh ids: the server does the I/O and the bookkeeping.
  */
 export interface GraphRequest {
@@ -58,7 +58,7 @@ export function answerGraph(req: GraphRequest, state: RouteState): GraphAnswer {
 
   const download = MEDIA_DOWNLOAD_PATH.exec(path);
   if (download?.[1] && method === "GET") {
-    // "If you omit your token, the request will fail" (contract §3).
+    // "If you omit your token, the request will fail" (docs/whatsapp-contract.md "Sending").
     if (!req.headers.authorization?.startsWith("Bearer ")) return error(401, 190, "Missing access token");
     const found = state.media.get(download[1]);
     if (!found) return error(404, 100, "Media not found");
@@ -108,7 +108,7 @@ export function answerGraph(req: GraphRequest, state: RouteState): GraphAnswer {
 function sendMessage(phoneNumberId: string, raw: unknown): GraphAnswer {
   const body = (raw ?? {}) as Record<string, unknown>;
   if (body.messaging_product !== "whatsapp") return error(400, 100, "Invalid parameter");
-  // Mark as read, with or without the typing indicator (contract §8).
+  // Mark as read, with or without the typing indicator (docs/whatsapp-contract.md "Sending").
   if (body.status === "read") {
     return typeof body.message_id === "string"
       ? { status: 200, json: { success: true } }
@@ -118,7 +118,7 @@ function sendMessage(phoneNumberId: string, raw: unknown): GraphAnswer {
   const recipient = typeof body.recipient === "string" ? body.recipient : undefined;
   if (!(to || recipient) || typeof body.type !== "string") return error(400, 100, "Invalid parameter");
   const wamid = newWamid();
-  // `to` wins when both are given (contract §5).
+  // `to` wins when both are given (docs/whatsapp-contract.md "Identity").
   const contact = to ? { input: to, wa_id: to.replace(/^\+/, "") } : { input: recipient, user_id: recipient };
   const biz = typeof body.biz_opaque_callback_data === "string" ? body.biz_opaque_callback_data : undefined;
   return {

@@ -28,7 +28,7 @@ export type { GraphMedia } from "./graph-routes.js";
 
 /**
  * The Cloud API simulator: a local Graph API for tests, benchmarks and the embedded mode. The real
- * wire format (whatsapp-contract §3, §8, §9), every request recorded, scriptable failures, and
+ * wire format (docs/whatsapp-contract.md "Sending"), every request recorded, scriptable failures, and
  * Meta's status webhooks (sent, delivered, read) sent back to the receiver, signed.
  */
 export interface GraphRecordedRequest {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 
 /**
- * Meta's webhook payloads, built the way the Cloud API sends them (whatsapp-contract §2–§5): every
+ * Meta's webhook payloads, built the way the Cloud API sends them (docs/whatsapp-contract.md): every
  * id and timestamp a string, one entry per WABA, one change with `field: "messages"`. Pure.
  */
 
@@ -11,7 +11,7 @@ export const newWamid = (): string => `wamid.${randomBytes(24).toString("base64u
 /** Unix seconds as a string, as Meta sends every timestamp. */
 export const unixSeconds = (at: Date): string => String(Math.floor(at.getTime() / 1000));
 
-/** A stable business-scoped user id (BSUID, contract §5) for a phone number: `US.` + 20 digits. */
+/** A stable business-scoped user id (BSUID, docs/whatsapp-contract.md "Identity") for a phone number: `US.` + 20 digits. */
 export function bsuidOf(waId: string): string {
   const digest = createHash("sha256").update(`bsuid:${waId}`).digest();
   return `US.${digest.readBigUInt64BE(0).toString().padStart(20, "0").slice(0, 20)}`;
@@ -28,7 +28,7 @@ export interface BusinessNumber {
 export const DEFAULT_DISPLAY_NUMBER = "15550783881";
 export const DEFAULT_WABA_ID = "102290129340398";
 
-/** The envelope around one `value` (contract §2); `field` is `messages` unless given. */
+/** The envelope around one `value` (docs/whatsapp-contract.md "Webhook envelope"); `field` is `messages` unless given. */
 export function webhookEnvelope(biz: BusinessNumber, value: Record<string, unknown>, field = "messages") {
   return {
     object: "whatsapp_business_account",
@@ -89,11 +89,11 @@ function inboundWebhook(
   return { payload, wamid };
 }
 
-/** A user's text message (contract §3, `R/text`). */
+/** A user's text message (docs/whatsapp-contract.md "Inbound messages", `text`). */
 export const inboundTextWebhook = (m: InboundText) =>
   inboundWebhook(m, { type: "text", text: { body: m.text } });
 
-/** A tap on a reply button (contract §3, `R/interactive`); `replyTo` is the message with the button. */
+/** A tap on a reply button (docs/whatsapp-contract.md "Inbound messages", `interactive`); `replyTo` is the message with the button. */
 export const inboundButtonReplyWebhook = (m: InboundFrom & { reply: { id: string; title: string } }) =>
   inboundWebhook(m, { type: "interactive", interactive: { type: "button_reply", button_reply: m.reply } });
 
@@ -108,12 +108,12 @@ export interface SimStatusUpdate extends BusinessNumber {
   recipientUserId?: string;
   at?: Date;
   bizOpaqueCallbackData?: string;
-  /** For `failed`: Meta's error code (contract §9). */
+  /** For `failed`: Meta's error code (docs/whatsapp-contract.md "Error codes"). */
   error?: { code: number; title: string; details: string };
 }
 
 /**
- * One status webhook (contract §4–§5): `contacts[]` and `recipient_user_id` on sent, delivered and
+ * One status webhook (docs/whatsapp-contract.md "Statuses"): `contacts[]` and `recipient_user_id` on sent, delivered and
  * read (never on failed), `pricing` on delivered only, `errors[]` on failed. No `conversation`
  * object: v24+ omits it outside free entry point windows.
  */

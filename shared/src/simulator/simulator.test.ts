@@ -106,7 +106,7 @@ describe("Cloud API simulator: status webhooks", () => {
         },
       ],
     });
-    // pricing appears on one status only (contract §4)
+    // pricing appears on one status only (docs/whatsapp-contract.md "Statuses")
     const sent = receiver.payloads[0]?.body as typeof delivered;
     expect(sent.entry[0]?.changes[0]?.value.statuses).toEqual([
       expect.not.objectContaining({ pricing: expect.anything() }),

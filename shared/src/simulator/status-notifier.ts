@@ -6,7 +6,7 @@ import { postWebhook, type WebhookTarget } from "./webhook-post.js";
 export interface StatusTiming {
   deliveredMs: number;
   readMs?: number;
-  /** Meta retries a webhook the receiver did not answer 200 (contract §7); we retry this often. */
+  /** Meta retries a webhook the receiver did not answer 200 (docs/whatsapp-contract.md "Delivery from Meta"); we retry this often. */
   retries: number;
   retryDelayMs: number;
 }
@@ -23,7 +23,7 @@ export interface AcceptedSend extends BusinessNumber {
   recipientId?: string;
   recipientUserId?: string;
   bizOpaqueCallbackData?: string;
-  /** Accepted with 200, then failed later (an asynchronous error, contract §8). */
+  /** Accepted with 200, then failed later (an asynchronous error, docs/whatsapp-contract.md "Sending"). */
   failCode?: number;
 }
 

@@ -9,7 +9,7 @@ import { RedisSessionCache } from "./session-cache-redis.js";
 import type { Stores } from "./types.js";
 
 /**
- * The stores `STORE` names (ARCHITECTURE §6), reached within CONNECT_TIMEOUT_MS (ConnectError past
+ * The stores `STORE` names (docs/configuration.md), reached within CONNECT_TIMEOUT_MS (ConnectError past
  * it). Call `init()` on the result before serving.
  */
 export async function createStores(config: Config, log: Logger, signal?: AbortSignal): Promise<Stores> {

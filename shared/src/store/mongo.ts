@@ -24,7 +24,7 @@ export interface MongoStoreOptions {
   now?: () => number;
 }
 
-/** Collection names (ARCHITECTURE §4). Public: other tools read these collections. */
+/** Collection names (docs/architecture.md "Data"). Public: other tools read these collections. */
 export const MONGO_COLLECTIONS = {
   users: "users",
   conversations: "conversations",

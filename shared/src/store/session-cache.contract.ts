@@ -32,7 +32,7 @@ const entry = (n: number, role: SessionEntry["role"] = "user"): SessionEntry => 
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
 });
 
-/** One suite for the memory and Redis session caches (CONVENTIONS 15). */
+/** One suite for the memory and Redis session caches. */
 export function sessionCacheContract(name: string, harness: SessionCacheHarness): void {
   describe(`session cache contract: ${name}`, () => {
     let cache: SessionCache | undefined;

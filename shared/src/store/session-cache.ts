@@ -20,7 +20,7 @@ export interface SessionEntry {
 }
 
 /**
- * The hot per-conversation cache (ARCHITECTURE §4): the conversation's stage and route and its
+ * The hot per-conversation cache (docs/architecture.md "Data"): the conversation's stage and route and its
  * last N messages, kept past the 24-hour window (SESSION_TTL_SECONDS). A miss is normal: callers
  * fall back to the stores, which stay the source of truth.
  */
@@ -45,7 +45,7 @@ export const SessionEntrySchema = z.object({
 
 const opt = z.string().optional();
 
-/** What comes back from Redis is validated like any other boundary (CONVENTIONS 7). */
+/** What comes back from Redis is validated like any other boundary. */
 export const ConversationSnapshot = z.object({
   id: z.string().min(1),
   tenant: z.string().min(1),

@@ -14,7 +14,7 @@ const TABLE: Row[] = [
   ["queued", [], "sent", "applied"],
   ["queued", [], "read", "applied"], // sent and delivered never arrived
   ["sent", ["sent"], "delivered", "applied"],
-  ["sent", ["sent"], "read", "applied"], // delivered skipped (contract §4)
+  ["sent", ["sent"], "read", "applied"], // delivered skipped (docs/whatsapp-contract.md "Statuses")
   ["read", ["sent", "read"], "delivered", "stale"], // out-of-order webhook
   ["read", ["read"], "sent", "stale"],
   ["delivered", ["delivered"], "sent", "stale"],

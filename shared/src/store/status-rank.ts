@@ -2,7 +2,7 @@ import type { StatusValue } from "../events/inbound.js";
 import type { StatusEntry, StatusUpdate } from "./types.js";
 
 /**
- * Whether a Meta status webhook moves a message forward (contract §4). Webhooks arrive out of
+ * Whether a Meta status webhook moves a message forward (docs/whatsapp-contract.md "Statuses"). Webhooks arrive out of
  * order and "delivered" may never come, so the latest status is the highest rank seen, not the
  * last one received:
  * - sent < delivered < read < played;

@@ -25,7 +25,7 @@ export interface ContractContext {
 let seq = 0;
 
 /**
- * One suite for every adapter (CONVENTIONS 15). Tests share one set of stores per suite and keep
+ * One suite for every adapter. Tests share one set of stores per suite and keep
  * apart by unique tenants and ids, so the suite also runs against a shared database.
  */
 export function storeContract(name: string, harness: StoreHarness): void {

@@ -12,7 +12,7 @@ export interface PageRequest {
   cursor?: string;
 }
 
-/** One chat between a business number and a user (ARCHITECTURE §4). `id` is `${tenant}:${user}`. */
+/** One chat between a business number and a user (docs/architecture.md "Data"). `id` is `${tenant}:${user}`. */
 export interface Conversation {
   id: string;
   /** Business phone_number_id. */
@@ -159,7 +159,7 @@ export interface UserPreference {
   detail?: string;
 }
 
-/** Ids a user had before a number or BSUID change (contract §5). */
+/** Ids a user had before a number or BSUID change (docs/whatsapp-contract.md "Identity"). */
 export interface PreviousIds {
   waId?: string;
   userId?: string;
@@ -171,7 +171,7 @@ export interface User {
   id: string;
   tenant: string;
   waId?: string;
-  /** BSUID (contract §5). */
+  /** BSUID (docs/whatsapp-contract.md "Identity"). */
   userId?: string;
   profileName?: string;
   username?: string;
@@ -319,7 +319,7 @@ export interface IntegrationStore {
   delete(id: string): Promise<boolean>;
 }
 
-/** A human agent who signs in to the console with their own key (ARCHITECTURE §7). */
+/** A human agent who signs in to the console with their own key (docs/architecture.md "HTTP surface"). */
 export interface Agent {
   /** As in the route `agent:<id>`. */
   id: string;

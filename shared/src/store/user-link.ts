@@ -2,7 +2,7 @@ import { InvalidStoreInput } from "./page.js";
 import type { PreviousIds, User, UserKey, UserPreference, UserSighting } from "./types.js";
 
 /**
- * What an upsert writes (contract §5). A user is known by wa_id, BSUID or both within a tenant;
+ * What an upsert writes (docs/whatsapp-contract.md "Identity"). A user is known by wa_id, BSUID or both within a tenant;
  * Meta may send either alone ("wa_id can be omitted", and older payloads used empty strings).
  * - nobody matches: a new user;
  * - one user matches: it gains whichever key was new and the latest profile;
@@ -97,7 +97,7 @@ function merged(keep: User, absorb: User, now: string): User {
 }
 
 /**
- * A phone number or BSUID change (contract §5, system messages): `current` (found by the old
+ * A phone number or BSUID change (docs/whatsapp-contract.md "Identity"): `current` (found by the old
  * ids) takes the new ones and remembers the old; `other` (someone already seen under the new
  * ids, e.g. the new number wrote before the change notice arrived) is absorbed into it, so the
  * conversation of `current` carries on.

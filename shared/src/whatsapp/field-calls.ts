@@ -14,7 +14,7 @@ import {
 } from "./webhook-out.js";
 
 /**
- * `calls` (contract §2a): `calls[]` connect / terminate events and `statuses[]` of type `call`
+ * `calls` (docs/whatsapp-contract.md "Other fields"): `calls[]` connect / terminate events and `statuses[]` of type `call`
  * (RINGING, ACCEPTED, REJECTED), each an `inbound.call` of the caller's conversation. The value's
  * `errors[]` belong to its calls and ride on each of them.
  */

@@ -96,7 +96,7 @@ function historyMessage(m: Json, chunk: Chunk, meta: ChangeMeta, ctx: FieldConte
   }
   const from = digits(idStr(m.from));
   const to = digits(idStr(m.to));
-  // `to` is only on the business's own messages (contract §2a).
+  // `to` is only on the business's own messages (docs/whatsapp-contract.md "Other fields").
   const business = to !== undefined || (from !== undefined && from === meta.displayPhoneNumber);
   const threadId = chunk.threadId ?? (business ? to : from);
   if (!threadId) {

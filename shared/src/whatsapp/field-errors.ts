@@ -11,7 +11,7 @@ import {
 } from "./webhook-out.js";
 
 /**
- * `value.errors[]` as one `inbound.error` (system, app or account level, contract §2). Meta's
+ * `value.errors[]` as one `inbound.error` (system, app or account level, docs/whatsapp-contract.md "Webhook envelope"). Meta's
  * error objects carry no id: the same payload for the same number is the same error.
  */
 export function valueErrors(

@@ -14,7 +14,7 @@ import {
 /**
  * `messages`: user messages (`inbound.message`), statuses of what the business sent
  * (`inbound.status`; call statuses go to `inbound.call`) and value-level errors (`inbound.error`),
- * each handled independently (contract §12.4).
+ * each handled independently (docs/whatsapp-contract.md "Rules for every webhook").
  */
 export function messagesField(value: Json, ctx: FieldContext, out: NormalizedWebhook): void {
   const meta = changeMeta(value, ctx.wabaId);

@@ -6,7 +6,7 @@ import { groupsField, preferencesField, stateSyncField } from "./field-users.js"
 import type { FieldHandler } from "./webhook-out.js";
 
 /**
- * Every `changes[].field` Meta documents for WhatsApp Business Accounts (contract §2, §2a) and
+ * Every `changes[].field` Meta documents for WhatsApp Business Accounts (docs/whatsapp-contract.md "Other fields") and
  * the handler that turns its value into events. A field not listed here is published on
  * `inbound.field` with its name and value (normalize.ts). docs/whatsapp-contract.md lists what
  * each one becomes.

@@ -23,7 +23,7 @@ export function mapErrors(v: unknown): MetaError[] | undefined {
   return errors.length > 0 ? errors : undefined;
 }
 
-/** `context`: a reply or button tap, a forward marker, or a product enquiry (contract §3). */
+/** `context`: a reply or button tap, a forward marker, or a product enquiry (docs/whatsapp-contract.md "Inbound messages"). */
 export function mapContext(v: unknown): InboundMessageData["context"] {
   const c = obj(v);
   if (!c) return undefined;
@@ -58,7 +58,7 @@ export function mapReferral(v: unknown): InboundMessageData["referral"] {
   });
 }
 
-/** The `value.contacts[]` entry of a user, by wa_id or BSUID; never by position (contract §2). */
+/** The `value.contacts[]` entry of a user, by wa_id or BSUID; never by position (docs/whatsapp-contract.md "Webhook envelope"). */
 export function findContact(contacts: Json[], waId: string | undefined, userId: string | undefined) {
   return contacts.find(
     (c) =>

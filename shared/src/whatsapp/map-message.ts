@@ -2,7 +2,7 @@ import type { InboundMessageData, InboundType } from "../events/inbound.js";
 import { findContact, mapContext, mapErrors, mapReferral } from "./map-common.js";
 import { bool, compact, idStr, isoFromUnix, type Json, num, obj, objs, str } from "./read.js";
 
-/** What a message contributes besides its identity: the type's own fields (contract §3). */
+/** What a message contributes besides its identity: the type's own fields (docs/whatsapp-contract.md "Inbound messages"). */
 type Content = Partial<InboundMessageData> & { type: InboundType };
 
 const MEDIA_TYPES = new Set(["image", "audio", "video", "document", "sticker"]);
@@ -29,7 +29,7 @@ function location(o: Json | undefined): InboundMessageData["location"] {
   return compact({ latitude, longitude, name: str(o.name), address: str(o.address), url: str(o.url) });
 }
 
-/** `call_permission_reply`: the answer and how long the permission holds (contract §2a). */
+/** `call_permission_reply`: the answer and how long the permission holds (docs/whatsapp-contract.md "Other fields"). */
 function callPermission(reply: Json | undefined) {
   const response = str(reply?.response);
   if (!reply || !response) return undefined;
@@ -55,7 +55,7 @@ function interactive(o: Json | undefined): Pick<Content, "interactive" | "text">
       description: str(reply?.description),
       name: str(reply?.name),
       body: str(reply?.body),
-      // Flows: a JSON *string* (contract §3); kept as sent, parsing is the consumer's business.
+      // Flows: a JSON *string* (docs/whatsapp-contract.md "Inbound messages"); kept as sent, parsing is the consumer's business.
       responseJson: str(reply?.response_json),
       callPermission: kind === "call_permission_reply" ? callPermission(reply) : undefined,
     }),
@@ -119,7 +119,7 @@ export function content(type: string, m: Json): Content {
         text: str(body?.text),
       };
     case "reaction": {
-      // A missing or empty emoji is a removed reaction (contract §3).
+      // A missing or empty emoji is a removed reaction (docs/whatsapp-contract.md "Inbound messages").
       const emoji = str(body?.emoji);
       const messageId = str(body?.message_id);
       return { type, reaction: messageId ? compact({ messageId, emoji }) : undefined, text: emoji };

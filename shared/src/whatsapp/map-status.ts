@@ -9,7 +9,7 @@ export type MappedStatus =
   | { ok: false; reason: string };
 
 /**
- * One `value.statuses[]` entry (contract §4). The conversation is the recipient's (wa_id, else
+ * One `value.statuses[]` entry (docs/whatsapp-contract.md "Statuses"). The conversation is the recipient's (wa_id, else
  * BSUID); for a group send `recipient_id` is the group, so it is the group's. A status name Meta
  * added later is carried as `unknown` with its name, never dropped.
  */

@@ -8,7 +8,7 @@ import { normalizeWebhook, SYSTEM_USER, UNATTRIBUTED_TENANT } from "./normalize.
 
 const RECEIVED = new Date("2026-01-02T03:04:05.000Z");
 
-describe("normalizeWebhook: inbound messages (contract §3)", () => {
+describe("normalizeWebhook: inbound messages (docs/whatsapp-contract.md: Inbound messages)", () => {
   it.each(MESSAGE_CASES)("$name", (c) => {
     const out = normalizeWebhook(c.body, { receivedAt: RECEIVED });
     expect(out.skipped).toEqual([]);
@@ -27,7 +27,7 @@ describe("normalizeWebhook: inbound messages (contract §3)", () => {
   });
 });
 
-describe("normalizeWebhook: statuses (contract §4)", () => {
+describe("normalizeWebhook: statuses (docs/whatsapp-contract.md: Statuses)", () => {
   it.each(STATUS_CASES)("$name", (c) => {
     const out = normalizeWebhook(c.body);
     expect(out.skipped).toEqual([]);
@@ -200,7 +200,7 @@ describe("normalizeWebhook: envelope", () => {
   });
 });
 
-describe("normalizeWebhook: every other field (contract §2a): published, never dropped", () => {
+describe("normalizeWebhook: every other field (docs/whatsapp-contract.md: Other fields): published, never dropped", () => {
   it.each(FIELD_CASES)("$name", (c) => {
     const out = normalizeWebhook(c.body, { receivedAt: RECEIVED });
     expect(out.skipped).toEqual([]);

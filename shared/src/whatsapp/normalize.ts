@@ -18,7 +18,7 @@ export interface NormalizeOptions {
 }
 
 /**
- * Turns a parsed Meta webhook body into Flank events (contract §§2–5, checklist §12.4). Pure: no
+ * Turns a parsed Meta webhook body into Flank events (docs/whatsapp-contract.md). Pure: no
  * I/O, never throws, whatever the shape of `payload`. Every `changes[]` entry becomes events:
  * known fields by their handler (fields.ts), any other field as `inbound.field`, and a known
  * field whose value held nothing the handler could read as `inbound.field` too, so nothing Meta

@@ -16,7 +16,7 @@ export function objs(v: unknown): Json[] {
   return out;
 }
 
-/** A non-empty string; "" reads as absent (BSUID users get `"from": ""`, contract §5). */
+/** A non-empty string; "" reads as absent (BSUID users get `"from": ""`, docs/whatsapp-contract.md "Identity"). */
 export const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /** An id or timestamp: documented as strings, but a number is accepted too. */

@@ -5,7 +5,7 @@ import { signPayload, verifySignature } from "./signature.js";
 const SECRET = "app-secret-for-tests";
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
-describe("verifySignature (contract §6)", () => {
+describe("verifySignature (docs/whatsapp-contract.md: Signatures)", () => {
   const body = bytes('{"object":"whatsapp_business_account","entry":[]}');
 
   it("accepts Meta's sha256=<lowercase hex> of the exact bytes", () => {

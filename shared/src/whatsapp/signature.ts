@@ -7,7 +7,7 @@ export type SignatureCheck = "ok" | "missing" | "invalid";
 const PREFIX = "sha256=";
 const HEX_LENGTH = 64;
 
-/** `sha256=<hex>` of the exact bytes, as Meta computes it (contract §6). */
+/** `sha256=<hex>` of the exact bytes, as Meta computes it (docs/whatsapp-contract.md "Signatures"). */
 export function signPayload(body: Uint8Array | string, appSecret: string): string {
   return PREFIX + createHmac("sha256", appSecret).update(body).digest("hex");
 }
