@@ -15,6 +15,7 @@ import {
   createStores,
   type FlowRegistry,
   type GraphTestServer,
+  integrationServiceFromConfig,
   type Logger,
   loadFlowRegistry,
   type StatusTiming,
@@ -28,6 +29,7 @@ import {
 } from "@flank/shared";
 import { Registry } from "prom-client";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
+import { createChats, flowNumbers } from "./playground/chats.js";
 import { createPlayground } from "./playground/routes.js";
 
 export interface EmbeddedOptions {
@@ -157,6 +159,20 @@ export async function startEmbedded(
           log: log.child({ component: "playground" }),
           phoneNumberId: config.whatsapp.phoneNumberId ?? "",
           simulated: simulatedParts(config, local.simulateWhatsApp),
+          flows: flows
+            .ids()
+            .map((id) => ({ id, ...(flows.get(id)?.name ? { name: flows.get(id)?.name } : {}) })),
+          defaultFlowId: flows.default.id,
+          chats: createChats({
+            defaultFlowId: flows.default.id,
+            defaultNumber: config.whatsapp.phoneNumberId ?? "",
+            flowIds: flows.ids(),
+            newNumber: flowNumbers(
+              integrationServiceFromConfig(config, stores.integrations, log),
+              config.whatsapp.token ?? "",
+            ),
+          }),
+          stores,
           target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
           token: playgroundToken,
           hosts: [hostname],

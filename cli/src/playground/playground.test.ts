@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMemoryBus } from "@flank/shared";
+import { createMemoryBus, createMemoryStores, type StoredMessage } from "@flank/shared";
 import { hasBinary } from "@flank/shared/testing";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { banner } from "../banner.js";
 import { type Embedded, startEmbedded } from "../embedded.js";
 import { REPO_ROOT } from "../stack.js";
 import { bareConfig, launchChromium, silentLog } from "../test-helpers.js";
+import { createChats } from "./chats.js";
 import { PLAYGROUND_TOKEN_HEADER } from "./guard.js";
 import { createPlayground, PLAYGROUND_BODY_LIMIT } from "./routes.js";
 
@@ -18,12 +19,23 @@ const authed = { [PLAYGROUND_TOKEN_HEADER]: TOKEN };
 
 describe("playground endpoints", () => {
   const log = silentLog();
-  const make = (maxStreams?: number) =>
+  const PNID = "100000000000001";
+  let made = 0;
+  const make = (maxStreams?: number, stores = createMemoryStores()) =>
     createPlayground({
       bus: createMemoryBus(log),
       log,
-      phoneNumberId: "100000000000001",
+      phoneNumberId: PNID,
       simulated: ["x"],
+      flows: [{ id: "general-assistant", name: "General assistant" }, { id: "appointment-booking" }],
+      defaultFlowId: "general-assistant",
+      chats: createChats({
+        defaultFlowId: "general-assistant",
+        defaultNumber: PNID,
+        flowIds: ["general-assistant", "appointment-booking"],
+        newNumber: async () => `99990000000000${++made}`,
+      }),
+      stores,
       target: () => ({ url: "http://127.0.0.1:1/webhook/whatsapp", appSecret: "s" }),
       token: TOKEN,
       hosts: ["192.0.2.10"],
@@ -44,6 +56,108 @@ describe("playground endpoints", () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!developers)/);
   });
 
+  const chat = async (app: ReturnType<typeof make>["app"], body: unknown) => {
+    const res = await app.request("http://127.0.0.1:3001/chat", {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", ...authed },
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { biz?: string; flowId?: string; error?: string },
+    };
+  };
+
+  it("lists the loaded flows and opens a chat on the one picked; a reset opens a new one", async () => {
+    const { app } = make();
+    const info = (await (await app.request("/info", { headers: authed })).json()) as Record<string, unknown>;
+    expect(info.flows).toEqual([
+      { id: "general-assistant", name: "General assistant" },
+      { id: "appointment-booking" },
+    ]);
+    expect(info.defaultFlow).toBe("general-assistant");
+    // The default flow chats on PHONE_NUMBER_ID; another flow on a number of its own, kept until a reset.
+    expect((await chat(app, { flow: "general-assistant" })).body).toEqual({
+      biz: PNID,
+      flowId: "general-assistant",
+    });
+    const booking = (await chat(app, { flow: "appointment-booking" })).body;
+    expect(booking.biz).toMatch(/^9999\d+$/);
+    expect((await chat(app, { flow: "appointment-booking" })).body.biz).toBe(booking.biz);
+    const reset = (await chat(app, { flow: "appointment-booking", fresh: true })).body;
+    expect(reset.flowId).toBe("appointment-booking");
+    expect(reset.biz).not.toBe(booking.biz);
+    const resetDefault = (await chat(app, { flow: "general-assistant", fresh: true })).body;
+    expect(resetDefault.biz).not.toBe(PNID);
+    expect((await chat(app, { flow: "nope" })).status).toBe(404);
+    expect((await chat(app, { fresh: true })).status).toBe(400);
+  });
+
+  it("signs and streams only for chats it opened (404 for any other business number)", async () => {
+    const { app } = make();
+    const other = "106540352242922";
+    expect((await post(app, { from: "16505551234", biz: other, text: "hi" })).status).toBe(404);
+    expect((await app.request(`/events?from=16505551234&biz=${other}`, { headers: authed })).status).toBe(
+      404,
+    );
+    expect((await app.request(`/history?from=16505551234&biz=${other}`, { headers: authed })).status).toBe(
+      404,
+    );
+  });
+
+  it("gives a chat's messages and state back for a reload, oldest first, the bot's as sent", async () => {
+    const stores = createMemoryStores();
+    const { app } = make(undefined, stores);
+    const conversationId = `${PNID}:16505551234`;
+    const base = { conversationId, tenant: PNID, statuses: [] };
+    const inbound: StoredMessage = {
+      ...base,
+      id: "in-1",
+      wamid: "wamid.in1",
+      direction: "inbound",
+      from: "16505551234",
+      to: PNID,
+      type: "text",
+      body: "hi there",
+      timestamp: "2026-06-01T10:00:00.000Z",
+      raw: { secret: "webhook body" },
+    };
+    const request = {
+      idempotencyKey: "out-1",
+      to: "16505551234",
+      message: { type: "text", body: "Hello!" },
+      source: "bot",
+    };
+    await stores.messages.insert(inbound);
+    await stores.messages.insert({
+      ...base,
+      id: "out-1",
+      wamid: "wamid.out1",
+      direction: "outbound",
+      from: PNID,
+      to: "16505551234",
+      type: "text",
+      body: "Hello!",
+      timestamp: "2026-06-01T10:00:01.000Z",
+      status: "delivered",
+      raw: request,
+    });
+    const res = await app.request("/history?from=16505551234", { headers: authed });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { conversation: unknown; messages: Record<string, unknown>[] };
+    expect(body.conversation).toBeNull();
+    expect(body.messages.map((m) => [m.direction, m.body, m.wamid])).toEqual([
+      ["inbound", "hi there", "wamid.in1"],
+      ["outbound", "Hello!", "wamid.out1"],
+    ]);
+    expect(body.messages[1]?.request).toEqual(request);
+    expect(body.messages[0]).not.toHaveProperty("request");
+    expect((await app.request(`/history?from=16505551234&biz=${PNID}`, { headers: authed })).status).toBe(
+      200,
+    );
+    expect((await app.request("/history?from=x", { headers: authed })).status).toBe(400);
+  });
+
   it("refuses a bad message with 400 and an unreachable gateway with 502", async () => {
     const { app } = make();
     const bad = await post(app, { from: "+1", text: "" });
@@ -59,6 +173,13 @@ describe("playground endpoints", () => {
     for (const headers of [{}, { [PLAYGROUND_TOKEN_HEADER]: "wrong" }] as Record<string, string>[]) {
       expect((await app.request("/info", { headers })).status).toBe(401);
       expect((await app.request("/events?from=16505551234", { headers })).status).toBe(401);
+      expect((await app.request("/history?from=16505551234", { headers })).status).toBe(401);
+      const open = await app.request("/chat", {
+        method: "POST",
+        body: JSON.stringify({ flow: "general-assistant" }),
+        headers: { "content-type": "application/json", ...headers },
+      });
+      expect(open.status).toBe(401);
       const send = await app.request("/send", {
         method: "POST",
         body: JSON.stringify({ from: "16505551234", text: "hi" }),
@@ -85,6 +206,12 @@ describe("playground endpoints", () => {
     for (const origin of ["http://evil.example", "null", "http://127.0.0.1:9999"]) {
       expect((await at("127.0.0.1:3001", { origin })).status).toBe(403);
       expect((await post(app, { from: "16505551234", text: "hi" }, { origin })).status).toBe(403);
+      const open = await app.request("http://127.0.0.1:3001/chat", {
+        method: "POST",
+        body: JSON.stringify({ flow: "general-assistant" }),
+        headers: { "content-type": "application/json", ...authed, host: "127.0.0.1:3001", origin },
+      });
+      expect(open.status).toBe(403);
     }
     expect((await at("127.0.0.1:3001", { origin: "http://127.0.0.1:3001" })).status).toBe(200);
   });
