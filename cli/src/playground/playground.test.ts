@@ -287,6 +287,9 @@ describe("playground availability", () => {
   });
 });
 
+// (runs in the page; typed by hand since this package compiles without the DOM types)
+type Win = { getComputedStyle(el: unknown): { color: string }; innerWidth: number };
+
 // Real headless Chromium against the embedded mode; skipped only where chromium is missing and CI is not "true".
 describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
   let flank: Embedded;
@@ -325,16 +328,17 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
     const reply = page.locator(".msg.bot").first();
     await reply.waitFor();
     expect(await reply.locator(".body").textContent()).toContain("assistant");
-    // ✓ sent → ✓✓ delivered → blue ✓✓ read, from the simulator's status webhooks through the gateway
+    // The bot's message is delivered and read (the simulator's status webhooks through the
+    // gateway), yet shows no ticks: on a phone you never see whether the business read yours.
     await page.waitForSelector('.msg.bot[data-status="read"]', { timeout: 15_000 });
-    // (runs in the page; typed by hand since this package compiles without the DOM types)
-    type Win = { getComputedStyle(el: unknown): { color: string } };
-    const tickColor = await reply
-      .locator(".tick")
+    expect(await page.locator(".msg.bot .tick").count()).toBe(0);
+    // Yours do: ✓ sent → ✓✓ delivered → blue ✓✓ once the bot marked it read.
+    await page.waitForSelector('.msg.me[data-status="read"]');
+    const tickColor = await page
+      .locator(".msg.me .tick")
+      .first()
       .evaluate((el) => (globalThis as unknown as Win).getComputedStyle(el).color);
     expect(tickColor).toBe("rgb(83, 189, 235)");
-    // the bot marked our message read
-    await page.waitForSelector('.msg.me[data-status="read"]');
     expect(await page.textContent("#stage")).toBe("chat");
     expect(await page.textContent("#route")).toBe("bot");
     expect(await page.textContent("#flow")).toBe("general-assistant");
@@ -347,7 +351,84 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
     const dir = join(REPO_ROOT, "test-artifacts");
     mkdirSync(dir, { recursive: true });
     const shot = join(dir, "playground.png");
+    await page.evaluate(() =>
+      (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+    );
     await page.screenshot({ path: shot });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
   }, 60_000);
+
+  it("is phone-sized and centered", async () => {
+    const page = await context.newPage();
+    await page.goto(flank.playgroundUrl ?? "");
+    await page.waitForSelector("#send:not([disabled])");
+    const phone = await page.locator(".phone").boundingBox();
+    const width = await page.evaluate(() => (globalThis as unknown as Win).innerWidth);
+    expect(width).toBeGreaterThan(900);
+    expect(phone?.width).toBeGreaterThan(300);
+    expect(phone?.width).toBeLessThanOrEqual(420);
+    expect(Math.abs((phone?.x ?? 0) + (phone?.width ?? 0) / 2 - width / 2)).toBeLessThan(2);
+    await page.close();
+  });
+
+  it("keeps the chat on reload, starts a picked flow, and starts over on reset", async () => {
+    const page = await context.newPage();
+    await page.goto(flank.playgroundUrl ?? "");
+    await page.fill("#from", "16505558888");
+    await page.click("#start");
+    await page.waitForSelector("#send:not([disabled])");
+    await expect.poll(() => page.textContent("#conn")).toContain("+16505558888");
+    await page.fill("#text", "hello from before the reload");
+    await page.click("#send");
+    await page.locator(".msg.bot").first().waitFor();
+    await page.waitForSelector('.msg.me[data-status="read"]');
+
+    // A reload shows the chat as it was: both bubbles, where it stands, and the user's ticks as far
+    // as the stores know (delivered: read receipts are sent, not stored).
+    await page.reload();
+    await page.waitForSelector("#send:not([disabled])");
+    expect(await page.inputValue("#from")).toBe("16505558888");
+    expect(await page.locator(".msg.me .body").allTextContents()).toEqual(["hello from before the reload"]);
+    expect(await page.locator(".msg.bot").count()).toBeGreaterThan(0);
+    expect(await page.locator(".msg.bot .tick").count()).toBe(0);
+    expect(await page.locator(".msg.me").getAttribute("data-status")).toBe("delivered");
+    expect(await page.textContent(".msg.me .tick")).toBe("\u2713\u2713");
+    expect(await page.textContent("#flow")).toBe("general-assistant");
+
+    // The picker lists the loaded flows; picking one starts a conversation on it.
+    const options = await page
+      .locator("#flow-pick option")
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    expect(options).toEqual(expect.arrayContaining(["general-assistant", "appointment-booking"]));
+    await page.selectOption("#flow-pick", "appointment-booking");
+    await page.waitForSelector("#send:not([disabled])");
+    expect(await page.locator(".msg").count()).toBe(0);
+    expect(await page.textContent("#chat-title")).toBe("Appointment booking");
+    await page.fill("#text", "hi");
+    await page.click("#send");
+    await expect
+      .poll(() => page.locator(".msg.bot .body").first().textContent(), { timeout: 15_000 })
+      .toContain("book an appointment");
+    await expect.poll(() => page.textContent("#flow")).toBe("appointment-booking");
+    await expect.poll(() => page.textContent("#stage")).toBe("greeting");
+    await page.fill("#text", "book");
+    await page.click("#send");
+    await expect.poll(() => page.textContent("#stage"), { timeout: 15_000 }).toBe("collect");
+    const before = await page.textContent("#business");
+
+    // Reset: a fresh conversation on the same flow, with nothing of the old one.
+    await page.click("#reset");
+    await expect.poll(() => page.textContent("#business")).not.toBe(before);
+    await page.waitForSelector("#send:not([disabled])");
+    expect(await page.locator(".msg").count()).toBe(0);
+    expect(await page.textContent("#stage")).toBe("\u2013");
+    await page.fill("#text", "hi again");
+    await page.click("#send");
+    await expect.poll(() => page.textContent("#stage"), { timeout: 15_000 }).toBe("greeting");
+    await page.reload();
+    await page.waitForSelector("#send:not([disabled])");
+    expect(await page.inputValue("#flow-pick")).toBe("appointment-booking");
+    expect(await page.locator(".msg.me .body").allTextContents()).toEqual(["hi again"]);
+    await page.close();
+  }, 90_000);
 });
