@@ -87,7 +87,6 @@ export const securityOptions = (
   production: config.env === "production",
   ownPolicyPrefixes: mounts.map((m) => m.path),
   // The API viewer and the console: pages built from same-origin scripts and styles only.
-  htmlPaths: [],
   appPaths: [CONSOLE_PATH, DOCS_PATH],
 });
 
