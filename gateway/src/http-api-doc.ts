@@ -69,12 +69,15 @@ function operation(method: string, path: string, op: Json, schemes: Json): strin
     }
     out.push("");
   }
-  const body = obj(obj(obj(op.requestBody).content)["application/json"]);
-  if (op.requestBody) {
+  const [bodyType, bodyMedia] = Object.entries(obj(obj(op.requestBody).content))[0] ?? [];
+  if (bodyType) {
+    const body = obj(bodyMedia);
     const table = fields(obj(body.schema));
-    out.push("Request body (JSON):", "");
+    out.push(`Request body (${bodyType === "application/json" ? "JSON" : bodyType}):`, "");
     if (table) out.push(table, "");
-    if (body.example !== undefined) out.push(fence("json", body.example), "");
+    if (body.example !== undefined) {
+      out.push(fence(bodyType === "application/json" ? "json" : "text", body.example), "");
+    }
   }
   out.push("| Status | Meaning |", "| --- | --- |");
   const responses = Object.entries(obj(op.responses));

@@ -28,6 +28,8 @@ export interface Op {
   query?: z.ZodObject;
   pathParams?: string[];
   body?: z.ZodType;
+  /** The body's media type: JSON unless given (e.g. `multipart/form-data` for an upload). */
+  bodyType?: string;
   /** An example request body (required with `body`); it must parse with `body`. */
   example?: unknown;
   headers?: { name: string; description: string }[];

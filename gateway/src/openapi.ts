@@ -492,7 +492,7 @@ function operation(op: Op) {
           requestBody: {
             required: true,
             content: {
-              "application/json": {
+              [op.bodyType ?? "application/json"]: {
                 schema: json(op.body),
                 ...(op.example === undefined ? {} : { example: op.example }),
               },

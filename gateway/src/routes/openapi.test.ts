@@ -111,7 +111,8 @@ describe("/openapi.json", () => {
       const op = doc.paths[row.path]?.[row.method];
       const takesBody = row.method !== "get" && row.method !== "delete" && row.body !== undefined;
       expect(Boolean(op?.requestBody), key(row)).toBe(takesBody);
-      if (takesBody) expect(op?.requestBody?.content["application/json"]?.example, key(row)).toBeDefined();
+      const media = op?.requestBody?.content[row.bodyType ?? "application/json"];
+      if (takesBody) expect(media?.example, key(row)).toBeDefined();
     }
     // Every POST/PUT/PATCH that reads a JSON body has one in the table (those that read none: listed).
     const bodiless = ROUTE_TABLE.filter((r) => r.method !== "get" && r.method !== "delete" && !r.body).map(
