@@ -30,6 +30,9 @@ export interface ChatDeps {
   newNumber: (flowId: string) => Promise<string>;
 }
 
+/** Chats opened in one run at most: each is an integration in the stores. */
+export const MAX_CHATS = 200;
+
 export function createChats(deps: ChatDeps): Chats {
   const byBiz = new Map<string, Chat>();
   const current = new Map<string, Chat>();
@@ -44,10 +47,17 @@ export function createChats(deps: ChatDeps): Chats {
       if (!deps.flowIds.includes(flowId)) throw new UnknownFlow(flowId);
       const now = current.get(flowId);
       if (now && !fresh) return now;
+      if (byBiz.size >= MAX_CHATS) throw new TooManyChats();
       return add({ biz: await deps.newNumber(flowId), flowId });
     },
     get: (biz) => byBiz.get(biz),
   };
+}
+
+export class TooManyChats extends Error {
+  constructor() {
+    super(`${MAX_CHATS} chats opened in this run already: restart to start over`);
+  }
 }
 
 export class UnknownFlow extends Error {

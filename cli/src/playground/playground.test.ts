@@ -156,6 +156,22 @@ describe("playground endpoints", () => {
       200,
     );
     expect((await app.request("/history?from=x", { headers: authed })).status).toBe(400);
+    // A long chat: its latest messages, oldest first.
+    for (let i = 0; i < 205; i++) {
+      await stores.messages.insert({
+        ...inbound,
+        id: `in-more-${i}`,
+        wamid: `wamid.more${i}`,
+        body: `message ${i}`,
+        timestamp: new Date(Date.parse("2026-06-01T11:00:00.000Z") + i * 1000).toISOString(),
+      });
+    }
+    const long = (await (await app.request("/history?from=16505551234", { headers: authed })).json()) as {
+      messages: { body: string }[];
+    };
+    expect(long.messages).toHaveLength(200);
+    expect(long.messages[0]?.body).toBe("message 5");
+    expect(long.messages[199]?.body).toBe("message 204");
   });
 
   it("refuses a bad message with 400 and an unreachable gateway with 502", async () => {

@@ -14,7 +14,7 @@ import {
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { type Chats, UnknownFlow } from "./chats.js";
+import { type Chats, TooManyChats, UnknownFlow } from "./chats.js";
 import { requireToken, sameOriginOnly } from "./guard.js";
 import { playgroundPage } from "./page.js";
 
@@ -72,6 +72,19 @@ const SendBody = z
 const ChatBody = z.object({ flow: z.string().min(1).max(200), fresh: z.boolean().optional() });
 /** Messages shown on reload: the chat's latest. */
 const HISTORY_LIMIT = 200;
+
+/** The conversation's last `limit` messages, oldest first (the store pages from the oldest). */
+async function latestMessages(messages: Stores["messages"], id: string, limit: number) {
+  const all: StoredMessage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await messages.listByConversation(id, { limit: 500, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    if (all.length > limit) all.splice(0, all.length - limit);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
 
 const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
 
@@ -140,6 +153,7 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
       return c.json(chat);
     } catch (err) {
       if (err instanceof UnknownFlow) return c.json({ error: err.message }, 404);
+      if (err instanceof TooManyChats) return c.json({ error: err.message }, 429);
       deps.log.warn({ err }, "playground could not open a chat");
       return c.json({ error: "could not open a chat" }, 500);
     }
@@ -150,15 +164,15 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
     const at = chatOf(c.req.query("biz"), c.req.query("from"));
     if ("error" in at) return c.json({ error: at.error }, at.status);
     const id = conversationIdOf(at.biz, at.from);
-    const [conversation, page] = await Promise.all([
+    const [conversation, messages] = await Promise.all([
       deps.stores.conversations.get(id),
-      deps.stores.messages.listByConversation(id, { limit: HISTORY_LIMIT }),
+      latestMessages(deps.stores.messages, id, HISTORY_LIMIT),
     ]);
     return c.json({
       conversation: conversation
         ? { stage: conversation.stage, route: conversation.route, flowId: conversation.flowId }
         : null,
-      messages: page.items.map(historyItem),
+      messages: messages.map(historyItem),
     });
   });
 
