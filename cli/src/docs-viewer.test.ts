@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hasBinary } from "@flank/shared/testing";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "./embedded.js";
+import { REPO_ROOT } from "./stack.js";
 import { bareConfig, launchChromium, silentLog } from "./test-helpers.js";
 
 // The gateway's /docs in headless Chromium: the viewer renders every operation of /openapi.json
@@ -51,6 +52,11 @@ describe.skipIf(!hasBinary("chromium"))("/docs in Chromium", () => {
     expect(requested.length).toBeGreaterThan(3);
     expect(requested.filter((u) => !u.startsWith(`${flank.url}/`) && !u.startsWith("data:"))).toEqual([]);
     expect(problems.filter((p) => !/favicon|\.map\b/.test(p))).toEqual([]);
+    const dir = join(REPO_ROOT, "test-artifacts");
+    mkdirSync(dir, { recursive: true });
+    const shot = join(dir, "docs.png");
+    await page.screenshot({ path: shot });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
     await page.close();
   }, 60_000);
 });
