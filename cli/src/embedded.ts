@@ -9,6 +9,7 @@ import {
   createServiceContext,
   type FlowRegistry,
   type GraphTestServer,
+  integrationServiceFromConfig,
   type Logger,
   type Service,
   type StatusTiming,
@@ -19,6 +20,7 @@ import {
   watchHealth,
 } from "@flank/shared";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
+import { createChats, flowNumbers } from "./playground/chats.js";
 import { createPlayground } from "./playground/routes.js";
 
 export interface EmbeddedOptions {
@@ -97,6 +99,7 @@ export async function startEmbedded(
         await createAgent(stores.agents, { id: "local", name: "Local agent", tenants: ["*"] })
       ).key;
     }
+    const flows = await ctx.flows();
     let webhookUrl = "";
     // It signs webhooks for whoever calls it and streams any user's conversation: only against
     // the simulator (a real token would message real people) and never in production.
@@ -114,6 +117,20 @@ export async function startEmbedded(
           log: log.child({ component: "playground" }),
           phoneNumberId: config.whatsapp.phoneNumberId ?? "",
           simulated: simulatedParts(config, local.simulateWhatsApp),
+          flows: flows
+            .ids()
+            .map((id) => ({ id, ...(flows.get(id)?.name ? { name: flows.get(id)?.name } : {}) })),
+          defaultFlowId: flows.default.id,
+          chats: createChats({
+            defaultFlowId: flows.default.id,
+            defaultNumber: config.whatsapp.phoneNumberId ?? "",
+            flowIds: flows.ids(),
+            newNumber: flowNumbers(
+              integrationServiceFromConfig(config, stores.integrations, log),
+              config.whatsapp.token ?? "",
+            ),
+          }),
+          stores,
           target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
           token: playgroundToken,
           hosts: [hostname],

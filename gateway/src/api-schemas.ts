@@ -214,3 +214,37 @@ export const AgentIssued = z.object({
   agent: AgentView,
   key: z.string().describe("the agent's key: shown this once, stored only as a hash"),
 });
+
+// Embedded Signup (POST /api/v1/channels/whatsapp/embedded-signup, admin keys).
+const signupDigits = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{5,20}$/, `${what} must be 5 to 20 digits`);
+
+/** What the Embedded Signup page posts after Facebook Login (its `code`, and the ids from its message event). */
+export const EmbeddedSignupBody = z.strictObject({
+  code: z.string().trim().min(1).max(4096),
+  waba_id: signupDigits("waba_id"),
+  phone_number_id: signupDigits("phone_number_id"),
+  agent_flow_id: z.string().trim().min(1).max(200).optional(),
+  organization_id: z.string().trim().min(1).max(200).optional(),
+});
+
+// The integrations API's answers (snake_case, secrets masked: shared/src/integrations/wire.ts).
+export const IntegrationView = z.object({
+  id: z.string(),
+  organization_id: z.string().optional(),
+  agent_flow_id: z.string().optional(),
+  phone_number: z.string().optional(),
+  phone_number_id: z.string(),
+  waba_id: z.string().optional(),
+  access_token: z.string().describe("masked: ****wxyz"),
+  verify_token: z.string().describe("shown in full: it goes into Meta's dashboard"),
+  app_secret: z.string().optional().describe("masked"),
+  template_fallback: z.record(z.string(), z.unknown()).optional(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export const IntegrationList = z.object({ count: z.number().int(), integrations: z.array(IntegrationView) });

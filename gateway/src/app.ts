@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { createAgentKeys } from "./agent-keys.js";
 import { createAgentMetrics } from "./agent-metrics.js";
+import { DOCS_PATH } from "./api-paths.js";
 import { BodyBudget } from "./body.js";
 import { commandRunner } from "./conversation-commands.js";
 import type { GatewayContext, GatewayDeps, GatewayEnv } from "./deps.js";
@@ -98,7 +99,8 @@ export const securityOptions = (
 ): SecurityHeaderOptions => ({
   production: config.env === "production",
   ownPolicyPrefixes: mounts.map((m) => m.path),
-  appPaths: [CONSOLE_PATH],
+  // The API viewer and the console: pages built from same-origin scripts and styles only.
+  appPaths: [CONSOLE_PATH, DOCS_PATH],
 });
 
 /** The gateway's HTTP app. Never listens: main.ts serves it, tests call `app.request()`. */

@@ -25,39 +25,21 @@ import {
   TakeBody,
   TransferBody,
 } from "./api-schemas.js";
+import {
+  agentExample,
+  conversationExample,
+  sseExample,
+  storedMessageExample,
+  userExample,
+} from "./openapi-examples.js";
 import { error, IDEMPOTENCY, type Op } from "./openapi-op.js";
 
 // The agent API as documented: every status listed is one the route really answers
 // (routes/agents-openapi.test.ts provokes each and compares).
 
-const E401 = error("missing or invalid key (a disabled agent's key is invalid)");
+const E401 = error("missing or invalid key (a disabled agent's key is invalid)", "unauthorized");
 const E403 = (what: string) => error(what);
 const E404 = error("no such conversation");
-const conversationExample = {
-  id: "106540352242922:16505551234",
-  tenant: "106540352242922",
-  user: "16505551234",
-  waId: "16505551234",
-  profileName: "Zé",
-  flowId: "general-assistant",
-  stage: "chat",
-  route: "agent:ana",
-  agentId: "ana",
-  lastInboundAt: "2026-06-01T10:00:00.000Z",
-  unread: 0,
-  createdAt: "2026-06-01T09:58:00.000Z",
-  updatedAt: "2026-06-01T10:00:05.000Z",
-  version: 4,
-};
-const agentExample = {
-  id: "ana",
-  name: "Ana Souza",
-  tenants: ["106540352242922"],
-  enabled: true,
-  keyHint: "…x9Qz",
-  createdAt: "2026-06-01T09:00:00.000Z",
-  updatedAt: "2026-06-01T09:00:00.000Z",
-};
 const done = {
   description: "done",
   schema: OpResultView,
@@ -73,6 +55,7 @@ const conversationAction = (
 ): Op => ({
   method: "post",
   path: `/v1/agents/conversations/{id}/${action}`,
+  operationId: `${action}Conversation`,
   summary,
   tag: "agents",
   auth: "agent",
@@ -117,6 +100,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents",
+    operationId: "listOnlineAgents",
     summary: "Agents online, least loaded first, with their names",
     tag: "agents",
     auth: "agent",
@@ -137,6 +121,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/me",
+    operationId: "getMe",
     summary: "The agent behind an agent key (the console's sign-in)",
     tag: "agents",
     auth: "agent",
@@ -153,6 +138,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/counts",
+    operationId: "getConversationCounts",
     summary: "How many conversations are queued, the agent's, and in all (within the key's numbers)",
     tag: "agents",
     auth: "agent",
@@ -164,13 +150,19 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/stream",
+    operationId: "streamAgentEvents",
     summary:
       "Live events of the key's conversations as server-sent events: inbound.message, inbound.status, conversation.routed, conversation.updated, outbound.request, outbound.result",
     tag: "agents",
     auth: "agent",
     query: AgentStreamQuery,
     responses: {
-      200: { description: "text/event-stream", contentType: "text/event-stream" },
+      200: {
+        description: "text/event-stream",
+        contentType: "text/event-stream",
+        schema: z.string(),
+        example: sseExample,
+      },
       400: error("bad query"),
       401: E401,
       403: E403("a number outside the agent key's"),
@@ -180,6 +172,7 @@ export const AGENT_OPS: Op[] = [
     (action): Op => ({
       method: "post",
       path: `/v1/agents/{agentId}/${action}`,
+      operationId: action === "heartbeat" ? "heartbeat" : "goOffline",
       summary:
         action === "heartbeat"
           ? "Marks the agent online (until AGENT_HEARTBEAT_TTL_MS passes) and hands it queued conversations of its numbers"
@@ -202,7 +195,17 @@ export const AGENT_OPS: Op[] = [
                   assignedFromQueue: 1,
                 },
               }
-            : { description: "the agent's status", schema: AgentStatusView },
+            : {
+                description: "the agent's status",
+                schema: AgentStatusView,
+                example: {
+                  agentId: "ana",
+                  name: "Ana Souza",
+                  lastSeen: 1780308000000,
+                  load: 2,
+                  online: false,
+                },
+              },
         400: error("bad agent id"),
         401: E401,
         403: E403("a send/read key, or an agent key naming another agent"),
@@ -212,6 +215,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/conversations",
+    operationId: "listAgentConversations",
     summary: "Conversations for the console, most recently updated first, within the key's numbers",
     tag: "agents",
     auth: "agent",
@@ -230,12 +234,17 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/conversations/{id}",
+    operationId: "getAgentConversation",
     summary: "One conversation and the user's profile",
     tag: "agents",
     auth: "agent",
     pathParams: ["id"],
     responses: {
-      200: { description: "the conversation", schema: ConversationDetail },
+      200: {
+        description: "the conversation",
+        schema: ConversationDetail,
+        example: { conversation: conversationExample, user: userExample },
+      },
       401: E401,
       403: E403("a number outside the agent key's"),
       404: E404,
@@ -244,13 +253,18 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/agents/conversations/{id}/messages",
+    operationId: "listAgentConversationMessages",
     summary: "The conversation's messages, oldest first (outbound ones carry raw.source and raw.agentName)",
     tag: "agents",
     auth: "agent",
     pathParams: ["id"],
     query: PageQuery,
     responses: {
-      200: { description: "a page", schema: pageOf(StoredMessageView) },
+      200: {
+        description: "a page",
+        schema: pageOf(StoredMessageView),
+        example: { items: [storedMessageExample] },
+      },
       400: error("bad query"),
       401: E401,
       403: E403("a number outside the agent key's"),
@@ -317,6 +331,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "post",
     path: "/v1/admin/agents",
+    operationId: "createAgent",
     summary: "Creates an agent and its key (answered once, stored only as a hash)",
     tag: "agents admin",
     auth: "admin",
@@ -337,6 +352,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/admin/agents",
+    operationId: "listAgents",
     summary: "Lists agents (never their keys)",
     tag: "agents admin",
     auth: "admin",
@@ -349,12 +365,13 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: "/v1/admin/agents/{id}",
+    operationId: "getAgent",
     summary: "One agent",
     tag: "agents admin",
     auth: "admin",
     pathParams: ["id"],
     responses: {
-      200: { description: "the agent", schema: AgentOne },
+      200: { description: "the agent", schema: AgentOne, example: { agent: agentExample } },
       401: E401,
       403: E403("not an admin key"),
       404: error("no such agent"),
@@ -363,6 +380,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "patch",
     path: "/v1/admin/agents/{id}",
+    operationId: "updateAgent",
     summary:
       'Changes an agent\'s name, numbers or enabled ({"enabled": false} disables it and its key at once)',
     tag: "agents admin",
@@ -385,12 +403,17 @@ export const AGENT_OPS: Op[] = [
   {
     method: "post",
     path: "/v1/admin/agents/{id}/key",
+    operationId: "rotateAgentKey",
     summary: "Gives the agent a new key; the old one stops working",
     tag: "agents admin",
     auth: "admin",
     pathParams: ["id"],
     responses: {
-      200: { description: "the agent and its new key", schema: AgentIssued },
+      200: {
+        description: "the agent and its new key",
+        schema: AgentIssued,
+        example: { agent: agentExample, key: "flk_agent_…" },
+      },
       401: E401,
       403: E403("not an admin key"),
       404: error("no such agent"),

@@ -1,11 +1,21 @@
 import { CreateIntegrationBody, UpdateIntegrationBody } from "@flank/shared";
 import { z } from "zod";
 import {
+  DOCS_PATH,
+  EMBEDDED_SIGNUP_PATH,
+  INTEGRATIONS_PATH,
+  OPENAPI_PATH,
+  WEBHOOK_PATHS,
+} from "./api-paths.js";
+import {
   Accepted,
   ConversationQuery,
   ConversationView,
+  EmbeddedSignupBody,
   GetBody,
   HistoryResponse,
+  IntegrationList,
+  IntegrationView,
   MessageBody,
   PageQuery,
   pageOf,
@@ -16,10 +26,16 @@ import {
   VerifyQuery,
 } from "./api-schemas.js";
 import { AGENT_OPS } from "./openapi-agents.js";
-import { error, IDEMPOTENCY, type Op } from "./openapi-op.js";
-import { EMBEDDED_SIGNUP_PATH, EmbeddedSignupBody } from "./routes/embedded-signup.js";
-import { INTEGRATIONS_PATH } from "./routes/integrations.js";
-import { WEBHOOK_PATHS } from "./routes/webhook.js";
+import {
+  conversationExample,
+  integrationCreateExample,
+  integrationExample,
+  sseExample,
+  storedMessageExample,
+  WAMID,
+  webhookExample,
+} from "./openapi-examples.js";
+import { error, errorExample, IDEMPOTENCY, type Op, type OpResponse } from "./openapi-op.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -28,127 +44,231 @@ const json = (schema: z.ZodType): JsonSchema => {
   return rest;
 };
 
-const OPS: Op[] = [
-  ...WEBHOOK_PATHS.flatMap((path): Op[] => [
-    {
-      method: "get",
-      path,
-      summary: "Meta webhook verification: echoes hub.challenge when hub.verify_token matches",
-      tag: "webhook",
-      query: VerifyQuery,
-      responses: {
-        200: { description: "the challenge", contentType: "text/plain" },
-        403: error("token mismatch"),
+const webhookOps = (path: string, suffix: string): Op[] => [
+  {
+    method: "get",
+    path,
+    operationId: `verifyWebhook${suffix}`,
+    summary: "Meta webhook verification: echoes hub.challenge when hub.verify_token matches",
+    tag: "webhook",
+    auth: "public",
+    query: VerifyQuery,
+    responses: {
+      200: {
+        description: "the challenge",
+        contentType: "text/plain",
+        schema: z.string(),
+        example: "1158201444",
       },
+      403: error("token mismatch"),
     },
-    {
-      method: "post",
-      path,
-      summary: "Meta webhook: verified (X-Hub-Signature-256), normalized and appended to the bus before 200",
-      tag: "webhook",
-      headers: [
-        {
-          name: "X-Hub-Signature-256",
-          description: "sha256=<hex HMAC of the body>, required with APP_SECRET",
-        },
-      ],
-      body: z.record(z.string(), z.unknown()),
-      responses: {
-        200: {
-          description: "events appended",
-          schema: z.object({ received: z.number(), duplicates: z.number() }),
-        },
-        400: error("malformed JSON"),
-        401: error("signature missing"),
-        403: error("signature invalid"),
-        413: error("body over 3 MB"),
-        503: error(
-          "bus unavailable, or more webhook bytes in flight than WEBHOOK_BODY_BUDGET_MB (`overloaded`, with Retry-After): Meta retries",
-        ),
+  },
+  {
+    method: "post",
+    path,
+    operationId: `receiveWebhook${suffix}`,
+    summary: "Meta webhook: verified (X-Hub-Signature-256), normalized and appended to the bus before 200",
+    tag: "webhook",
+    auth: "public",
+    headers: [
+      {
+        name: "X-Hub-Signature-256",
+        description: "sha256=<hex HMAC of the body>, required with APP_SECRET",
       },
+    ],
+    body: z.record(z.string(), z.unknown()),
+    example: webhookExample,
+    responses: {
+      200: {
+        description: "events appended",
+        schema: z.object({ received: z.number(), duplicates: z.number() }),
+        example: { received: 1, duplicates: 0 },
+      },
+      400: error("malformed JSON", "invalid_json"),
+      401: error("signature missing", "signature_missing"),
+      403: error("signature invalid", "signature_invalid"),
+      413: error("body over 3 MB"),
+      503: error(
+        "bus unavailable, or more webhook bytes in flight than WEBHOOK_BODY_BUDGET_MB (`overloaded`, with Retry-After): Meta retries",
+        "overloaded",
+      ),
     },
-  ]),
+  },
+];
+
+const Readiness = z.object({ ok: z.boolean(), failed: z.array(z.enum(["bus", "stores"])) });
+const CHANGE_ERRORS: Op["responses"] = {
+  400: error("names bad fields", "validation_failed"),
+  409: error("taken"),
+};
+const E401 = error("missing or invalid API key", "unauthorized");
+const conversationsPage = {
+  items: [conversationExample],
+  nextCursor: "eyJ1IjoiMjAyNi0wNi0wMVQxMDowMDowNS4wMDBaIn0",
+};
+
+/**
+ * The route table: every operation of the gateway's API. mount-op.ts registers the routes from it
+ * (the handlers, by operationId, stay in routes/*) and buildOpenApi documents it; routes/openapi.test.ts
+ * fails on a registered route missing from it.
+ */
+export const ROUTE_TABLE: readonly Op[] = [
+  ...webhookOps(WEBHOOK_PATHS[0], ""),
+  ...webhookOps(WEBHOOK_PATHS[1], "Legacy"),
+  ...webhookOps(WEBHOOK_PATHS[2], "Api"),
   {
     method: "post",
     path: "/send",
+    operationId: "sendText",
     summary: "Send a text and wait (SEND_WAIT_MS) for Meta's answer",
     tag: "messages",
-    auth: true,
+    auth: "api",
     body: SendBody,
+    example: { number: "+16505551234", text: "Your order ships today." },
     headers: [IDEMPOTENCY],
     responses: {
-      200: { description: "Meta's response", schema: z.record(z.string(), z.unknown()) },
-      202: { description: "still queued when the wait ran out", schema: Queued },
-      400: error("invalid input"),
-      401: error("missing or invalid API key"),
-      502: error("Meta refused the message (details: the Meta error)"),
-      503: error("bus unavailable"),
+      200: {
+        description: "Meta's response",
+        schema: z.record(z.string(), z.unknown()),
+        example: {
+          messaging_product: "whatsapp",
+          contacts: [{ input: "+16505551234", wa_id: "16505551234" }],
+          messages: [{ id: WAMID }],
+        },
+      },
+      202: {
+        description: "still queued when the wait ran out",
+        schema: Queued,
+        example: { id: "01JX3F8Q2V6K9T4N7C5B1M0ZAD", status: "queued" },
+      },
+      400: error("invalid input", "validation_failed"),
+      401: E401,
+      502: error("Meta refused the message (details: the Meta error)", "send_failed"),
+      503: error("bus unavailable", "bus_unavailable"),
     },
   },
   {
     method: "post",
     path: "/v1/messages",
+    operationId: "queueMessage",
     summary: "Queue any outbound message type",
     tag: "messages",
-    auth: true,
+    auth: "api",
     body: MessageBody,
+    example: {
+      to: "+16505551234",
+      message: {
+        type: "buttons",
+        body: "Did this answer your question?",
+        buttons: [
+          { id: "yes", title: "Yes" },
+          { id: "no", title: "No" },
+        ],
+      },
+    },
     headers: [IDEMPOTENCY],
     responses: {
-      202: { description: "queued", schema: Accepted },
-      400: error("invalid input, naming the fields"),
-      401: error("missing or invalid API key"),
-      503: error("bus unavailable"),
+      202: { description: "queued", schema: Accepted, example: { id: "01JX3F8Q2V6K9T4N7C5B1M0ZAD" } },
+      400: error("invalid input, naming the fields", "validation_failed"),
+      401: E401,
+      503: error("bus unavailable", "bus_unavailable"),
     },
   },
   {
     method: "get",
     path: "/v1/messages/{id}",
+    operationId: "getMessage",
     summary: "A message and its delivery status history",
     tag: "messages",
-    auth: true,
+    auth: "api",
     pathParams: ["id"],
-    responses: { 200: { description: "the message", schema: StoredMessageView }, 404: error("unknown id") },
+    responses: {
+      200: { description: "the message", schema: StoredMessageView, example: storedMessageExample },
+      401: E401,
+      404: error("unknown id"),
+    },
   },
   {
     method: "post",
     path: "/get",
+    operationId: "getUserMessages",
     summary: "A user's messages, oldest first",
     tag: "history",
-    auth: true,
+    auth: "api",
     body: GetBody,
-    responses: { 200: { description: "messages", schema: HistoryResponse }, 400: error("invalid input") },
+    example: { number: "+16505551234", limit: 20 },
+    responses: {
+      200: {
+        description: "messages",
+        schema: HistoryResponse,
+        example: {
+          count: 1,
+          messages: [
+            {
+              id: storedMessageExample.id,
+              from: "16505551234",
+              to: "15550001111",
+              timestamp: "2026-06-01T10:00:00.000Z",
+              type: "text",
+              body: "Hi, where is my order?",
+              raw: {},
+            },
+          ],
+        },
+      },
+      400: error("invalid input", "validation_failed"),
+      401: E401,
+    },
   },
   {
     method: "get",
     path: "/v1/conversations",
+    operationId: "listConversations",
     summary: "Conversations, most recently updated first",
     tag: "history",
-    auth: true,
+    auth: "api",
     query: ConversationQuery,
-    responses: { 200: { description: "a page", schema: pageOf(ConversationView) }, 400: error("bad query") },
+    responses: {
+      200: { description: "a page", schema: pageOf(ConversationView), example: conversationsPage },
+      400: error("bad query", "validation_failed"),
+      401: E401,
+    },
   },
   {
     method: "get",
     path: "/v1/conversations/{id}/messages",
+    operationId: "listConversationMessages",
     summary: "A conversation's messages, oldest first",
     tag: "history",
-    auth: true,
+    auth: "api",
     pathParams: ["id"],
     query: PageQuery,
     responses: {
-      200: { description: "a page", schema: pageOf(StoredMessageView) },
+      200: {
+        description: "a page",
+        schema: pageOf(StoredMessageView),
+        example: { items: [storedMessageExample] },
+      },
+      401: E401,
       404: error("unknown conversation"),
     },
   },
   {
     method: "get",
     path: "/v1/stream",
+    operationId: "streamEvents",
     summary: "Live events as server-sent events (event: <topic>, data: the event JSON)",
     tag: "stream",
-    auth: true,
+    auth: "api",
     query: StreamQuery,
     responses: {
-      200: { description: "text/event-stream", contentType: "text/event-stream" },
+      200: {
+        description: "text/event-stream",
+        contentType: "text/event-stream",
+        schema: z.string(),
+        example: sseExample,
+      },
+      401: E401,
       429: error("STREAM_MAX_OPEN streams already open (Retry-After)"),
     },
   },
@@ -156,80 +276,161 @@ const OPS: Op[] = [
   {
     method: "post",
     path: INTEGRATIONS_PATH,
+    operationId: "createIntegration",
     summary: "Creates an integration (a business number); secrets are stored encrypted and answered masked",
     tag: "integrations",
     auth: "admin",
     body: CreateIntegrationBody,
-    responses: { 201: { description: "created" }, 400: error("names bad fields"), 409: error("taken") },
+    example: integrationCreateExample,
+    responses: {
+      201: { description: "created", schema: IntegrationView, example: integrationExample },
+      400: error("names bad fields", "validation_failed"),
+      401: E401,
+      409: error("taken"),
+    },
   },
   {
     method: "get",
     path: INTEGRATIONS_PATH,
+    operationId: "listIntegrations",
     summary: "Lists integrations, secrets masked",
     tag: "integrations",
     auth: "admin",
-    responses: { 200: { description: "the integrations" } },
+    responses: {
+      200: {
+        description: "the integrations",
+        schema: IntegrationList,
+        example: { count: 1, integrations: [integrationExample] },
+      },
+      401: E401,
+    },
   },
   ...(["get", "patch", "put", "delete"] as const).map(
     (method): Op => ({
       method,
       path: `${INTEGRATIONS_PATH}/{id}`,
+      operationId: {
+        get: "getIntegration",
+        patch: "updateIntegration",
+        put: "replaceIntegration",
+        delete: "deleteIntegration",
+      }[method],
       summary: {
         get: "One integration",
         patch: "Changes some fields",
-        put: "Same as PATCH",
+        put: "Same as PATCH: changes only the fields sent",
         delete: "Deletes it",
       }[method],
       tag: "integrations",
       auth: "admin",
       pathParams: ["id"],
-      ...(method === "patch" || method === "put" ? { body: UpdateIntegrationBody } : {}),
+      ...(method === "patch" || method === "put"
+        ? { body: UpdateIntegrationBody, example: { agent_flow_id: "support", enabled: true } }
+        : {}),
       responses: {
-        [method === "delete" ? 204 : 200]: { description: "done" },
-        400: error("names bad fields"),
+        ...(method === "delete"
+          ? { 204: { description: "deleted" } }
+          : {
+              200: { description: "the integration", schema: IntegrationView, example: integrationExample },
+            }),
+        ...(method === "patch" || method === "put" ? CHANGE_ERRORS : {}),
+        401: E401,
         404: error("unknown integration"),
-        409: error("taken"),
       },
     }),
   ),
   {
     method: "post",
     path: EMBEDDED_SIGNUP_PATH,
+    operationId: "completeEmbeddedSignup",
     summary: "Embedded Signup: exchanges the code, subscribes the app to the WABA, creates the integration",
     tag: "integrations",
     auth: "admin",
     body: EmbeddedSignupBody,
+    example: { code: "AQBx3example", waba_id: "102290129340398", phone_number_id: "106540352242922" },
     responses: {
-      201: { description: "the integration" },
-      400: error("names bad fields"),
+      201: { description: "the integration", schema: IntegrationView, example: integrationExample },
+      400: error("names bad fields", "validation_failed"),
+      401: E401,
       409: error("number already integrated"),
-      502: error("Meta refused or could not be reached"),
-      503: error("FB_APP_ID / FB_APP_SECRET not configured"),
+      502: error("Meta refused or could not be reached", "graph_error"),
+      503: error("FB_APP_ID / FB_APP_SECRET not configured", "not_configured"),
     },
   },
   {
     method: "get",
     path: "/healthz",
+    operationId: "health",
     summary: "The process is up",
     tag: "ops",
-    responses: { 200: { description: "up" } },
+    auth: "public",
+    responses: {
+      200: { description: "up", schema: z.object({ ok: z.literal(true) }), example: { ok: true } },
+    },
   },
   {
     method: "get",
     path: "/readyz",
+    operationId: "ready",
     summary: "Bus and stores answer",
     tag: "ops",
+    auth: "public",
     responses: {
-      200: { description: "ready: `{ok: true, failed: []}`" },
-      503: { description: '`{ok: false, failed: ["bus" | "stores"]}`: names what failed; why is in the log' },
+      200: { description: "ready", schema: Readiness, example: { ok: true, failed: [] } },
+      503: {
+        description: "names what failed; why is in the log",
+        schema: Readiness,
+        example: { ok: false, failed: ["bus"] },
+      },
     },
   },
   {
     method: "get",
     path: "/metrics",
+    operationId: "metrics",
     summary: "Prometheus metrics",
     tag: "ops",
-    responses: { 200: { description: "text exposition format", contentType: "text/plain" } },
+    auth: "public",
+    responses: {
+      200: {
+        description: "text exposition format",
+        contentType: "text/plain",
+        schema: z.string(),
+        example:
+          '# TYPE flank_http_requests_total counter\nflank_http_requests_total{method="POST",route="/send",status="200"} 3\n',
+      },
+    },
+  },
+  {
+    method: "get",
+    path: OPENAPI_PATH,
+    operationId: "openapi",
+    summary: "This document (OpenAPI 3.1)",
+    tag: "ops",
+    auth: "public",
+    responses: {
+      200: {
+        description: "the OpenAPI document",
+        schema: z.record(z.string(), z.unknown()),
+        example: { openapi: "3.1.0", info: { title: "Flank gateway", version: "1" }, paths: {} },
+      },
+    },
+  },
+  {
+    method: "get",
+    path: DOCS_PATH,
+    operationId: "docs",
+    summary: "This document in a browsable viewer (served from the gateway itself)",
+    tag: "ops",
+    auth: "public",
+    responses: {
+      200: {
+        description: "the viewer page",
+        contentType: "text/html",
+        schema: z.string(),
+        example: "<!doctype html>…",
+      },
+    },
   },
 ];
 
@@ -238,6 +439,23 @@ const SECURITY = {
   admin: [{ adminKey: [] }],
   agent: [{ agentKey: [] }, { apiKey: [] }],
 };
+
+function response(status: number, r: OpResponse & { code?: Parameters<typeof errorExample>[2] }) {
+  const example = r.example ?? (status >= 400 ? errorExample(status, r.description, r.code) : undefined);
+  return {
+    description: r.description,
+    ...(r.schema
+      ? {
+          content: {
+            [r.contentType ?? "application/json"]: {
+              schema: json(r.schema),
+              ...(example === undefined ? {} : { example }),
+            },
+          },
+        }
+      : {}),
+  };
+}
 
 function operation(op: Op) {
   const query = op.query ? json(op.query) : {};
@@ -263,16 +481,18 @@ function operation(op: Op) {
     })),
   ];
   return {
+    operationId: op.operationId,
     summary: op.summary,
     tags: [op.tag],
-    ...(op.auth ? { security: SECURITY[op.auth === true ? "api" : op.auth] } : {}),
+    // Public operations say so: `[]` overrides any document-wide requirement.
+    security: op.auth === "public" ? [] : SECURITY[op.auth],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
       ? {
           requestBody: {
             required: true,
             content: {
-              "application/json": {
+              [op.bodyType ?? "application/json"]: {
                 schema: json(op.body),
                 ...(op.example === undefined ? {} : { example: op.example }),
               },
@@ -281,22 +501,7 @@ function operation(op: Op) {
         }
       : {}),
     responses: Object.fromEntries(
-      Object.entries(op.responses).map(([status, r]) => [
-        status,
-        {
-          description: r.description,
-          ...(r.schema
-            ? {
-                content: {
-                  [r.contentType ?? "application/json"]: {
-                    schema: json(r.schema),
-                    ...(r.example === undefined ? {} : { example: r.example }),
-                  },
-                },
-              }
-            : {}),
-        },
-      ]),
+      Object.entries(op.responses).map(([status, r]) => [status, response(Number(status), r)]),
     ),
   };
 }
@@ -304,7 +509,7 @@ function operation(op: Op) {
 /** The OpenAPI 3.1 document of the gateway, generated from the same zod schemas the routes validate with. */
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPS) {
+  for (const op of ROUTE_TABLE) {
     paths[op.path] ??= {};
     (paths[op.path] as Record<string, unknown>)[op.method] = operation(op);
   }

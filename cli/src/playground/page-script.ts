@@ -2,9 +2,14 @@
  * The playground's browser script (plain ES2020, no template literals so it can live in this one).
  * It renders the conversation from the events of the playground's SSE stream:
  * - your bubble: ✓ when the gateway accepted the webhook, ✓✓ when the router got it, blue ✓✓
- *   when the bot marked it read (an `outbound.request` of type read);
- * - the bot's bubble (an agent's reply names the agent): from `outbound.request`, its wamid from `outbound.result`, its ticks from the
- *   simulator's status webhooks (`inbound.status`), which may arrive before the result;
+ *   when the bot marked it read (an `outbound.request` of type read); only yours have ticks, as
+ *   on a phone, where you never see whether the business read your reply;
+ * - the bot's bubble (an agent's reply names the agent): from `outbound.request`, its wamid from
+ *   `outbound.result`, its delivery (kept in data-status, for a failure mark) from the simulator's
+ *   status webhooks (`inbound.status`), which may arrive before the result;
+ * - the chat: a flow picked (POST /chat opens a business number running it), a reset (a new
+ *   number: a fresh conversation), and on reload the messages so far (GET /history); the choice
+ *   of user, flow and chat is kept in localStorage.
  * - stage, route and flow from `conversation.routed` and `conversation.updated`.
  */
 export const PLAYGROUND_SCRIPT = `
@@ -16,7 +21,9 @@ var auth = { "x-playground-token": new URLSearchParams(location.hash.slice(1)).g
 var $ = function (id) { return document.getElementById(id); };
 var RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 var TICKS = { pending: "\\u{1F553}", sent: "\\u2713", delivered: "\\u2713\\u2713", read: "\\u2713\\u2713", failed: "!" };
-var stream = null, from = "", name = "";
+var stream = null, from = "", name = "", flow = "", biz = "";
+var SAVED = "flank.playground";
+var flowNames = {};
 var byKey = new Map(), byWamid = new Map(), early = new Map();
 
 function setConn(text, ok) { var c = $("conn"); c.textContent = text; c.className = ok ? "conn" : "conn off"; }
@@ -27,8 +34,15 @@ function setStatus(el, status, title) {
   var now = el.dataset.status || "pending";
   if (status !== "failed" && RANK[status] <= RANK[now]) return;
   el.dataset.status = status;
-  el.querySelector(".tick").textContent = TICKS[status];
+  var tick = el.querySelector(".tick");
+  if (tick) tick.textContent = TICKS[status];
   if (title) el.title = title;
+}
+function save() {
+  try { localStorage.setItem(SAVED, JSON.stringify({ from: from, name: name, flow: flow, biz: biz })); } catch (e) { /* private mode */ }
+}
+function saved() {
+  try { return JSON.parse(localStorage.getItem(SAVED) || "{}") || {}; } catch (e) { return {}; }
 }
 function statusOf(wamid, status, title) {
   var el = byWamid.get(wamid);
@@ -58,7 +72,8 @@ function bubble(side, text, ts) {
   tick.className = "tick";
   tick.textContent = TICKS.pending;
   meta.appendChild(time);
-  meta.appendChild(tick);
+  // Ticks on your own messages only, as on a phone.
+  if (side === "me") meta.appendChild(tick);
   el.appendChild(body);
   el.appendChild(meta);
   $("messages").appendChild(el);
@@ -149,24 +164,82 @@ var handlers = {
   }
 };
 
+function api(path, body) {
+  var init = body === undefined ? { headers: auth } : { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(body) };
+  return fetch(base + path, init).then(function (res) {
+    return res.json().then(function (b) { if (!res.ok) { var e = new Error(b.error || "HTTP " + res.status); e.status = res.status; throw e; } return b; });
+  });
+}
+
+// A chat on the flow: its current one, or (fresh: the reset) a new business number running it.
+function openChat(pick, fresh) {
+  setConn(fresh ? "starting over\\u2026" : "opening the chat\\u2026", false);
+  return api("/chat", { flow: pick, fresh: fresh }).then(function (chat) {
+    flow = chat.flowId;
+    biz = chat.biz;
+    $("flow-pick").value = flow;
+    connect();
+  }).catch(function (err) { setConn(err.message, false); });
+}
+
 function connect() {
   from = $("from").value.trim();
   name = $("name").value.trim() || from;
   if (!/^\\d{6,15}$/.test(from)) { setConn("phone number: 6 to 15 digits", false); return; }
   if (!auth["x-playground-token"]) { setConn("open the playground link printed at start (it carries the token)", false); return; }
+  if (!biz) return openChat(flow, false);
   if (stream) stream.abort();
   byKey.clear(); byWamid.clear(); early.clear();
   $("messages").textContent = "";
+  $("text").disabled = true;
+  $("send").disabled = true;
   ["stage", "route", "flow", "reason"].forEach(function (id) { $(id).textContent = "\\u2013"; });
+  $("business").textContent = "business number id " + biz;
+  $("chat-title").textContent = flowNames[flow] || flow || "Flank bot";
+  save();
   setConn("connecting\\u2026", false);
-  stream = new AbortController();
-  listen(stream, from);
+  var ctl = new AbortController();
+  stream = ctl;
+  // The messages so far first (a reload shows the chat as it was), then the live stream.
+  api("/history?from=" + encodeURIComponent(from) + "&biz=" + encodeURIComponent(biz))
+    .then(function (h) { if (stream === ctl) { showHistory(h); listen(ctl, from); } })
+    .catch(function (err) {
+      if (stream !== ctl) return;
+      // A chat of an earlier run (the playground starts with none but the default one): open the flow's.
+      if (err.status === 404) { biz = ""; openChat(flow, false); return; }
+      setConn(err.message, false);
+    });
+}
+
+function showHistory(h) {
+  var c = h.conversation;
+  if (c) {
+    if (c.stage) $("stage").textContent = c.stage;
+    $("route").textContent = c.route;
+    $("flow").textContent = c.flowId || "\\u2013";
+  }
+  h.messages.forEach(function (m) {
+    if (m.direction === "inbound") {
+      var el = bubble("me", m.body || "[" + m.type + "]", m.timestamp);
+      if (m.wamid) attachWamid(el, m.wamid);
+      setStatus(el, m.status === "read" ? "read" : "delivered");
+      return;
+    }
+    var req = m.request;
+    if (!req || !req.message) return;
+    if (req.message.type === "read") { statusOf(req.message.messageId, "read"); return; }
+    handlers["outbound.request"]({ data: req, ts: m.timestamp });
+    var bot = byKey.get(req.idempotencyKey);
+    if (bot && m.wamid) attachWamid(bot, m.wamid);
+    if (bot && m.status) setStatus(bot, m.status === "queued" ? "pending" : m.status);
+  });
+  $("typing").textContent = "online";
 }
 
 // Server-sent events read with fetch (EventSource cannot send the token header), reconnecting
 // after a second when the stream ends or fails, until another user is chosen.
 function listen(ctl, who) {
-  fetch(base + "/events?from=" + encodeURIComponent(who), { headers: auth, signal: ctl.signal })
+  fetch(base + "/events?from=" + encodeURIComponent(who) + "&biz=" + encodeURIComponent(biz), { headers: auth, signal: ctl.signal })
     .then(function (res) {
       if (!res.ok) return res.json().then(function (b) { throw new Error(b.error || "HTTP " + res.status); });
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
@@ -211,6 +284,7 @@ function send(payload, shown) {
   var el = bubble("me", shown);
   payload.from = from;
   payload.name = name;
+  payload.biz = biz;
   fetch(base + "/send", { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(payload) })
     .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
     .then(function (r) {
@@ -229,8 +303,13 @@ $("composer").addEventListener("submit", function (ev) {
   send({ text: text }, text);
 });
 $("start").addEventListener("click", connect);
-fetch(base + "/info", { headers: auth }).then(function (r) { return r.json(); }).then(function (info) {
-  if (!info.phoneNumberId) return;
+$("reset").addEventListener("click", function () { if (flow) openChat(flow, true); });
+$("flow-pick").addEventListener("change", function () { biz = ""; openChat($("flow-pick").value, false); });
+
+var last = saved();
+if (last.from) $("from").value = last.from;
+if (last.name) $("name").value = last.name;
+api("/info").then(function (info) {
   $("business").textContent = "business number id " + info.phoneNumberId;
   var list = $("simulated");
   (info.simulated.length ? info.simulated : ["nothing: every part is real"]).forEach(function (s) {
@@ -238,6 +317,18 @@ fetch(base + "/info", { headers: auth }).then(function (r) { return r.json(); })
     li.textContent = s;
     list.appendChild(li);
   });
-});
-connect();
+  var pick = $("flow-pick");
+  info.flows.forEach(function (f) {
+    flowNames[f.id] = f.name || f.id;
+    var opt = document.createElement("option");
+    opt.value = f.id;
+    opt.textContent = f.name ? f.name + " (" + f.id + ")" : f.id;
+    pick.appendChild(opt);
+  });
+  var known = info.flows.some(function (f) { return f.id === last.flow; });
+  flow = known ? last.flow : info.defaultFlow;
+  biz = known && last.biz ? last.biz : "";
+  pick.value = flow;
+  connect();
+}).catch(function (err) { setConn(err.message, false); });
 `;

@@ -15,14 +15,28 @@ export function playgroundPage(): string {
 <header class="top">
   <strong>Flank playground</strong>
   <span id="conn" class="conn off">not connected</span>
-  <span id="business" class="muted"></span>
 </header>
-<main>
+<main class="app">
+  <section class="phone" aria-label="chat">
+    <div class="chat-head">
+      <div class="avatar">F</div>
+      <div class="who"><div id="chat-title" class="title">Flank bot</div><div id="typing" class="muted small">online</div></div>
+      <button id="reset" type="button" class="ghost" title="Start this flow over: a new conversation">Reset</button>
+    </div>
+    <label class="flow-bar">Flow <select id="flow-pick" aria-label="flow"></select></label>
+    <div id="messages" class="messages" aria-live="polite"></div>
+    <form id="composer" class="composer">
+      <input id="text" placeholder="Type a message" autocomplete="off" disabled>
+      <button id="send" type="submit" disabled>Send</button>
+    </form>
+  </section>
   <aside class="panel">
     <h2>You, on WhatsApp</h2>
-    <label>Phone number (wa_id)<input id="from" value="16505551234" inputmode="numeric" autocomplete="off"></label>
-    <label>Name<input id="name" value="Ana" autocomplete="off"></label>
-    <button id="start" type="button">Start chat</button>
+    <div class="row">
+      <label>Phone number (wa_id)<input id="from" value="16505551234" inputmode="numeric" autocomplete="off"></label>
+      <label>Name<input id="name" value="Ana" autocomplete="off"></label>
+    </div>
+    <button id="start" type="button">Chat as this user</button>
     <h2>Conversation</h2>
     <dl class="facts">
       <dt>stage</dt><dd id="stage">–</dd>
@@ -30,23 +44,14 @@ export function playgroundPage(): string {
       <dt>flow</dt><dd id="flow">–</dd>
       <dt>why</dt><dd id="reason">–</dd>
     </dl>
+    <p id="business" class="muted small"></p>
     <h2>Simulated here</h2>
     <ul id="simulated" class="muted"></ul>
     <p class="muted small">Each message is a Meta webhook, signed with the app secret and posted to
-    <code>/webhook/whatsapp</code>. Ticks come from the Cloud API simulator's status webhooks:
-    ✓ sent, ✓✓ delivered, <span class="read">✓✓</span> read.</p>
+    <code>/webhook/whatsapp</code>. A flow runs on its own simulated business number; Reset opens a
+    new one, so the next message starts a fresh conversation. Ticks on your messages come from the
+    gateway, the router and the bot's read receipt: ✓ sent, ✓✓ delivered, <span class="read">✓✓</span> read.</p>
   </aside>
-  <section class="phone">
-    <div class="chat-head">
-      <div class="avatar">F</div>
-      <div><div class="title">Flank bot</div><div id="typing" class="muted small">online</div></div>
-    </div>
-    <div id="messages" class="messages" aria-live="polite"></div>
-    <form id="composer" class="composer">
-      <input id="text" placeholder="Type a message" autocomplete="off" disabled>
-      <button id="send" type="submit" disabled>Send</button>
-    </form>
-  </section>
 </main>
 <script>${PLAYGROUND_SCRIPT}</script>
 </body>

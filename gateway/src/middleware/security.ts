@@ -4,20 +4,18 @@ import { secureHeaders } from "hono/secure-headers";
 
 /**
  * Browser-facing hardening. API answers are JSON that nothing should render, frame or load
- * resources for, so the CSP allows nothing; the docs page (one self-contained HTML page with an
- * inline stylesheet) gets the one exception it needs. HSTS only in production, where the gateway
- * is behind TLS: sent over plain HTTP in development it would pin browsers to HTTPS on localhost.
+ * resources for, so the CSP allows nothing; the pages (the API viewer at /docs, the console) run
+ * scripts and styles from this origin only. HSTS only in production, where the gateway is behind
+ * TLS: sent over plain HTTP in development it would pin browsers to HTTPS on localhost.
  */
 export interface SecurityHeaderOptions {
   production: boolean;
-  /** HTML pages that need inline styles (default: the gateway's /docs). */
-  htmlPaths?: readonly string[];
   /**
    * Path prefixes of sub-apps that serve their own pages (the embedded mode's playground, with its
    * inline script): every header but the CSP, which only the page itself can state correctly.
    */
   ownPolicyPrefixes?: readonly string[];
-  /** Path prefixes of pages built from same-origin assets (the console): scripts, styles and calls to self only. */
+  /** Path prefixes of pages built from same-origin assets (/docs, the console): scripts, styles and calls to self only. */
   appPaths?: readonly string[];
 }
 
@@ -37,18 +35,6 @@ export function securityHeaders(opts: SecurityHeaderOptions): MiddlewareHandler 
     strictTransportSecurity: hsts,
     contentSecurityPolicy: { defaultSrc: NONE, frameAncestors: NONE, baseUri: NONE, formAction: NONE },
   });
-  const html = secureHeaders({
-    ...common,
-    strictTransportSecurity: hsts,
-    contentSecurityPolicy: {
-      defaultSrc: NONE,
-      styleSrc: ["'unsafe-inline'"],
-      imgSrc: ["data:"],
-      frameAncestors: NONE,
-      baseUri: NONE,
-      formAction: NONE,
-    },
-  });
   const app = secureHeaders({
     ...common,
     strictTransportSecurity: hsts,
@@ -64,7 +50,6 @@ export function securityHeaders(opts: SecurityHeaderOptions): MiddlewareHandler 
     },
   });
   const own = secureHeaders({ ...common, strictTransportSecurity: hsts });
-  const htmlPaths = new Set(opts.htmlPaths ?? ["/docs"]);
   // A root mount ("/") would exempt everything: it keeps the API policy instead.
   const prefixes = (opts.ownPolicyPrefixes ?? []).map((p) => p.replace(/\/+$/, "")).filter((p) => p !== "");
   const under = (list: readonly string[], path: string) =>
@@ -72,7 +57,6 @@ export function securityHeaders(opts: SecurityHeaderOptions): MiddlewareHandler 
   const isOwn = (path: string) => under(prefixes, path);
   const appPaths = opts.appPaths ?? [];
   return (c, next) => {
-    if (htmlPaths.has(c.req.path)) return html(c, next);
     if (under(appPaths, c.req.path)) return app(c, next);
     return isOwn(c.req.path) ? own(c, next) : api(c, next);
   };

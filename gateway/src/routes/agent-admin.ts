@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import type { AgentKeys } from "../agent-keys.js";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { jsonBody } from "../validate.js";
 
@@ -20,7 +21,9 @@ export interface AgentAdminDeps {
   keys: Pick<AgentKeys, "clear">;
 }
 
-export const AGENTS_ADMIN_PATH = "/v1/admin/agents";
+import { AGENTS_ADMIN_PATH } from "../api-paths.js";
+
+export { AGENTS_ADMIN_PATH };
 
 /**
  * Managing human agents (admin keys): create (the answer holds the agent's key, shown once),
@@ -28,9 +31,10 @@ export const AGENTS_ADMIN_PATH = "/v1/admin/agents";
  */
 export function agentAdminRoutes(deps: AgentAdminDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app, AGENTS_ADMIN_PATH);
   const notFound = (id: string) => new ApiError("not_found", `no agent ${id}`);
 
-  app.post("/", async (c) => {
+  on("createAgent", async (c) => {
     const body = await jsonBody(c, CreateAgentBody);
     try {
       const { agent, key } = await createAgent(deps.agents, body);
@@ -42,15 +46,15 @@ export function agentAdminRoutes(deps: AgentAdminDeps): Hono<GatewayEnv> {
     }
   });
 
-  app.get("/", async (c) => c.json({ agents: (await deps.agents.list()).map(agentView) }, 200));
+  on("listAgents", async (c) => c.json({ agents: (await deps.agents.list()).map(agentView) }, 200));
 
-  app.get("/:id", async (c) => {
+  on("getAgent", async (c) => {
     const agent = await deps.agents.get(c.req.param("id"));
     if (!agent) throw notFound(c.req.param("id"));
     return c.json({ agent: agentView(agent) }, 200);
   });
 
-  app.patch("/:id", async (c) => {
+  on("updateAgent", async (c) => {
     const id = c.req.param("id");
     const patch = await jsonBody(c, UpdateAgentBody);
     const agent = await deps.agents.update(id, patch);
@@ -60,7 +64,7 @@ export function agentAdminRoutes(deps: AgentAdminDeps): Hono<GatewayEnv> {
     return c.json({ agent: agentView(agent) }, 200);
   });
 
-  app.post("/:id/key", async (c) => {
+  on("rotateAgentKey", async (c) => {
     const id = c.req.param("id");
     const issued = await rotateAgentKey(deps.agents, id);
     if (!issued) throw notFound(id);

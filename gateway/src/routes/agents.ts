@@ -32,6 +32,7 @@ import { readBody } from "../body.js";
 import type { CommandOutcome, RunCommand } from "../conversation-commands.js";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError, errorBody, validationError } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { idempotencyKeyOf, publishOutbound } from "../outbound.js";
 import { API_BODY_LIMIT, parseJson, queryOf } from "../validate.js";
@@ -62,6 +63,7 @@ const ASSIGN_PER_HEARTBEAT = 20;
  */
 export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app, "/v1");
   const { runCommand } = deps;
   const names = async () => new Map((await deps.stores.agents.list()).map((a) => [a.id, a.name]));
   const withName = (s: AgentStatus, known: Map<string, string>) => {
@@ -69,7 +71,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return name ? { ...s, name } : s;
   };
 
-  app.get("/agents", async (c) => {
+  on("listOnlineAgents", async (c) => {
     const { tenant } = queryOf(c, AgentsQuery);
     if (tenant) checkTenant(c, tenant);
     const online = await deps.presence.online();
@@ -81,14 +83,14 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return c.json({ agents }, 200);
   });
 
-  app.get("/agents/me", async (c) => {
+  on("getMe", async (c) => {
     const agent = keyAgent(c);
     if (!agent) throw new ApiError("forbidden", "not an agent key: /v1/agents/me answers agent keys only");
     const { keyHash: _hash, ...view } = agent;
     return c.json({ agent: view, heartbeatTtlMs: deps.config.router.agentHeartbeatTtlMs }, 200);
   });
 
-  app.get("/agents/counts", async (c) => {
+  on("getConversationCounts", async (c) => {
     const scope = tenantScope(c, undefined);
     const agent = keyAgent(c);
     const [queue, all, mine] = await Promise.all([
@@ -99,7 +101,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return c.json({ queue, all, ...(mine === undefined ? {} : { mine }) }, 200);
   });
 
-  app.get("/agents/stream", (c) =>
+  on("streamAgentEvents", (c) =>
     agentStream(c, {
       bus: deps.bus,
       log: deps.log,
@@ -108,11 +110,11 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     }),
   );
 
-  app.post("/agents/:agentId/heartbeat", async (c) => {
+  on("heartbeat", async (c) => {
     const agentId = actingAgent(c, agentParam(c));
     const status = await deps.presence.heartbeat(agentId);
     let assigned = 0;
-    // An agent key picks up waiting chats of its own numbers; assignQueued picks the least loaded.
+    // An agent key picks up waiting chats of its own numbers; the router gives each to the least loaded.
     const queued = await deps.stores.conversations.list(
       { ...tenantScope(c, undefined), route: "queue" },
       { limit: ASSIGN_PER_HEARTBEAT },
@@ -126,13 +128,13 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return c.json({ ...withName(status, await names()), assignedFromQueue: assigned }, 200);
   });
 
-  app.post("/agents/:agentId/offline", async (c) => {
+  on("goOffline", async (c) => {
     const agentId = actingAgent(c, agentParam(c));
     await deps.presence.offline(agentId);
     return c.json(withName(await deps.presence.status(agentId), await names()), 200);
   });
 
-  app.get("/agents/conversations", async (c) => {
+  on("listAgentConversations", async (c) => {
     const q = queryOf(c, ConversationQuery);
     const page = await deps.stores.conversations.list(
       { ...tenantScope(c, q.tenant), route: q.route, stage: q.stage, agentId: q.agent },
@@ -141,7 +143,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return c.json(page, 200);
   });
 
-  app.get("/agents/conversations/:id", async (c) => {
+  on("getAgentConversation", async (c) => {
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
     const user = await deps.stores.users.find(conversation.tenant, {
       ...(conversation.waId ? { waId: conversation.waId } : {}),
@@ -150,7 +152,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     return c.json({ conversation, ...(user ? { user } : {}) }, 200);
   });
 
-  app.get("/agents/conversations/:id/messages", async (c) => {
+  on("listAgentConversationMessages", async (c) => {
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
     const q = queryOf(c, PageQuery);
     return c.json(
@@ -159,13 +161,13 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     );
   });
 
-  app.post("/agents/conversations/:id/take", async (c) => {
+  on("takeConversation", async (c) => {
     const body = await bodyOf(c, TakeBody);
     const { agentId, conversation } = await acting(c, body.agentId);
     return answer(c, await runCommand(conversation, { command: "take", agent: agentId }));
   });
 
-  app.post("/agents/conversations/:id/release", async (c) => {
+  on("releaseConversation", async (c) => {
     const body = await bodyOf(c, ReleaseBody);
     const { agentId, conversation } = await acting(c, body.agentId);
     return answer(
@@ -178,7 +180,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     );
   });
 
-  app.post("/agents/conversations/:id/transfer", async (c) => {
+  on("transferConversation", async (c) => {
     const body = await bodyOf(c, TransferBody);
     const { agentId, conversation } = await acting(c, body.agentId);
     // The new holder must be a known, enabled agent who may work on this number.
@@ -202,13 +204,13 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     );
   });
 
-  app.post("/agents/conversations/:id/read", async (c) => {
+  on("readConversation", async (c) => {
     await bodyOf(c, ReadBody);
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
     return answer(c, await runCommand(conversation, { command: "read" }));
   });
 
-  app.post("/agents/conversations/:id/handoff", async (c) => {
+  on("handoffConversation", async (c) => {
     const body = await bodyOf(c, HandoffBody);
     const conversation = await visibleConversation(c, deps.stores.conversations, c.req.param("id"));
     return answer(
@@ -217,7 +219,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     );
   });
 
-  app.post("/agents/conversations/:id/reply", async (c) => {
+  on("replyConversation", async (c) => {
     const body = await bodyOf(c, ReplyBody);
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
     const { agentId, conversation } = await acting(c, body.agentId);

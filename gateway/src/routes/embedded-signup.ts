@@ -7,29 +7,16 @@ import {
 } from "@flank/shared";
 import { Hono } from "hono";
 import type { Logger } from "pino";
-import { z } from "zod";
+import { EMBEDDED_SIGNUP_PATH } from "../api-paths.js";
+import { EmbeddedSignupBody } from "../api-schemas.js";
 import type { GatewayEnv } from "../deps.js";
 import { errorBody } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { jsonBody } from "../validate.js";
 import { integrationFailure } from "./integration-errors.js";
 
-const digits = (what: string) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d{5,20}$/, `${what} must be 5 to 20 digits`);
-
-export const EMBEDDED_SIGNUP_PATH = "/api/v1/channels/whatsapp/embedded-signup";
-
-/** What the Embedded Signup page posts after Facebook Login (its `code`, and the ids from its message event). */
-export const EmbeddedSignupBody = z.strictObject({
-  code: z.string().trim().min(1).max(4096),
-  waba_id: digits("waba_id"),
-  phone_number_id: digits("phone_number_id"),
-  agent_flow_id: z.string().trim().min(1).max(200).optional(),
-  organization_id: z.string().trim().min(1).max(200).optional(),
-});
+export { EMBEDDED_SIGNUP_PATH, EmbeddedSignupBody };
 
 export interface EmbeddedSignupDeps {
   service: IntegrationService;
@@ -49,8 +36,9 @@ export interface EmbeddedSignupDeps {
 export function embeddedSignupRoutes(deps: EmbeddedSignupDeps): Hono<GatewayEnv> {
   const { service, graph, log } = deps;
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app, EMBEDDED_SIGNUP_PATH);
 
-  app.post("/", async (c) => {
+  on("completeEmbeddedSignup", async (c) => {
     const missing = [
       ...(graph.appId ? [] : ["FB_APP_ID"]),
       ...(graph.appSecret ? [] : ["FB_APP_SECRET (or APP_SECRET)"]),

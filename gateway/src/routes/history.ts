@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { ConversationQuery, GetBody, PageQuery } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { userKey } from "../outbound.js";
 import { jsonBody, queryOf } from "../validate.js";
 
@@ -9,8 +10,9 @@ import { jsonBody, queryOf } from "../validate.js";
 export function historyRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   const { stores } = ctx;
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app);
 
-  app.post("/get", async (c) => {
+  on("getUserMessages", async (c) => {
     const body = await jsonBody(c, GetBody);
     const rows = await stores.messages.listByUser(userKey(body.number), body.limit);
     const messages = rows.map((m) => ({
@@ -25,7 +27,7 @@ export function historyRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     return c.json({ count: messages.length, messages }, 200);
   });
 
-  app.get("/v1/conversations", async (c) => {
+  on("listConversations", async (c) => {
     const q = queryOf(c, ConversationQuery);
     const page = await stores.conversations.list(
       { tenant: q.tenant, route: q.route, stage: q.stage, agentId: q.agent },
@@ -34,7 +36,7 @@ export function historyRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     return c.json(page, 200);
   });
 
-  app.get("/v1/conversations/:id/messages", async (c) => {
+  on("listConversationMessages", async (c) => {
     const id = c.req.param("id");
     const q = queryOf(c, PageQuery);
     const page = await stores.messages.listByConversation(id, { limit: q.limit, cursor: q.cursor });

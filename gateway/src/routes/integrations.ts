@@ -7,6 +7,7 @@ import {
 import { type Context, Hono } from "hono";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { jsonBody } from "../validate.js";
 import { integrationFailure } from "./integration-errors.js";
@@ -15,7 +16,9 @@ export interface IntegrationRouteDeps {
   service: IntegrationService;
 }
 
-export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
+import { INTEGRATIONS_PATH } from "../api-paths.js";
+
+export { INTEGRATIONS_PATH };
 
 /**
  * The integrations API (docs/architecture.md "HTTP surface"), relative paths: mount at INTEGRATIONS_PATH behind
@@ -25,9 +28,10 @@ export const INTEGRATIONS_PATH = "/api/v1/channels/whatsapp/integrations";
 export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> {
   const { service } = deps;
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app, INTEGRATIONS_PATH);
   const notFound = (id: string) => new ApiError("not_found", `no integration ${id}`);
 
-  app.post("/", async (c) => {
+  on("createIntegration", async (c) => {
     const input = await jsonBody(c, CreateIntegrationBody);
     try {
       const created = await service.create(input);
@@ -38,12 +42,12 @@ export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> 
     }
   });
 
-  app.get("/", async (c) => {
+  on("listIntegrations", async (c) => {
     const all = await service.list();
     return c.json({ count: all.length, integrations: all.map(integrationToWire) }, 200);
   });
 
-  app.get("/:id", async (c) => {
+  on("getIntegration", async (c) => {
     const found = await service.get(c.req.param("id"));
     if (!found) throw notFound(c.req.param("id"));
     return c.json(integrationToWire(found), 200);
@@ -62,10 +66,10 @@ export function integrationRoutes(deps: IntegrationRouteDeps): Hono<GatewayEnv> 
       return integrationFailure(c, err);
     }
   };
-  app.put("/:id", update);
-  app.patch("/:id", update);
+  on("replaceIntegration", update);
+  on("updateIntegration", update);
 
-  app.delete("/:id", async (c) => {
+  on("deleteIntegration", async (c) => {
     if (!(await service.delete(c.req.param("id")))) throw notFound(c.req.param("id"));
     return c.body(null, 204);
   });

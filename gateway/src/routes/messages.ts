@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { MessageBody, SendBody } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { ApiError, errorBody } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { idempotencyKeyOf, submitOutbound, userKey } from "../outbound.js";
 import { jsonBody } from "../validate.js";
@@ -9,8 +10,9 @@ import { jsonBody } from "../validate.js";
 /** Sending: the compatible `POST /send` (waits for the result) and `POST /v1/messages` (queues). */
 export function messageRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app);
 
-  app.post("/send", async (c) => {
+  on("sendText", async (c) => {
     const body = await jsonBody(c, SendBody);
     const key = idempotencyKeyOf(c.req.header("idempotency-key"));
     const pending = await ctx.results.expect(key).catch((err: unknown) => {
@@ -43,7 +45,7 @@ export function messageRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     return c.json({ ...errorBody(c, "send_failed", sendFailure(result.error), result.error), id: key }, 502);
   });
 
-  app.post("/v1/messages", async (c) => {
+  on("queueMessage", async (c) => {
     const body = await jsonBody(c, MessageBody);
     const key = idempotencyKeyOf(c.req.header("idempotency-key"));
     await submitOutbound(ctx, body, key, "api");
@@ -51,7 +53,7 @@ export function messageRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     return c.json({ id: key }, 202);
   });
 
-  app.get("/v1/messages/:id", async (c: Context<GatewayEnv>) => {
+  on("getMessage", async (c: Context<GatewayEnv>) => {
     const id = c.req.param("id") ?? "";
     const message = await ctx.stores.messages.get(id);
     if (!message) throw new ApiError("not_found", `no message ${id}`);

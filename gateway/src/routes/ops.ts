@@ -1,15 +1,17 @@
 import type { PartHealth } from "@flank/shared";
 import { Hono } from "hono";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
+import { routeOn } from "../mount-op.js";
 
 /** Health and metrics: no API key (probes and Prometheus scrape them). */
 export function opsRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app);
 
-  app.get("/healthz", (c) => c.json({ ok: true }, 200));
+  on("health", (c) => c.json({ ok: true }, 200));
 
   // Unauthenticated: the answer names what failed, the why (hosts, driver errors) goes to the log.
-  app.get("/readyz", async (c) => {
+  on("ready", async (c) => {
     const settle = (p: Promise<PartHealth>) =>
       p.catch(
         (err: unknown): PartHealth => ({
@@ -24,7 +26,7 @@ export function opsRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     return c.json({ ok: failed.length === 0, failed }, failed.length === 0 ? 200 : 503);
   });
 
-  app.get("/metrics", async (c) => {
+  on("metrics", async (c) => {
     const body = await ctx.registry.metrics();
     return c.body(body, 200, { "Content-Type": ctx.registry.contentType });
   });

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { StreamQuery } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { errorBody } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { StreamSlots, tapStream } from "../sse-tap.js";
 import { queryOf } from "../validate.js";
 
@@ -22,8 +23,9 @@ export function streamRoutes(ctx: GatewayContext, opts: StreamOptions = {}): Hon
   const keepAliveMs = opts.keepAliveMs ?? 15_000;
   const slots = new StreamSlots(opts.maxOpen ?? ctx.config.gateway.streamMaxOpen);
   const app = new Hono<GatewayEnv>();
+  const on = routeOn(app);
 
-  app.get("/v1/stream", async (c) => {
+  on("streamEvents", async (c) => {
     const { topic, conversation } = queryOf(c, StreamQuery);
     const pattern = conversation
       ? conversationChannel(conversation)

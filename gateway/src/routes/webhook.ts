@@ -1,13 +1,14 @@
 import { SecretError, SIGNATURE_HEADER } from "@flank/shared";
 import { type Context, Hono } from "hono";
+import { WEBHOOK_PATHS } from "../api-paths.js";
 import { readBody, WEBHOOK_BODY_LIMIT } from "../body.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { routeOn } from "../mount-op.js";
 import { addLogFields } from "../observe.js";
 import { createWebhookIngest } from "../webhook-ingest.js";
 
-/** The webhook's three paths (docs/architecture.md "HTTP surface"): Meta's, the legacy root one, and the versioned API one. */
-export const WEBHOOK_PATHS = ["/webhook/whatsapp", "/webhook", "/api/v1/webhooks/whatsapp"] as const;
+export { WEBHOOK_PATHS };
 
 /**
  * Meta's webhook (docs/whatsapp-contract.md "Rules for every webhook"), one per gateway for every tenant: GET verifies the subscription,
@@ -52,9 +53,11 @@ export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
   };
 
   const app = new Hono<GatewayEnv>();
-  for (const path of WEBHOOK_PATHS) {
-    app.get(path, verify);
-    app.post(path, receive);
+  const on = routeOn(app);
+  // One pair of operations per path (openapi.ts names them by the same suffixes).
+  for (const suffix of ["", "Legacy", "Api"]) {
+    on(`verifyWebhook${suffix}`, verify);
+    on(`receiveWebhook${suffix}`, receive);
   }
   return app;
 }

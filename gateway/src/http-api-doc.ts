@@ -1,0 +1,150 @@
+/**
+ * docs/http-api.md, rendered from the OpenAPI document (pure: no I/O). `npm run docs:api` writes
+ * it (write-http-api-doc.ts); routes/http-api-doc.test.ts fails when the file is out of date.
+ */
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+/** Prose: angle brackets shown, not taken for HTML (code spans are left as they are). */
+const text = (s: string) =>
+  s
+    .split("`")
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
+    .join("`");
+/** Table cells: one line, pipes escaped. */
+const cell = (s: string) =>
+  text(s)
+    .replace(/\|/g, "\\|")
+    .replace(/\s*\n\s*/g, " ");
+const fence = (lang: string, value: unknown) =>
+  `\`\`\`${lang}\n${typeof value === "string" ? value.trimEnd() : JSON.stringify(value, null, 2)}\n\`\`\``;
+
+/** A short type name of a JSON schema: `string`, `integer`, `"a" | "b"`, `object[]`, … */
+function typeOf(schema: Json): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(" \\| ");
+  if ("const" in schema) return JSON.stringify(schema.const);
+  const any = list(schema.anyOf ?? schema.oneOf).map(obj);
+  // A union of message kinds: name them by their `type`.
+  const kinds = any.map((s) => obj(obj(s.properties).type).const).filter((k) => typeof k === "string");
+  if (kinds.length > 1 && kinds.length === any.length) return `object (type: ${kinds.join(", ")})`;
+  if (any.length > 0) return [...new Set(any.map(typeOf))].join(" \\| ");
+  if (schema.type === "array") return `${typeOf(obj(schema.items))}[]`;
+  if (Array.isArray(schema.type)) return schema.type.join(" \\| ");
+  return typeof schema.type === "string" ? schema.type : "any";
+}
+
+function fields(schema: Json): string {
+  const props = Object.entries(obj(schema.properties));
+  if (props.length === 0) return "";
+  const required = new Set(list(schema.required).map(String));
+  const rows = props.map(([name, p]) => {
+    const s = obj(p);
+    return `| \`${name}\` | ${typeOf(s)} | ${required.has(name) ? "yes" : "no"} | ${cell(String(s.description ?? ""))} |`;
+  });
+  return ["| Field | Type | Required | Description |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+function authOf(op: Json, schemes: Json): string {
+  const security = list(op.security).map(obj);
+  if (security.length === 0) return "none (public)";
+  return security
+    .flatMap((s) => Object.keys(s))
+    .map((name) => `\`${name}\` (${String(obj(schemes[name]).description ?? "")})`)
+    .join(" or ");
+}
+
+function operation(method: string, path: string, op: Json, schemes: Json): string {
+  const out = [`### \`${method.toUpperCase()} ${path}\``, "", text(String(op.summary)), ""];
+  out.push(`- Operation: \`${String(op.operationId)}\``, `- Auth: ${authOf(op, schemes)}`, "");
+  const params = list(op.parameters).map(obj);
+  if (params.length > 0) {
+    out.push("| Parameter | In | Required | Type | Description |", "| --- | --- | --- | --- | --- |");
+    for (const p of params) {
+      const s = obj(p.schema);
+      out.push(
+        `| \`${String(p.name)}\` | ${String(p.in)} | ${p.required ? "yes" : "no"} | ${typeOf(s)} | ${cell(String(p.description ?? s.description ?? ""))} |`,
+      );
+    }
+    out.push("");
+  }
+  const [bodyType, bodyMedia] = Object.entries(obj(obj(op.requestBody).content))[0] ?? [];
+  if (bodyType) {
+    const body = obj(bodyMedia);
+    const table = fields(obj(body.schema));
+    out.push(`Request body (${bodyType === "application/json" ? "JSON" : bodyType}):`, "");
+    if (table) out.push(table, "");
+    if (body.example !== undefined) {
+      out.push(fence(bodyType === "application/json" ? "json" : "text", body.example), "");
+    }
+  }
+  out.push("| Status | Meaning |", "| --- | --- |");
+  const responses = Object.entries(obj(op.responses));
+  for (const [status, r] of responses) out.push(`| ${status} | ${cell(String(obj(r).description ?? ""))} |`);
+  out.push("");
+  const ok = responses.find(([status]) => status.startsWith("2"));
+  const media = Object.entries(obj(obj(ok?.[1]).content))[0];
+  if (ok && media && obj(media[1]).example !== undefined) {
+    const json = media[0] === "application/json";
+    out.push(
+      `Example answer (${ok[0]}, ${media[0]}):`,
+      "",
+      fence(json ? "json" : "text", obj(media[1]).example),
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
+export function renderHttpApiDoc(doc: Json): string {
+  const info = obj(doc.info);
+  const schemes = obj(obj(doc.components).securitySchemes);
+  const ops = Object.entries(obj(doc.paths)).flatMap(([path, item]) =>
+    Object.entries(obj(item)).map(([method, op]) => ({ method, path, op: obj(op) })),
+  );
+  const tags = [...new Set(ops.map((o) => String(list(o.op.tags)[0] ?? "other")))];
+  const out = [
+    "# HTTP API (from `/openapi.json`)",
+    "",
+    "<!-- Generated by `npm run docs:api` from the gateway's route table (gateway/src/openapi.ts); do not edit. gateway/src/routes/http-api-doc.test.ts fails when it is out of date. -->",
+    "",
+    text(String(info.description ?? "")),
+    "",
+    "A running gateway serves the same document at `/openapi.json` and a browsable viewer at `/docs`.",
+    "",
+    "## Keys",
+    "",
+    "| Scheme | What it takes |",
+    "| --- | --- |",
+    ...Object.entries(schemes).map(
+      ([name, s]) => `| \`${name}\` | ${cell(String(obj(s).description ?? ""))} |`,
+    ),
+    "",
+    "## Operations",
+    "",
+    "| Method | Path | Operation | Auth | Summary |",
+    "| --- | --- | --- | --- | --- |",
+    ...ops.map(
+      ({ method, path, op }) =>
+        `| ${method.toUpperCase()} | \`${path}\` | \`${String(op.operationId)}\` | ${
+          list(op.security).length === 0
+            ? "public"
+            : list(op.security)
+                .flatMap((s) => Object.keys(obj(s)))
+                .join(", ")
+        } | ${cell(String(op.summary ?? ""))} |`,
+    ),
+    "",
+  ];
+  for (const tag of tags) {
+    out.push(`## ${tag}`, "");
+    for (const o of ops.filter((x) => String(list(x.op.tags)[0] ?? "other") === tag)) {
+      out.push(operation(o.method, o.path, o.op, schemes));
+    }
+  }
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
+}
