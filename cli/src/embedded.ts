@@ -127,6 +127,7 @@ export async function startEmbedded(
       dedupTtlSeconds: config.bus.dedupTtlSeconds,
       sessionKeep: sessionHistoryKeep(config.responder),
       humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
+      afterMedia: config.media.beforeRouting,
     });
     started({ name: "router", stop: () => router.stop() });
     const responder = await startResponder({

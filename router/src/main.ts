@@ -23,6 +23,7 @@ void runService("router", async ({ config, log, bus, stores, redis, add }) => {
     dedupTtlSeconds: config.bus.dedupTtlSeconds,
     sessionKeep: sessionHistoryKeep(config.responder),
     humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
+    afterMedia: config.media.beforeRouting,
   });
   add({ name: "router", stop: () => router.stop({ timeoutMs: 10_000 }) });
   return { flows: flows.ids(), defaultFlow: flows.default.id, classifier: Boolean(config.openai.apiKey) };

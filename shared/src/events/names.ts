@@ -24,6 +24,13 @@ export const TOPICS = [
   "account.update",
   /** A webhook field Flank does not know yet, with its name and value. */
   "inbound.field",
+  /** A media file of an inbound message was downloaded and stored (docs/media.md). */
+  "media.stored",
+  /**
+   * An inbound message after the media step (transcript, stored file): what the router reads
+   * instead of `inbound.message` when transcription or vision is on (docs/media.md).
+   */
+  "inbound.understood",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -95,4 +102,6 @@ export const GROUPS = {
   handoffNotices: "handoff-notices",
   /** The router's consumer of echoes, history, preferences, templates and calls (router/src/sync-worker.ts). */
   sync: "sync",
+  /** The responder's media worker: downloads, stores and transcribes inbound media (docs/media.md). */
+  media: "media",
 } as const;

@@ -28,11 +28,25 @@ export type ChatReply =
 
 export type ChatHandler = (request: ChatRequest, index: number) => ChatReply | Promise<ChatReply>;
 
+/** A `POST /v1/audio/transcriptions` the server received (multipart, as the OpenAI API takes it). */
+export interface TranscriptionRequest {
+  model: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+  authorization?: string;
+}
+
+/** The transcript for a request, or an HTTP error status to answer with. */
+export type TranscriptionHandler = (request: TranscriptionRequest) => { text: string } | { status: number };
+
 export interface OpenAITestServer {
   /** Base URL for the SDK's `baseURL` (ends in /v1). */
   url: string;
   requests: ChatRequest[];
+  transcriptions: TranscriptionRequest[];
   setHandler(handler: ChatHandler): void;
+  setTranscriber(handler: TranscriptionHandler): void;
   stop(): Promise<void>;
 }
 
@@ -44,14 +58,49 @@ const lastUserText = (req: ChatRequest): string => {
 /** Default: echoes the last user message, so a test can see what the model was given. */
 export const echoHandler: ChatHandler = (req) => ({ content: `echo: ${lastUserText(req)}` });
 
+/** Fields of a multipart/form-data body: text values, and the file part's name, type and bytes. */
+function parseMultipart(body: Buffer, contentType: string): Omit<TranscriptionRequest, "authorization"> {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2] ?? "";
+  const text = body.toString("latin1");
+  const out = { model: "", filename: "", contentType: "", bytes: Buffer.alloc(0) };
+  for (const part of text.split(`--${boundary}`)) {
+    const split = part.indexOf("\r\n\r\n");
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const value = part.slice(split + 4).replace(/\r\n$/, "");
+    const name = /name="([^"]*)"/.exec(head)?.[1];
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    if (filename !== undefined) {
+      out.filename = filename;
+      out.contentType = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? "";
+      out.bytes = Buffer.from(value, "latin1");
+    } else if (name === "model") out.model = value;
+  }
+  return out;
+}
+
 export async function startOpenAIServer(initial: ChatHandler = echoHandler): Promise<OpenAITestServer> {
   let handler = initial;
+  let transcriber: TranscriptionHandler = (r) => ({ text: `transcript of ${r.bytes.length} bytes` });
+  const transcriptions: TranscriptionRequest[] = [];
   const requests: ChatRequest[] = [];
   const hanging = new Set<ServerResponse>();
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === "POST" && req.url?.endsWith("/audio/transcriptions")) {
+      const parsed = parseMultipart(Buffer.concat(chunks), req.headers["content-type"] ?? "");
+      const request = {
+        ...parsed,
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      };
+      transcriptions.push(request);
+      const answer = transcriber(request);
+      res.writeHead("status" in answer ? answer.status : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify("status" in answer ? { error: { message: "scripted failure" } } : answer));
+      return;
+    }
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(
@@ -102,8 +151,12 @@ export async function startOpenAIServer(initial: ChatHandler = echoHandler): Pro
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    transcriptions,
     setHandler: (h) => {
       handler = h;
+    },
+    setTranscriber: (h) => {
+      transcriber = h;
     },
     stop: () =>
       new Promise<void>((resolve) => {
