@@ -4,6 +4,7 @@ import type {
   Config,
   HealthLog,
   IntegrationService,
+  MediaStore,
   RedisClient,
   Stores,
   TokenBuckets,
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   shutdown?: AbortSignal;
   /** Where /readyz reports what failed and why (the process's, so an outage is logged once). */
   healthLog?: HealthLog;
+  /** The media the responder stored (`GET /v1/media/{id}`): the filesystem store at MEDIA_DIR by default. */
+  mediaStore?: MediaStore;
 }
 
 /** Built once per app from the deps and shared by the routes. */
@@ -52,6 +55,7 @@ export interface GatewayContext extends GatewayDeps {
   agentKeys: AgentKeys;
   results: ResultWaiter;
   integrations: IntegrationService;
+  mediaStore: MediaStore;
 }
 
 export type GatewayEnv = {

@@ -12,6 +12,8 @@ export interface Op {
   query?: z.ZodObject;
   pathParams?: string[];
   body?: z.ZodType;
+  /** A request body other than JSON (a file upload): OpenAPI content by media type. */
+  upload?: Record<string, { schema: Record<string, unknown> }>;
   /** An example request body. */
   example?: unknown;
   headers?: { name: string; description: string }[];

@@ -16,6 +16,7 @@ import {
   VerifyQuery,
 } from "./api-schemas.js";
 import { AGENT_OPS } from "./openapi-agents.js";
+import { MEDIA_OPS } from "./openapi-media.js";
 import { error, IDEMPOTENCY, type Op } from "./openapi-op.js";
 import { EMBEDDED_SIGNUP_PATH, EmbeddedSignupBody } from "./routes/embedded-signup.js";
 import { INTEGRATIONS_PATH } from "./routes/integrations.js";
@@ -153,6 +154,7 @@ const OPS: Op[] = [
     },
   },
   ...AGENT_OPS,
+  ...MEDIA_OPS,
   {
     method: "post",
     path: INTEGRATIONS_PATH,
@@ -267,6 +269,7 @@ function operation(op: Op) {
     tags: [op.tag],
     ...(op.auth ? { security: SECURITY[op.auth === true ? "api" : op.auth] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.upload ? { requestBody: { required: true, content: op.upload } } : {}),
     ...(op.body
       ? {
           requestBody: {

@@ -10,6 +10,8 @@ import {
   type FlankEvent,
   type IntegrationService,
   integrationServiceFromConfig,
+  type MediaStore,
+  MemoryMediaStore,
   type PublishOptions,
   parseConfig,
   type RedisClient,
@@ -87,6 +89,8 @@ export interface MakeAppOptions {
   redis?: RedisClient;
   /** Replaces the service built from the config and stores. */
   integrations?: IntegrationService;
+  /** In memory unless given (never MEDIA_DIR on disk). */
+  mediaStore?: MediaStore;
   appOptions?: AppOptions;
 }
 
@@ -109,6 +113,7 @@ export function makeDeps(opts: Omit<MakeAppOptions, "appOptions"> = {}) {
     registry,
     presence,
     integrations,
+    mediaStore: opts.mediaStore ?? new MemoryMediaStore(),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     ...(opts.redis ? { redis: opts.redis } : {}),
   };

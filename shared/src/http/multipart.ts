@@ -32,3 +32,33 @@ export function multipartBody(fields: readonly MultipartField[]): {
   }
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: body() };
 }
+
+export interface ParsedMultipart {
+  fields: Record<string, string>;
+  /** The (first) file part. */
+  file?: { name: string; filename: string; contentType: string; bytes: Buffer };
+}
+
+/**
+ * A whole multipart/form-data body split into its text fields and file part. For the local test
+ * servers (the Graph API simulator, the OpenAI-compatible server), which read bodies whole anyway.
+ */
+export function parseMultipart(body: Buffer, contentType: string): ParsedMultipart {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2];
+  const out: ParsedMultipart = { fields: {} };
+  if (!boundary) return out;
+  // latin1 maps every byte to one character and back, so file bytes survive the split.
+  for (const part of body.toString("latin1").split(`--${boundary}`)) {
+    const split = part.indexOf("\r\n\r\n");
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const value = part.slice(split + 4).replace(/\r\n$/, "");
+    const name = /name="([^"]*)"/.exec(head)?.[1] ?? "";
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    if (filename !== undefined && !out.file) {
+      const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? "application/octet-stream";
+      out.file = { name, filename, contentType: type.trim(), bytes: Buffer.from(value, "latin1") };
+    } else if (filename === undefined) out.fields[name] = Buffer.from(value, "latin1").toString("utf8");
+  }
+  return out;
+}

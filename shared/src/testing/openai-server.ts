@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseMultipart } from "../http/multipart.js";
 
 /**
  * A local OpenAI-compatible server (POST /v1/chat/completions, the real wire format) for tests and
@@ -58,27 +59,6 @@ const lastUserText = (req: ChatRequest): string => {
 /** Default: echoes the last user message, so a test can see what the model was given. */
 export const echoHandler: ChatHandler = (req) => ({ content: `echo: ${lastUserText(req)}` });
 
-/** Fields of a multipart/form-data body: text values, and the file part's name, type and bytes. */
-function parseMultipart(body: Buffer, contentType: string): Omit<TranscriptionRequest, "authorization"> {
-  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2] ?? "";
-  const text = body.toString("latin1");
-  const out = { model: "", filename: "", contentType: "", bytes: Buffer.alloc(0) };
-  for (const part of text.split(`--${boundary}`)) {
-    const split = part.indexOf("\r\n\r\n");
-    if (split < 0) continue;
-    const head = part.slice(0, split);
-    const value = part.slice(split + 4).replace(/\r\n$/, "");
-    const name = /name="([^"]*)"/.exec(head)?.[1];
-    const filename = /filename="([^"]*)"/.exec(head)?.[1];
-    if (filename !== undefined) {
-      out.filename = filename;
-      out.contentType = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? "";
-      out.bytes = Buffer.from(value, "latin1");
-    } else if (name === "model") out.model = value;
-  }
-  return out;
-}
-
 export async function startOpenAIServer(initial: ChatHandler = echoHandler): Promise<OpenAITestServer> {
   let handler = initial;
   let transcriber: TranscriptionHandler = (r) => ({ text: `transcript of ${r.bytes.length} bytes` });
@@ -90,9 +70,12 @@ export async function startOpenAIServer(initial: ChatHandler = echoHandler): Pro
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method === "POST" && req.url?.endsWith("/audio/transcriptions")) {
-      const parsed = parseMultipart(Buffer.concat(chunks), req.headers["content-type"] ?? "");
+      const form = parseMultipart(Buffer.concat(chunks), req.headers["content-type"] ?? "");
       const request = {
-        ...parsed,
+        model: form.fields.model ?? "",
+        filename: form.file?.filename ?? "",
+        contentType: form.file?.contentType ?? "",
+        bytes: form.file?.bytes ?? Buffer.alloc(0),
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       };
       transcriptions.push(request);
