@@ -13,6 +13,7 @@ import {
   createHealthLog,
   createSessionCache,
   createStores,
+  FileMediaStore,
   type FlowRegistry,
   type GraphTestServer,
   type Logger,
@@ -91,6 +92,8 @@ export async function startEmbedded(
       config = { ...config, whatsapp: { ...config.whatsapp, graphApiBase: simulator.base } };
     }
     const stores = await createStores(config, log, opts.signal);
+    // One media store for the responder (which writes), the gateway and the playground (which read).
+    const mediaStore = new FileMediaStore(config.media.dir);
     started({ name: "stores", stop: () => stores.close() });
     const bus = await createBus(config, log, opts.signal);
     started({ name: "bus", stop: () => bus.close({ timeoutMs: 5000 }) });
@@ -132,6 +135,7 @@ export async function startEmbedded(
     started({ name: "router", stop: () => router.stop() });
     const responder = await startResponder({
       config,
+      mediaStore,
       bus,
       stores,
       flows,
@@ -161,6 +165,7 @@ export async function startEmbedded(
           target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
           token: playgroundToken,
           hosts: [hostname],
+          ...(simulator ? { media: { simulator, store: mediaStore } } : {}),
         });
     const gateway = await startGateway(
       {
@@ -171,6 +176,7 @@ export async function startEmbedded(
         presence,
         healthLog,
         registry: new Registry(),
+        mediaStore,
       },
       {
         port: opts.port ?? config.port,

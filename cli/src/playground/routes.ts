@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { requireToken, sameOriginOnly } from "./guard.js";
+import { type PlaygroundMedia, playgroundMediaRoutes } from "./media.js";
 import { playgroundPage } from "./page.js";
 
 export interface PlaygroundDeps {
@@ -29,6 +30,8 @@ export interface PlaygroundDeps {
   /** Event streams open at once; past it, 429. */
   maxStreams?: number;
   keepAliveMs?: number;
+  /** Images and voice notes (media.ts); text only without it. */
+  media?: PlaygroundMedia;
 }
 
 /** A message of the playground is a few kilobytes at most (text is capped at 4,096 characters). */
@@ -80,6 +83,7 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
       onError: (c) => c.json({ error: `the body is larger than ${PLAYGROUND_BODY_LIMIT} bytes` }, 413),
     }),
   );
+  if (deps.media) app.route("/", playgroundMediaRoutes({ ...deps, media: deps.media }));
   app.get("/info", (c) => c.json({ phoneNumberId: deps.phoneNumberId, simulated: deps.simulated }));
 
   app.post("/send", async (c) => {
