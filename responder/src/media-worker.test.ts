@@ -309,6 +309,32 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     });
   });
 
+  it("a transcription refused for good still stores the file and passes the message on, without words", async () => {
+    sim.addMedia("m-mumble", { bytes: Buffer.from("noise"), mime_type: "audio/ogg" });
+    ai.setTranscriber(() => ({ status: 400 }));
+    const h = await harness({ beforeRouting: true, transcribe: true });
+    const note = audio("15550000023", "m-mumble");
+    await h.bus.publish(note);
+    await waitFor(() => h.of("inbound.understood").length === 1, { what: "the message passed on" });
+    expect(h.of("inbound.understood")[0]?.data).toMatchObject({ media: { stored: { size: 5 } } });
+    expect(h.of("inbound.understood")[0]?.data.transcript).toBeUndefined();
+    expect(h.of("media.stored")[0]?.data).toMatchObject({ mediaId: "m-mumble", size: 5 });
+    expect(h.of("media.stored")[0]?.data.transcript).toBeUndefined();
+    expect(ai.transcriptions.filter((t) => t.bytes.toString() === "noise")).toHaveLength(1);
+  });
+
+  it("retries a transcription that failed for now", async () => {
+    sim.addMedia("m-later", { bytes: Buffer.from("later"), mime_type: "audio/ogg" });
+    let calls = 0;
+    ai.setTranscriber(() => (++calls === 1 ? { status: 503 } : { text: "second time lucky" }));
+    const h = await harness({ beforeRouting: true, transcribe: true });
+    await h.bus.publish(audio("15550000024", "m-later"));
+    await waitFor(() => h.of("inbound.understood").length === 1, { what: "the message passed on" });
+    expect(h.of("inbound.understood")[0]?.data.transcript).toBe("second time lucky");
+    // Downloaded once: the retry found the file stored.
+    expect(sim.requests.filter((r) => r.path === "/media-download/m-later")).toHaveLength(1);
+  });
+
   it("passes a message on without its media when the media cannot be had", async () => {
     const h = await harness({ beforeRouting: true, transcribe: true });
     const lost = audio("15550000021", "m-unknown");

@@ -41,6 +41,9 @@ export interface MediaWorkerDeps {
 
 type Inbound = EventOf<"inbound.message">;
 
+/** A failure no retry can help (the bus reads FlankError's flag the same way). */
+const isPermanent = (err: unknown): boolean => err instanceof FlankError && !err.retryable;
+
 /**
  * Consumes `inbound.message` (group `media`, off the webhook path): downloads each media file
  * through the Graph API into the media store, transcribes voice notes and audio when
@@ -71,10 +74,11 @@ export class MediaWorker {
     let message = event.data;
     const limit = mediaLimit(message);
     if (limit !== undefined) {
+      const lastAttempt = ctx.attempt >= this.deps.maxAttempts;
       try {
-        message = await this.keep(event, limit, log);
+        message = await this.keep(event, limit, lastAttempt, log);
       } catch (err) {
-        const lastTry = (err instanceof FlankError && !err.retryable) || ctx.attempt >= this.deps.maxAttempts;
+        const lastTry = isPermanent(err) || lastAttempt;
         // Without the pipeline the bus retries, then dead-letters; with it, the message must reach
         // the router in the end, so the last attempt passes it on without the file.
         if (!this.deps.beforeRouting || !lastTry) throw err;
@@ -97,8 +101,16 @@ export class MediaWorker {
     }
   }
 
-  /** Stores the file (once: a redelivery finds it stored), transcribes it, and says where it is. */
-  private async keep(event: Inbound, maxBytes: number, log: Logger): Promise<InboundMessageData> {
+  /**
+   * Stores the file (once: a redelivery finds it stored), transcribes it, and says where it is. A
+   * transcription that fails for good (or on the last attempt) leaves the file stored, without words.
+   */
+  private async keep(
+    event: Inbound,
+    maxBytes: number,
+    lastAttempt: boolean,
+    log: Logger,
+  ): Promise<InboundMessageData> {
     const message = event.data;
     const media = message.media as NonNullable<InboundMessageData["media"]>;
     const type = mediaTypeOf(message) ?? "document";
@@ -132,11 +144,16 @@ export class MediaWorker {
     if (this.deps.transcriber && type === "audio") {
       const stored = await this.deps.store.get(event.tenant, media.id);
       if (stored) {
-        transcript = await this.deps.transcriber({
-          body: stored.open(),
-          mimeType: stored.meta.mimeType,
-          filename: audioFilename(stored.meta.mimeType),
-        });
+        try {
+          transcript = await this.deps.transcriber({
+            body: stored.open(),
+            mimeType: stored.meta.mimeType,
+            filename: audioFilename(stored.meta.mimeType),
+          });
+        } catch (err) {
+          if (!isPermanent(err) && !lastAttempt) throw err;
+          log.warn({ err, mediaId: media.id }, "voice note not transcribed; stored without a transcript");
+        }
       }
     }
     await this.deps.bus.publish(
