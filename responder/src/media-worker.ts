@@ -135,7 +135,8 @@ export class MediaWorker {
         maxBytes,
         ...(media.filename ? { filename: media.filename } : {}),
       });
-      if (download.sha256 && download.sha256 !== meta.sha256) {
+      const hash = meta.sha256;
+      if (download.sha256 && ![hash, Buffer.from(hash, "hex").toString("base64")].includes(download.sha256)) {
         // Meta's hash is informative; a mismatch is logged, the file kept (the bytes are Meta's).
         log.warn({ mediaId: media.id }, "stored media's sha256 differs from Meta's");
       }

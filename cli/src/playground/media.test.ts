@@ -74,7 +74,7 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
         ai.requests.some((r) =>
           JSON.stringify(r.messages).includes("[voice note] what are your opening hours"),
         ),
-      { what: "the model given the transcript" },
+      { what: "the model given the transcript", timeoutMs: 15_000 },
     );
 
     const shown = await fetch(`${flank.url}/playground/media/${mediaId}`, { headers });
@@ -111,4 +111,55 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
     },
     60_000,
   );
+});
+
+describe("playground: an image, seen (VISION=true)", () => {
+  let ai: OpenAITestServer;
+  let flank: Embedded;
+  let dir: string;
+  beforeAll(async () => {
+    ai = await startOpenAIServer();
+    dir = mkdtempSync(join(tmpdir(), "flank-playground-vision-"));
+    flank = await startEmbedded(
+      bareConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: ai.url, VISION: "true", MEDIA_DIR: dir }),
+      silentLog(),
+      { port: 0, statusTiming: FAST_STATUSES },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await flank?.stop();
+    await ai?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the model gets the stored image as an image_url part beside the caption", async () => {
+    const token = flank.playgroundUrl?.split("#token=")[1] ?? "";
+    const png = Buffer.from("\x89PNG an image", "latin1");
+    const res = await fetch(`${flank.url}/playground/send-media`, {
+      method: "POST",
+      body: JSON.stringify({
+        from: "16505550789",
+        mimeType: "image/png",
+        caption: "is this ok?",
+        data: png.toString("base64"),
+      }),
+      headers: { [PLAYGROUND_TOKEN_HEADER]: token, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    const withImage = () =>
+      ai.requests.find((r) =>
+        JSON.stringify(r.messages).includes(`data:image/png;base64,${png.toString("base64")}`),
+      );
+    await waitFor(() => withImage() !== undefined, {
+      what: "a model call with the image",
+      timeoutMs: 15_000,
+    });
+    const user = withImage()
+      ?.messages.filter((m) => m.role === "user")
+      .at(-1);
+    expect(user?.content).toEqual([
+      { type: "text", text: "is this ok?" },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+    ]);
+  }, 30_000);
 });
