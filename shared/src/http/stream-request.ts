@@ -46,7 +46,8 @@ export function streamRequest(url: string, init: StreamRequestInit): Promise<Str
     });
     const timer = setTimeout(() => req.destroy(new RequestTimeoutError(init.timeoutMs)), init.timeoutMs);
     timer.unref();
-    req.once("error", (err) => {
+    // `on`, not `once`: a destroy after the answer started (the deadline) errors the request again.
+    req.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
     });
