@@ -37,6 +37,8 @@ COPY --from=build /app/responder/dist responder/dist
 COPY --from=build /app/cli/package.json cli/
 COPY --from=build /app/cli/dist cli/dist
 COPY --from=build /app/cli/bin cli/bin
+# MEDIA_DIR's default: owned by node, so a named volume mounted there starts writable (docs/media.md).
+RUN mkdir -p /app/data/media && chown -R node:node /app/data
 USER node
 EXPOSE 3001
 CMD ["node", "gateway/dist/main.js"]

@@ -134,6 +134,7 @@ export async function startEmbedded(
           target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),
           token: playgroundToken,
           hosts: [hostname],
+          ...(simulator ? { media: { simulator, store: ctx.media } } : {}),
         });
     // The services of the three processes, started in one loop on one context.
     const services: [string, Service][] = [

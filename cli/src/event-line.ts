@@ -80,6 +80,15 @@ export function summarize(event: FlankEvent): string {
     case "inbound.handover":
     case "inbound.field":
       return event.data.field;
+    case "media.stored": {
+      const d = event.data;
+      const said = d.transcript === undefined ? "" : ` ${quote(d.transcript)}`;
+      return `${d.type} ${d.mediaId} ${d.mimeType} ${d.size} bytes${said}`;
+    }
+    case "inbound.understood": {
+      const d = event.data;
+      return `${d.type} ${quote(d.transcript ?? d.text)} (after the media step)`.replace(/\s+/g, " ");
+    }
   }
 }
 

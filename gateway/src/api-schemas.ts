@@ -58,6 +58,14 @@ export const StoredMessageView = z.object({
   to: z.string(),
   type: z.string(),
   body: z.string().optional(),
+  transcript: z
+    .string()
+    .optional()
+    .describe("a voice note's or audio's transcript (TRANSCRIBE_MODEL, docs/media.md)"),
+  media: z
+    .object({ id: z.string(), mimeType: z.string().optional(), size: z.number().optional() })
+    .optional()
+    .describe("an inbound media file: GET /v1/media/{id} serves it once stored"),
   timestamp: z.string(),
   status: z.enum([...STATUS_VALUES, "queued"]).optional(),
   statuses: z.array(StatusEntry),

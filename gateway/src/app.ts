@@ -1,5 +1,6 @@
 import {
   createHealthLog,
+  FileMediaStore,
   integrationServiceFromConfig,
   MemoryTokenBuckets,
   newId,
@@ -29,6 +30,7 @@ import { docsRoutes } from "./routes/docs.js";
 import { EMBEDDED_SIGNUP_PATH, embeddedSignupRoutes } from "./routes/embedded-signup.js";
 import { historyRoutes } from "./routes/history.js";
 import { INTEGRATIONS_PATH, integrationRoutes } from "./routes/integrations.js";
+import { mediaRoutes } from "./routes/media.js";
 import { messageRoutes } from "./routes/messages.js";
 import { opsRoutes } from "./routes/ops.js";
 import { type StreamOptions, streamRoutes } from "./routes/stream.js";
@@ -89,6 +91,7 @@ export function createContext(deps: GatewayDeps, waiters = createWaiters(deps)):
       waiter: waiters.commands,
       ...(deps.commandWaitMs ? { waitMs: deps.commandWaitMs } : {}),
     }),
+    mediaStore: deps.mediaStore ?? new FileMediaStore(deps.config.media.dir),
   };
 }
 
@@ -149,6 +152,7 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
 
   app.route("/", messageRoutes(ctx));
   app.route("/", historyRoutes(ctx));
+  app.route("/", mediaRoutes(ctx));
   app.route("/", streamRoutes(ctx, opts.stream));
   app.route(
     "/v1",

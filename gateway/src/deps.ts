@@ -4,6 +4,7 @@ import type {
   Config,
   HealthLog,
   IntegrationService,
+  MediaStore,
   OutboundResultData,
   RedisClient,
   Stores,
@@ -44,6 +45,8 @@ export interface GatewayDeps {
   healthLog?: HealthLog;
   /** How long an agent call waits for the router's answer before a 202 (COMMAND_WAIT_MS by default). */
   commandWaitMs?: number;
+  /** The media the responder stored (`GET /v1/media/{id}`): the filesystem store at MEDIA_DIR by default. */
+  mediaStore?: MediaStore;
 }
 
 /** Built once per app from the deps and shared by the routes. */
@@ -58,6 +61,7 @@ export interface GatewayContext extends GatewayDeps {
   /** Changes to conversations, asked of the router (conversation-commands.ts). */
   runCommand: RunCommand;
   integrations: IntegrationService;
+  mediaStore: MediaStore;
 }
 
 export type GatewayEnv = {

@@ -35,6 +35,7 @@ import {
   WAMID,
   webhookExample,
 } from "./openapi-examples.js";
+import { MEDIA_OPS } from "./openapi-media.js";
 import { error, errorExample, IDEMPOTENCY, type Op, type OpResponse } from "./openapi-op.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -273,6 +274,7 @@ export const ROUTE_TABLE: readonly Op[] = [
     },
   },
   ...AGENT_OPS,
+  ...MEDIA_OPS,
   {
     method: "post",
     path: INTEGRATIONS_PATH,

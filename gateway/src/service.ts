@@ -4,7 +4,7 @@ import { type StartOptions, startGateway } from "./gateway.js";
 
 /** The gateway: HTTP (webhook and API) on the context's bus and stores; `opts` for embedded mode. */
 export async function service(ctx: ServiceContext, opts: StartOptions = {}): Promise<RunningService> {
-  const { config, log, bus, stores, redis, presence, healthLog } = ctx;
+  const { config, log, bus, stores, redis, presence, healthLog, media } = ctx;
   const gateway = await startGateway(
     {
       config,
@@ -14,6 +14,7 @@ export async function service(ctx: ServiceContext, opts: StartOptions = {}): Pro
       presence,
       healthLog,
       registry: new Registry(),
+      mediaStore: media,
       // With Redis, every instance shares one rate limit per key and per address.
       ...(redis ? { redis } : {}),
     },

@@ -12,6 +12,8 @@ import {
   type FlankEvent,
   type IntegrationService,
   integrationServiceFromConfig,
+  type MediaStore,
+  MemoryMediaStore,
   type PublishOptions,
   parseConfig,
   type RedisClient,
@@ -89,6 +91,8 @@ export interface MakeAppOptions {
   redis?: RedisClient;
   /** Replaces the service built from the config and stores. */
   integrations?: IntegrationService;
+  /** In memory unless given (never MEDIA_DIR on disk). */
+  mediaStore?: MediaStore;
   appOptions?: AppOptions;
   commandWaitMs?: number;
 }
@@ -112,6 +116,7 @@ export function makeDeps(opts: Omit<MakeAppOptions, "appOptions"> = {}) {
     registry,
     presence,
     integrations,
+    mediaStore: opts.mediaStore ?? new MemoryMediaStore(),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     ...(opts.redis ? { redis: opts.redis } : {}),
     ...(opts.commandWaitMs ? { commandWaitMs: opts.commandWaitMs } : {}),

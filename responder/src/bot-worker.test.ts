@@ -8,6 +8,7 @@ type Routed = EventOf<"conversation.routed">;
 
 import { countOf } from "./metrics.js";
 import { createOpenAIModel } from "./openai-composer.js";
+import type { ChatMessage } from "./prompt.js";
 
 let openai: OpenAITestServer;
 beforeAll(async () => {
@@ -157,8 +158,8 @@ describe("bot worker: bursts", () => {
       calls,
       release: () => gates.shift()?.(),
       model: {
-        async complete(messages: readonly { role: string; content: string }[]) {
-          const users = messages.filter((m) => m.role === "user").map((m) => m.content);
+        async complete(messages: readonly ChatMessage[]) {
+          const users = messages.filter((m) => m.role === "user").map((m) => String(m.content));
           calls.push(users);
           await new Promise<void>((r) => gates.push(r));
           return `answer ${calls.length}`;

@@ -20,6 +20,7 @@ import { type ChatModel, modelFailureReason } from "./openai-composer.js";
 import { buildPrompt, type UserProfile } from "./prompt.js";
 import type { Receipts } from "./receipts.js";
 import { inboundText, replyMessage, scriptedReply } from "./reply.js";
+import type { ImageInput } from "./vision.js";
 
 export interface BotWorkerOptions {
   fallbackReply: string;
@@ -51,6 +52,8 @@ export interface BotWorkerDeps {
   model?: ChatModel;
   /** Read receipts and typing indicators, out of band; none sent when left out. */
   receipts?: Receipts;
+  /** VISION: a message's stored image for the model (vision.ts); text only when left out. */
+  images?: ImageInput;
   metrics: ResponderMetrics;
   log: Logger;
   options: BotWorkerOptions;
@@ -161,6 +164,7 @@ export class BotWorker {
     let mode: "model" | "offline" | "fallback";
     if (this.deps.model) {
       const model = this.deps.model;
+      const images = await this.imagesOf(burst, log);
       const prompt = buildPrompt({
         ...(flow.systemPrompt ? { flowPrompt: flow.systemPrompt } : {}),
         stage,
@@ -168,6 +172,7 @@ export class BotWorker {
         profile: await this.profile(first.tenant, data.message),
         history: session,
         messages: texts,
+        ...(images ? { images } : {}),
         maxHistory: options.historyMessages,
         tokenBudget: options.historyTokenBudget,
       });
@@ -220,6 +225,20 @@ export class BotWorker {
     log.info(
       { mode, stage: data.stageAfter, answers: wamids.length, durationMs: this.now() - started },
       "reply composed",
+    );
+  }
+
+  /** The burst's images (VISION); an image that cannot be read is left out, its caption still sent. */
+  private async imagesOf(burst: readonly Routed[], log: Logger): Promise<(string | undefined)[] | undefined> {
+    const images = this.deps.images;
+    if (!images) return undefined;
+    return Promise.all(
+      burst.map((e) =>
+        images(e.tenant, e.data.message).catch((err: unknown) => {
+          log.warn({ err, mediaId: e.data.message.media?.id }, "image not read; caption only");
+          return undefined;
+        }),
+      ),
     );
   }
 

@@ -13,6 +13,7 @@ import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics } from "./metrics.js";
 import type { ChatModel } from "./openai-composer.js";
 import { sessionHistoryFrom } from "./session-history.js";
+import type { ImageInput } from "./vision.js";
 
 export const TENANT = "100200300";
 export const USER = "15550001111";
@@ -39,6 +40,8 @@ export async function startBotHarness(
     options?: Partial<BotWorkerOptions>;
     summaryEvery?: number;
     now?: () => number;
+    /** VISION: stored images for the model. */
+    images?: ImageInput;
   } = {},
 ) {
   const { log, lines: logs } = captureLog("debug");
@@ -63,6 +66,7 @@ export async function startBotHarness(
     memory,
     users: stores.users,
     ...(opts.model ? { model: opts.model } : {}),
+    ...(opts.images ? { images: opts.images } : {}),
     receipts: { markRead: async (e, { typing }) => void reads.push({ wamid: e.data.message.wamid, typing }) },
     metrics,
     log,

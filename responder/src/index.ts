@@ -1,23 +1,29 @@
 import {
   type Bus,
   type Config,
+  FileMediaStore,
   type FlowRegistry,
   type IntegrationService,
   type IntegrationStore,
   integrationServiceFromConfig,
   type Logger,
+  type MediaStore,
   MemoryTokenBuckets,
   type RedisClient,
   RedisTokenBuckets,
   redisRateLimitKey,
   type Stores,
   sessionHistoryKeep,
+  startMediaSweeper,
   type TokenBuckets,
 } from "@flank/shared";
+import OpenAI from "openai";
 import { BotWorker } from "./bot-worker.js";
 import { createGraphClient } from "./graph-client.js";
 import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
 import { drainLegacyDelayQueue } from "./legacy-delay-queue.js";
+import type { OpenStream } from "./media-download.js";
+import { MediaWorker } from "./media-worker.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
@@ -28,10 +34,13 @@ import { MemorySendLedger } from "./send-ledger-memory.js";
 import { RedisSendLedger } from "./send-ledger-redis.js";
 import { SenderWorker, type TenantLookup } from "./sender-worker.js";
 import { type SessionCacheLike, sessionHistoryFrom } from "./session-history.js";
+import { createTranscriber } from "./transcriber.js";
+import { imagesFrom } from "./vision.js";
 
 export { BotWorker, replyKey } from "./bot-worker.js";
 export { classifyCode, classifyFailure } from "./error-classifier.js";
 export { toGraphBody } from "./graph-body.js";
+export { MediaWorker } from "./media-worker.js";
 export { createMemoryMetrics, type ResponderMetrics } from "./metrics.js";
 export { SenderWorker, type TenantCredentials, type TenantLookup } from "./sender-worker.js";
 
@@ -54,8 +63,12 @@ export interface ResponderDeps {
   model?: ChatModel;
   /** The transport for the Graph API and the model; the lean fetch (lean-fetch.ts) by default. */
   fetch?: typeof fetch;
-  /** Start only one half (e.g. a sender-only instance). Both by default. */
-  run?: { bot?: boolean; sender?: boolean };
+  /** Where inbound media is kept: the filesystem store at MEDIA_DIR by default (docs/media.md). */
+  mediaStore?: MediaStore;
+  /** The media worker's and transcriber's transport (tests); streamRequest by default. */
+  mediaOpen?: OpenStream;
+  /** Start only some workers (e.g. a sender-only instance). All by default. */
+  run?: { bot?: boolean; sender?: boolean; media?: boolean };
 }
 
 export interface Responder {
@@ -131,7 +144,12 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
     ? new RedisSendLedger(deps.redis, ledgerTtlMs)
     : new MemorySendLedger(ledgerTtlMs);
 
-  const run = { bot: deps.run?.bot ?? true, sender: deps.run?.sender ?? true };
+  const run = {
+    bot: deps.run?.bot ?? true,
+    sender: deps.run?.sender ?? true,
+    media: deps.run?.media ?? true,
+  };
+  const mediaStore = deps.mediaStore ?? new FileMediaStore(config.media.dir);
   const tenants = tenantLookupFrom(
     deps.integrations ?? integrationServiceFromConfig(deps.config, deps.stores.integrations, deps.log),
     {
@@ -184,6 +202,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         }),
         users: deps.stores.users,
         ...(model ? { model } : {}),
+        ...(config.media.vision ? { images: imagesFrom(mediaStore) } : {}),
         receipts: createReceipts({
           bus: deps.bus,
           tenants,
@@ -207,12 +226,47 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
       })
     : undefined;
 
+  const transcribeModel = config.media.transcribeModel;
+  if (transcribeModel && !config.openai.apiKey)
+    log.warn("TRANSCRIBE_MODEL is set without OPENAI_API_KEY: voice notes are not transcribed");
+  const media = run.media
+    ? new MediaWorker({
+        bus: deps.bus,
+        store: mediaStore,
+        tenants,
+        graphBase: config.whatsapp.graphApiBase,
+        timeoutMs: config.media.timeoutMs,
+        ...(transcribeModel && config.openai.apiKey
+          ? {
+              transcriber: createTranscriber({
+                // The openai SDK's default when OPENAI_BASE_URL is unset.
+                baseUrl: config.openai.baseUrl ?? new OpenAI({ apiKey: config.openai.apiKey }).baseURL,
+                apiKey: config.openai.apiKey,
+                model: transcribeModel,
+                timeoutMs: config.media.timeoutMs,
+                ...(deps.mediaOpen ? { open: deps.mediaOpen } : {}),
+              }),
+            }
+          : {}),
+        beforeRouting: config.media.beforeRouting,
+        maxAttempts: config.bus.maxAttempts,
+        log: log.child({ component: "media" }),
+        ...(deps.mediaOpen ? { open: deps.mediaOpen } : {}),
+      })
+    : undefined;
+  const stopSweeper = run.media
+    ? startMediaSweeper({ store: mediaStore, retentionDays: config.media.retentionDays, log })
+    : undefined;
+
   // The sender first, so the bot's first reply has somewhere to go.
   if (sender && deps.redis) await drainLegacyDelayQueue(deps.redis, deps.bus, log);
   await sender?.start();
   try {
+    await media?.start();
     await bot?.start();
   } catch (err) {
+    stopSweeper?.();
+    await media?.stop();
     await sender?.stop();
     throw err;
   }
@@ -222,6 +276,8 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
     stop(opts = {}) {
       stopping ??= (async () => {
         const timeoutMs = opts.timeoutMs ?? 10_000;
+        stopSweeper?.();
+        await media?.stop(timeoutMs);
         await bot?.stop(timeoutMs);
         await sender?.stop(timeoutMs);
       })();

@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ChatMessage } from "./prompt.js";
 
 /** A chat model: the responder's only view of OpenAI (or any compatible server). */
@@ -39,7 +40,8 @@ export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
     async complete(messages, callOpts = {}) {
       const completion = await client.chat.completions.create({
         model: opts.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        // Image parts only ever appear in user messages (prompt.ts), which is where the API takes them.
+        messages: messages.map((m) => ({ role: m.role, content: m.content }) as ChatCompletionMessageParam),
         temperature: opts.temperature,
         max_tokens: callOpts.maxTokens ?? opts.maxTokens,
       });

@@ -10,10 +10,20 @@ export interface Turn {
   id?: string;
 }
 
+/** OpenAI-compatible content parts: a user message with an image (VISION, docs/media.md). */
+export type ContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
-  content: string;
+  /** Text, or (new user messages with an image only) text and image parts. */
+  content: string | ContentPart[];
 }
+
+/** The words of a message, for the token estimate (an image is counted by its text only). */
+const textOf = (m: ChatMessage): string =>
+  typeof m.content === "string"
+    ? m.content
+    : m.content.map((p) => (p.type === "text" ? p.text : "")).join(" ");
 
 export interface UserProfile {
   name?: string;
@@ -32,6 +42,8 @@ export interface PromptInput {
   history: readonly Turn[];
   /** The new messages, oldest first: one, or a burst answered together. */
   messages: readonly string[];
+  /** Images (data URLs) parallel to `messages`, when VISION is on: sent as image parts with the text. */
+  images?: readonly (string | undefined)[];
   /** At most this many history turns. */
   maxHistory: number;
   /** Token budget for the whole prompt; history is trimmed oldest first to fit. */
@@ -80,9 +92,20 @@ export function systemPrompt(
  */
 export function buildPrompt(input: PromptInput): ChatMessage[] {
   const system: ChatMessage = { role: "system", content: systemPrompt(input) };
-  const last: ChatMessage[] = input.messages.map((content) => ({ role: "user", content }));
-  let room = input.tokenBudget - estimateTokens(system.content);
-  for (const m of last) room -= estimateTokens(m.content);
+  const last: ChatMessage[] = input.messages.map((text, i) => {
+    const image = input.images?.[i];
+    return image
+      ? {
+          role: "user",
+          content: [
+            { type: "text", text },
+            { type: "image_url", image_url: { url: image } },
+          ],
+        }
+      : { role: "user", content: text };
+  });
+  let room = input.tokenBudget - estimateTokens(textOf(system));
+  for (const m of last) room -= estimateTokens(textOf(m));
   const kept: ChatMessage[] = [];
   const candidates = input.maxHistory > 0 ? input.history.slice(-input.maxHistory) : [];
   for (let i = candidates.length - 1; i >= 0; i--) {

@@ -28,6 +28,11 @@ export function inboundText(message: InboundMessageData): string | undefined {
   if (NOT_ANSWERED.has(message.type)) return undefined;
   // The answer to a call permission request is for the business, not a question for the bot.
   if (message.interactive?.kind === "call_permission_reply") return undefined;
+  // A voice note's transcript (TRANSCRIBE_MODEL, docs/media.md), with its caption if it had one.
+  if (message.transcript?.trim()) {
+    const said = `[voice note] ${message.transcript.trim()}`;
+    return message.text?.trim() ? `${message.text.trim()}\n${said}` : said;
+  }
   if (message.text?.trim()) return message.text.trim();
   if (message.interactive?.title) return message.interactive.title;
   if (message.button?.text) return message.button.text;

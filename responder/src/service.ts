@@ -2,7 +2,7 @@ import { integrationServiceFromConfig, type Service } from "@flank/shared";
 import { startResponder } from "./index.js";
 
 /** The responder: the bot and sender workers on the context's bus, stores and Redis. */
-export const service: Service = async ({ config, log, bus, stores, redis, sessionCache, flows }) => {
+export const service: Service = async ({ config, log, bus, stores, redis, sessionCache, flows, media }) => {
   if (!redis) log.warn("no REDIS_URL: pacing and idempotency are per process (fine for one instance)");
   const responder = await startResponder({
     config,
@@ -14,6 +14,7 @@ export const service: Service = async ({ config, log, bus, stores, redis, sessio
     // ENCRYPTION_KEY, or one of ENCRYPTION_KEYS_OLD until `flank rotate-keys` has run.
     integrations: integrationServiceFromConfig(config, stores.integrations, log),
     sessionCache,
+    mediaStore: media,
     log,
     ...(redis ? { redis } : {}),
   });

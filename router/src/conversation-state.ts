@@ -64,6 +64,15 @@ export function nextDraft(
   return forAgents ? { ...draft, unread: (draft.unread ?? 0) + 1 } : draft;
 }
 
+/** The media a stored message names: its id serves the file at `GET /v1/media/{id}` once stored. */
+const storedMediaOf = (
+  media: NonNullable<InboundMessageData["media"]>,
+): NonNullable<StoredMessage["media"]> => ({
+  id: media.id,
+  ...(media.mimeType ? { mimeType: media.mimeType } : {}),
+  ...(media.stored ? { size: media.stored.size } : {}),
+});
+
 export function storedInbound(
   conversationId: string,
   tenant: string,
@@ -79,6 +88,8 @@ export function storedInbound(
     to: message.displayPhoneNumber ?? message.phoneNumberId,
     type: message.type,
     body: message.text,
+    ...(message.transcript ? { transcript: message.transcript } : {}),
+    ...(message.media ? { media: storedMediaOf(message.media) } : {}),
     timestamp: message.timestamp,
     statuses: [],
     raw: message.raw,

@@ -55,6 +55,11 @@ export interface RouterDeps {
   sessionKeep?: number;
   /** HUMAN_REPLY_PAUSE_MINUTES: the bot's pause after a person answers from the WhatsApp Business app. */
   humanReplyPauseMinutes?: number;
+  /**
+   * Route `inbound.understood` (the media step's output, with transcripts) instead of
+   * `inbound.message`: config.media.beforeRouting, when TRANSCRIBE_MODEL or VISION is set (docs/media.md).
+   */
+  afterMedia?: boolean;
   clock?: () => Date;
 }
 
@@ -64,10 +69,10 @@ export interface RouterWorker {
   stop(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
-type InboundEvent = EventOf<"inbound.message">;
+type InboundEvent = EventOf<"inbound.message"> | EventOf<"inbound.understood">;
 
 /**
- * Consumes `inbound.message` (group `router`): stores the message and user, decides stage and
+ * Consumes `inbound.message` (or `inbound.understood` with `afterMedia`; group `router`): stores the message and user, decides stage and
  * route, saves the conversation with compare-and-set, hands off and assigns, and publishes
  * `conversation.updated` then `conversation.routed`.
  */
@@ -219,11 +224,12 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
   return {
     async start() {
       if (consumer || stopping) return;
+      const topic = deps.afterMedia ? "inbound.understood" : "inbound.message";
       consumer = await deps.bus.consume({
-        topic: "inbound.message",
+        topic,
         group: GROUPS.router,
         handler: async (event, ctx) => {
-          if (event.type === "inbound.message") await route(event, ctx);
+          if (event.type === topic) await route(event as InboundEvent, ctx);
         },
       });
     },

@@ -26,6 +26,7 @@ export const service: Service = async ({
     dedupTtlSeconds: config.bus.dedupTtlSeconds,
     sessionKeep: sessionHistoryKeep(config.responder),
     humanReplyPauseMinutes: config.router.humanReplyPauseMinutes,
+    afterMedia: config.media.beforeRouting,
   });
   return {
     name: "router",

@@ -28,6 +28,8 @@ const TEXT_TYPES = new Set<InboundMessageData["type"]>([
 
 /** The words the rules read, or undefined for inputs without any (a sticker, a reaction, a location). */
 export function messageText(message: InboundMessageData): string | undefined {
+  // A voice note's transcript (TRANSCRIBE_MODEL, docs/media.md) is what the user said.
+  if (message.transcript?.trim()) return message.transcript;
   if (!TEXT_TYPES.has(message.type)) return undefined;
   const text = message.text ?? message.interactive?.title ?? message.button?.text;
   return text?.trim() ? text : undefined;

@@ -10,6 +10,7 @@ export * from "./http/index.js";
 export * from "./integrations/index.js";
 export * from "./lifecycle/index.js";
 export * from "./log/index.js";
+export * from "./media/index.js";
 export * from "./rate-limit/index.js";
 export * from "./redis/client.js";
 export * from "./routing/index.js";

@@ -1,3 +1,4 @@
+import { PLAYGROUND_MEDIA_SCRIPT } from "./media.js";
 import { PLAYGROUND_SCRIPT } from "./page-script.js";
 import { PLAYGROUND_STYLE } from "./page-style.js";
 
@@ -54,6 +55,7 @@ export function playgroundPage(): string {
   </aside>
 </main>
 <script>${PLAYGROUND_SCRIPT}</script>
+<script>${PLAYGROUND_MEDIA_SCRIPT}</script>
 </body>
 </html>`;
 }

@@ -16,6 +16,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Chats, TooManyChats, UnknownFlow } from "./chats.js";
 import { requireToken, sameOriginOnly } from "./guard.js";
+import { type PlaygroundMedia, playgroundMediaRoutes } from "./media.js";
 import { playgroundPage } from "./page.js";
 
 export interface PlaygroundDeps {
@@ -39,6 +40,8 @@ export interface PlaygroundDeps {
   /** Event streams open at once; past it, 429. */
   maxStreams?: number;
   keepAliveMs?: number;
+  /** Images and voice notes (media.ts); text only without it. */
+  media?: PlaygroundMedia;
 }
 
 /** A message of the playground is a few kilobytes at most (text is capped at 4,096 characters). */
@@ -135,6 +138,7 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
       onError: (c) => c.json({ error: `the body is larger than ${PLAYGROUND_BODY_LIMIT} bytes` }, 413),
     }),
   );
+  if (deps.media) app.route("/", playgroundMediaRoutes({ ...deps, media: deps.media }));
   app.get("/info", (c) =>
     c.json({
       phoneNumberId: deps.phoneNumberId,

@@ -152,6 +152,17 @@ export const EnvSchema = z
     STREAM_MAX_OPEN: envInt(100, 1, 100_000),
     /** Webhook body megabytes held at once; past it, 503 (Meta retries). At least one 3.25 MB body. */
     WEBHOOK_BODY_BUDGET_MB: envInt(4, 4, 4096),
+
+    // Media (docs/media.md): inbound files kept, voice notes transcribed, images seen.
+    /** Where the filesystem media store keeps files (shared by the responder and the gateway). */
+    MEDIA_DIR: z.string().trim().min(1).default("data/media"),
+    MEDIA_RETENTION_DAYS: envInt(30, 1, 3650),
+    /** How long one media download (or upload) may take. */
+    MEDIA_TIMEOUT_MS: envInt(120_000, 1000, 3_600_000),
+    /** OpenAI-compatible `audio/transcriptions` model for voice notes and audio; unset = off. */
+    TRANSCRIBE_MODEL: envStr(),
+    /** Images reach the model as image input (OpenAI-compatible content parts). */
+    VISION: envBool(false),
   })
   .superRefine(
     (env, ctx) => {
@@ -253,6 +264,18 @@ export const EnvSchema = z
       ratePerNumber: env.SEND_RATE_PER_NUMBER,
       ratePerRecipient: env.SEND_RATE_PER_RECIPIENT,
       burstPerRecipient: env.SEND_BURST_PER_RECIPIENT,
+    },
+    media: {
+      dir: env.MEDIA_DIR,
+      retentionDays: env.MEDIA_RETENTION_DAYS,
+      timeoutMs: env.MEDIA_TIMEOUT_MS,
+      transcribeModel: env.TRANSCRIBE_MODEL,
+      vision: env.VISION,
+      /**
+       * The media step runs before routing (the router reads `inbound.understood`) when a
+       * transcript or an image must be ready for the rules and the model (docs/media.md).
+       */
+      beforeRouting: Boolean(env.TRANSCRIBE_MODEL) || env.VISION,
     },
     gateway: {
       sendWaitMs: env.SEND_WAIT_MS,

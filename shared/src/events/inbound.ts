@@ -47,6 +47,8 @@ export const Media = z.object({
   caption: z.string().optional(),
   voice: z.boolean().optional(),
   animated: z.boolean().optional(),
+  /** Set by the media step once the file is in the media store (`GET /v1/media/{id}`). */
+  stored: z.object({ mimeType: z.string(), size: z.number().int().min(0) }).optional(),
 });
 
 export const Location = z.object({
@@ -99,6 +101,8 @@ export const InboundMessageData = z.object({
   /** text.body, a caption, a button/interactive title, a reaction emoji: what a human would read. */
   text: z.string().optional(),
   media: Media.optional(),
+  /** A voice note's or audio's words, from TRANSCRIBE_MODEL (docs/media.md): what rules and the model read. */
+  transcript: z.string().optional(),
   location: Location.optional(),
   contacts: z.array(z.record(z.string(), z.unknown())).optional(),
   interactive: z

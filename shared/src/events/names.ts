@@ -28,6 +28,13 @@ export const TOPICS = [
   "account.update",
   /** A webhook field Flank does not know yet, with its name and value. */
   "inbound.field",
+  /** A media file of an inbound message was downloaded and stored (docs/media.md). */
+  "media.stored",
+  /**
+   * An inbound message after the media step (transcript, stored file): what the router reads
+   * instead of `inbound.message` when transcription or vision is on (docs/media.md).
+   */
+  "inbound.understood",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -101,4 +108,6 @@ export const GROUPS = {
   sync: "sync",
   /** The router's consumer of the agent API's commands (router/src/command-worker.ts). */
   commands: "commands",
+  /** The responder's media worker: downloads, stores and transcribes inbound media (docs/media.md). */
+  media: "media",
 } as const;

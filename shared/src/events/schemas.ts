@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Conversation } from "../store/types.js";
-import { InboundErrorData, InboundMessageData, InboundStatusData } from "./inbound.js";
+import { InboundErrorData, InboundMessageData, InboundStatusData, InboundType } from "./inbound.js";
 import { OutboundRequestData, OutboundResultData } from "./outbound.js";
 import {
   AccountUpdateData,
@@ -110,6 +110,20 @@ export const DlqData = z.object({
 });
 export type DlqData = z.infer<typeof DlqData>;
 
+/** `media.stored`: where an inbound message's file is (the media store, by tenant and media id). */
+export const MediaStoredData = z.object({
+  wamid: z.string().min(1),
+  phoneNumberId: z.string().min(1),
+  /** Meta's media id: the key in the media store and the id of `GET /v1/media/{id}`. */
+  mediaId: z.string().min(1),
+  type: InboundType,
+  mimeType: z.string(),
+  size: z.number().int().min(0),
+  sha256: z.string().optional(),
+  transcript: z.string().optional(),
+});
+export type MediaStoredData = z.infer<typeof MediaStoredData>;
+
 const ULID = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "id must be a ULID");
 
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
@@ -146,6 +160,8 @@ export const InboundHandoverEvent = envelope("inbound.handover", InboundHandover
 export const TemplateUpdateEvent = envelope("template.update", TemplateUpdateData);
 export const AccountUpdateEvent = envelope("account.update", AccountUpdateData);
 export const InboundFieldEvent = envelope("inbound.field", InboundFieldData);
+export const MediaStoredEvent = envelope("media.stored", MediaStoredData);
+export const InboundUnderstoodEvent = envelope("inbound.understood", InboundMessageData);
 
 export const FlankEvent = z.discriminatedUnion("type", [
   InboundMessageEvent,
@@ -168,6 +184,8 @@ export const FlankEvent = z.discriminatedUnion("type", [
   TemplateUpdateEvent,
   AccountUpdateEvent,
   InboundFieldEvent,
+  MediaStoredEvent,
+  InboundUnderstoodEvent,
 ]);
 export type FlankEvent = z.infer<typeof FlankEvent>;
 export type EventOf<T extends FlankEvent["type"]> = Extract<FlankEvent, { type: T }>;

@@ -1,1 +1,3 @@
 export * from "./guarded-fetch.js";
+export * from "./multipart.js";
+export * from "./stream-request.js";

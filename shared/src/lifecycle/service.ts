@@ -7,6 +7,8 @@ import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
 import { type FlowRegistry, loadFlowRegistry } from "../flows/registry.js";
 import { createLogger } from "../log/logger.js";
+import { FileMediaStore } from "../media/file-store.js";
+import type { MediaStore } from "../media/store.js";
 import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
 import { createAgentPresence } from "../routing/factory.js";
 import type { AgentPresence } from "../routing/presence.js";
@@ -32,6 +34,8 @@ export interface ServiceContext {
   healthLog: HealthLog;
   presence: AgentPresence;
   sessionCache: SessionCache;
+  /** Inbound media (MEDIA_DIR): the responder's media worker writes, the gateway serves. */
+  media: MediaStore;
   /** The flows of FLOW / FLOW_DIRS, loaded on first call (the gateway never needs them). */
   flows(): Promise<FlowRegistry>;
 }
@@ -80,6 +84,7 @@ export async function createServiceContext(opts: {
     healthLog: createHealthLog(log),
     presence: createAgentPresence(config, redis),
     sessionCache: createSessionCache(config, redis, log),
+    media: new FileMediaStore(config.media.dir),
     flows: () => {
       flows ??= loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
       return flows;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { graphErrorBody } from "./graph-errors.js";
 import { newWamid } from "./meta-payloads.js";
 
@@ -39,6 +39,7 @@ const OBJECT_PATH = /^\/(v\d+\.\d+)\/([^/]+)$/;
 const OAUTH_PATH = /^\/(v\d+\.\d+)\/oauth\/access_token$/;
 const SUBSCRIBED_APPS_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/subscribed_apps$/;
 export const MEDIA_DOWNLOAD_PATH = /^\/media-download\/([^/]+)$/;
+const MEDIA_UPLOAD_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/media$/;
 
 const error = (status: number, code: number, message: string): GraphAnswer => ({
   status,
@@ -46,7 +47,10 @@ const error = (status: number, code: number, message: string): GraphAnswer => ({
 });
 
 export interface RouteState {
-  media: ReadonlyMap<string, StoredMedia>;
+  /** Uploads (`POST /{phone-number-id}/media`) are added; webhooks' media ids come from `addMedia`. */
+  media: Map<string, StoredMedia>;
+  /** Where a media id's bytes are served (the URL `GET /{media-id}` answers). */
+  mediaUrl: (id: string) => string;
   /** The app subscriptions made per WABA (Embedded Signup). */
   subscriptions: Map<string, Set<string>>;
 }
@@ -55,6 +59,8 @@ export function answerGraph(req: GraphRequest, state: RouteState): GraphAnswer {
   const { method, path } = req;
   const messages = MESSAGES_PATH.exec(path);
   if (messages?.[2] && method === "POST") return sendMessage(messages[2], req.body);
+
+  if (MEDIA_UPLOAD_PATH.test(path) && method === "POST") return upload(req.body, state);
 
   const download = MEDIA_DOWNLOAD_PATH.exec(path);
   if (download?.[1] && method === "GET") {
@@ -103,6 +109,26 @@ export function answerGraph(req: GraphRequest, state: RouteState): GraphAnswer {
     return { status: 200, json: { messaging_product: "whatsapp", ...meta, id: object[2] } };
   }
   return error(404, 100, `Unknown path ${method} ${path}`);
+}
+
+/** `POST /{phone-number-id}/media` (contract §8): multipart with messaging_product, type and file. */
+function upload(body: unknown, state: RouteState): GraphAnswer {
+  const form = body as
+    | { fields?: Record<string, string>; file?: { contentType: string; bytes: Buffer } }
+    | undefined;
+  if (form?.fields?.messaging_product !== "whatsapp")
+    return error(400, 100, "Param messaging_product is required");
+  if (!form.file) return error(400, 100, "Param file is required");
+  const id = String(Math.floor(1e15 + Math.random() * 9e15));
+  const mime = form.fields.type || form.file.contentType;
+  state.media.set(id, {
+    url: state.mediaUrl(id),
+    mime_type: mime,
+    sha256: createHash("sha256").update(form.file.bytes).digest("hex"),
+    file_size: form.file.bytes.length,
+    bytes: form.file.bytes,
+  });
+  return { status: 200, json: { id } };
 }
 
 function sendMessage(phoneNumberId: string, raw: unknown): GraphAnswer {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type ParsedMultipart, parseMultipart } from "../http/multipart.js";
 import { handleControl } from "./control.js";
 import { type FaultSettings, type GraphReply, NO_FAULTS, standingFailure, withLatency } from "./faults.js";
 import { graphErrorBody, graphErrorStatus } from "./graph-errors.js";
@@ -106,6 +107,14 @@ const recipientOf = (body: unknown): string | undefined => {
   return typeof b?.recipient === "string" ? b.recipient : undefined;
 };
 
+/** An upload is recorded with its file's name, type and size, not its bytes. */
+const recorded = (body: unknown): unknown => {
+  const form = body as Partial<ParsedMultipart> | undefined;
+  if (!form?.fields) return body;
+  const { bytes, ...file } = form.file ?? { bytes: Buffer.alloc(0) };
+  return { ...form.fields, ...(form.file ? { file: { ...file, size: bytes.length } } : {}) };
+};
+
 const isSend = (r: GraphRecordedRequest) =>
   r.method === "POST" &&
   MESSAGES_PATH.test(r.path) &&
@@ -124,7 +133,11 @@ export async function startGraphServer(opts: GraphServerOptions = {}): Promise<G
   let webhook = opts.webhook;
   let timing: StatusTiming = { ...DEFAULT_STATUS_TIMING, ...opts.statusTiming };
   const media = new Map<string, StoredMedia>();
-  const routes: RouteState = { media, subscriptions: new Map() };
+  const routes: RouteState = {
+    media,
+    subscriptions: new Map(),
+    mediaUrl: (id) => `${url}/media-download/${id}`,
+  };
   const hanging = new Set<ServerResponse>();
   const notifier = createStatusNotifier(
     () => webhook,
@@ -213,12 +226,19 @@ export async function startGraphServer(opts: GraphServerOptions = {}): Promise<G
   const server: Server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
     let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      return json(res, 400, graphErrorBody(100, "Invalid JSON"));
+    const contentType = incoming.headers["content-type"] ?? "";
+    if (contentType.startsWith("multipart/form-data")) {
+      // A media upload: the fields and the file's bytes (recorded without the bytes, below).
+      body = parseMultipart(raw, contentType);
+    } else {
+      const text = raw.toString("utf8");
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        return json(res, 400, graphErrorBody(100, "Invalid JSON"));
+      }
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(incoming.headers)) if (typeof v === "string") headers[k] = v;
@@ -226,9 +246,15 @@ export async function startGraphServer(opts: GraphServerOptions = {}): Promise<G
     const method = incoming.method ?? "GET";
     const control = handleControl(method, target.pathname, body, sim);
     if (control) return json(res, control.status, control.body);
-    const req: GraphRecordedRequest = { method, path: target.pathname, headers, body, at: Date.now() };
+    const req: GraphRecordedRequest = {
+      method,
+      path: target.pathname,
+      headers,
+      body: recorded(body),
+      at: Date.now(),
+    };
     requests.push(req);
-    await answer(res, { ...req, query: target.searchParams }, choose(req));
+    await answer(res, { ...req, body, query: target.searchParams }, choose(req));
   });
 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.hostname ?? "127.0.0.1", resolve));

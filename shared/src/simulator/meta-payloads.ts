@@ -97,6 +97,32 @@ export const inboundTextWebhook = (m: InboundText) =>
 export const inboundButtonReplyWebhook = (m: InboundFrom & { reply: { id: string; title: string } }) =>
   inboundWebhook(m, { type: "interactive", interactive: { type: "button_reply", button_reply: m.reply } });
 
+export interface InboundMedia extends InboundFrom {
+  type: "image" | "audio" | "video" | "document" | "sticker";
+  /** The media id `GET /{media-id}` answers for (the simulator's `addMedia`). */
+  mediaId: string;
+  mimeType: string;
+  sha256?: string;
+  caption?: string;
+  filename?: string;
+  /** An audio message recorded as a voice note. */
+  voice?: boolean;
+}
+
+/** A user's image, voice note, audio, video, document or sticker (contract §3, `R/media`). */
+export const inboundMediaWebhook = (m: InboundMedia) =>
+  inboundWebhook(m, {
+    type: m.type,
+    [m.type]: {
+      id: m.mediaId,
+      mime_type: m.mimeType,
+      ...(m.sha256 ? { sha256: m.sha256 } : {}),
+      ...(m.caption && m.type !== "audio" && m.type !== "sticker" ? { caption: m.caption } : {}),
+      ...(m.filename && m.type === "document" ? { filename: m.filename } : {}),
+      ...(m.type === "audio" ? { voice: m.voice ?? false } : {}),
+    },
+  });
+
 export type SimStatus = "sent" | "delivered" | "read" | "failed";
 
 export interface SimStatusUpdate extends BusinessNumber {

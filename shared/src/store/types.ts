@@ -106,6 +106,10 @@ export interface StoredMessage {
   type: string;
   /** What a human would read: text, caption, button title… */
   body?: string;
+  /** A voice note's or audio's transcript (TRANSCRIBE_MODEL, docs/media.md). */
+  transcript?: string;
+  /** An inbound media file: `GET /v1/media/{id}` serves it once the media step stored it. */
+  media?: { id: string; mimeType?: string; size?: number };
   /** ISO time the message was sent or received. */
   timestamp: string;
   /** Latest delivery status (outbound), newest by Meta's timestamp and status rank. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseMultipart } from "../http/multipart.js";
 
 /**
  * A local OpenAI-compatible server (POST /v1/chat/completions, the real wire format) for tests and
@@ -28,11 +29,25 @@ export type ChatReply =
 
 export type ChatHandler = (request: ChatRequest, index: number) => ChatReply | Promise<ChatReply>;
 
+/** A `POST /v1/audio/transcriptions` the server received (multipart, as the OpenAI API takes it). */
+export interface TranscriptionRequest {
+  model: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+  authorization?: string;
+}
+
+/** The transcript for a request, or an HTTP error status to answer with. */
+export type TranscriptionHandler = (request: TranscriptionRequest) => { text: string } | { status: number };
+
 export interface OpenAITestServer {
   /** Base URL for the SDK's `baseURL` (ends in /v1). */
   url: string;
   requests: ChatRequest[];
+  transcriptions: TranscriptionRequest[];
   setHandler(handler: ChatHandler): void;
+  setTranscriber(handler: TranscriptionHandler): void;
   stop(): Promise<void>;
 }
 
@@ -46,12 +61,29 @@ export const echoHandler: ChatHandler = (req) => ({ content: `echo: ${lastUserTe
 
 export async function startOpenAIServer(initial: ChatHandler = echoHandler): Promise<OpenAITestServer> {
   let handler = initial;
+  let transcriber: TranscriptionHandler = (r) => ({ text: `transcript of ${r.bytes.length} bytes` });
+  const transcriptions: TranscriptionRequest[] = [];
   const requests: ChatRequest[] = [];
   const hanging = new Set<ServerResponse>();
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === "POST" && req.url?.endsWith("/audio/transcriptions")) {
+      const form = parseMultipart(Buffer.concat(chunks), req.headers["content-type"] ?? "");
+      const request = {
+        model: form.fields.model ?? "",
+        filename: form.file?.filename ?? "",
+        contentType: form.file?.contentType ?? "",
+        bytes: form.file?.bytes ?? Buffer.alloc(0),
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      };
+      transcriptions.push(request);
+      const answer = transcriber(request);
+      res.writeHead("status" in answer ? answer.status : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify("status" in answer ? { error: { message: "scripted failure" } } : answer));
+      return;
+    }
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(
@@ -102,8 +134,12 @@ export async function startOpenAIServer(initial: ChatHandler = echoHandler): Pro
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    transcriptions,
     setHandler: (h) => {
       handler = h;
+    },
+    setTranscriber: (h) => {
+      transcriber = h;
     },
     stop: () =>
       new Promise<void>((resolve) => {

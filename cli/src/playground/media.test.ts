@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EventOf } from "@flank/shared";
+import { hasBinary, type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Embedded, startEmbedded } from "../embedded.js";
+import { bareConfig, FAST_STATUSES, launchChromium, silentLog } from "../test-helpers.js";
+import { PLAYGROUND_TOKEN_HEADER } from "./guard.js";
+
+// The whole path in one process: the playground sends a voice note as the user (the simulator
+// holds the file, the gateway gets a Meta media webhook), the media worker downloads and
+// transcribes it before routing, and the bot answers the transcript.
+describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
+  let ai: OpenAITestServer;
+  let flank: Embedded;
+  let dir: string;
+  let headers: Record<string, string>;
+  beforeAll(async () => {
+    ai = await startOpenAIServer();
+    ai.setTranscriber(() => ({ text: "what are your opening hours" }));
+    dir = mkdtempSync(join(tmpdir(), "flank-playground-media-"));
+    flank = await startEmbedded(
+      bareConfig({
+        OPENAI_API_KEY: "sk-test",
+        OPENAI_BASE_URL: ai.url,
+        TRANSCRIBE_MODEL: "whisper-1",
+        MEDIA_DIR: dir,
+      }),
+      silentLog(),
+      { port: 0, statusTiming: FAST_STATUSES },
+    );
+    headers = { [PLAYGROUND_TOKEN_HEADER]: flank.playgroundUrl?.split("#token=")[1] ?? "" };
+  }, 60_000);
+  afterAll(async () => {
+    await flank?.stop();
+    await ai?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores it, routes its transcript, the model reads it, and the playground shows the stored file", async () => {
+    const routed: EventOf<"conversation.routed">[] = [];
+    await flank.bus.consume({
+      topic: "conversation.routed",
+      group: "test-routed",
+      handler: async (e) => void (e.type === "conversation.routed" && routed.push(e)),
+    });
+    const voice = Buffer.from("OggS a short voice note");
+    const res = await fetch(`${flank.url}/playground/send-media`, {
+      method: "POST",
+      body: JSON.stringify({
+        from: "16505550123",
+        name: "Ana",
+        mimeType: "audio/ogg",
+        data: voice.toString("base64"),
+      }),
+      headers: { ...headers, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    const { mediaId, wamid } = (await res.json()) as { mediaId: string; wamid: string };
+
+    await waitFor(() => routed.some((e) => e.data.message.wamid === wamid), {
+      what: "the voice note routed",
+    });
+    const message = routed.find((e) => e.data.message.wamid === wamid)?.data.message;
+    expect(message).toMatchObject({
+      type: "audio",
+      transcript: "what are your opening hours",
+      media: { id: mediaId, voice: true, stored: { size: voice.length } },
+    });
+    expect(ai.transcriptions.at(-1)?.bytes.equals(voice)).toBe(true);
+    await waitFor(
+      () =>
+        ai.requests.some((r) =>
+          JSON.stringify(r.messages).includes("[voice note] what are your opening hours"),
+        ),
+      { what: "the model given the transcript", timeoutMs: 15_000 },
+    );
+
+    const shown = await fetch(`${flank.url}/playground/media/${mediaId}`, { headers });
+    expect(shown.headers.get("content-type")).toBe("audio/ogg");
+    expect(Buffer.from(await shown.arrayBuffer()).equals(voice)).toBe(true);
+    expect((await fetch(`${flank.url}/playground/media/${mediaId}`)).status).toBe(401);
+  }, 30_000);
+
+  it.skipIf(!hasBinary("chromium"))(
+    "in Chromium: the attach button sends a voice note, and the stored file and its transcript appear",
+    async () => {
+      const profile = mkdtempSync(join(tmpdir(), "flank-chromium-media-"));
+      const context = await launchChromium(profile);
+      try {
+        const page = await context.newPage();
+        await page.goto(flank.playgroundUrl ?? "");
+        await page.fill("#from", "16505550456");
+        await page.click("#start");
+        await page.waitForSelector("#send:not([disabled])");
+        await page.setInputFiles('#composer input[type="file"]', {
+          name: "note.ogg",
+          mimeType: "audio/ogg",
+          buffer: Buffer.from("OggS from the browser"),
+        });
+        const mine = page.locator(".msg.me").first();
+        await mine.locator("audio").waitFor({ timeout: 15_000 });
+        expect(await mine.locator(".body").textContent()).toBe("[voice note] note.ogg");
+        expect(await mine.locator(".transcript").textContent()).toContain("what are your opening hours");
+        await page.locator(".msg.bot").first().waitFor({ timeout: 15_000 });
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});
+
+describe("playground: an image, seen (VISION=true)", () => {
+  let ai: OpenAITestServer;
+  let flank: Embedded;
+  let dir: string;
+  beforeAll(async () => {
+    ai = await startOpenAIServer();
+    dir = mkdtempSync(join(tmpdir(), "flank-playground-vision-"));
+    flank = await startEmbedded(
+      bareConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: ai.url, VISION: "true", MEDIA_DIR: dir }),
+      silentLog(),
+      { port: 0, statusTiming: FAST_STATUSES },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await flank?.stop();
+    await ai?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the model gets the stored image as an image_url part beside the caption", async () => {
+    const token = flank.playgroundUrl?.split("#token=")[1] ?? "";
+    const png = Buffer.from("\x89PNG an image", "latin1");
+    const res = await fetch(`${flank.url}/playground/send-media`, {
+      method: "POST",
+      body: JSON.stringify({
+        from: "16505550789",
+        mimeType: "image/png",
+        caption: "is this ok?",
+        data: png.toString("base64"),
+      }),
+      headers: { [PLAYGROUND_TOKEN_HEADER]: token, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    const withImage = () =>
+      ai.requests.find((r) =>
+        JSON.stringify(r.messages).includes(`data:image/png;base64,${png.toString("base64")}`),
+      );
+    await waitFor(() => withImage() !== undefined, {
+      what: "a model call with the image",
+      timeoutMs: 15_000,
+    });
+    const user = withImage()
+      ?.messages.filter((m) => m.role === "user")
+      .at(-1);
+    expect(user?.content).toEqual([
+      { type: "text", text: "is this ok?" },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+    ]);
+  }, 30_000);
+});
