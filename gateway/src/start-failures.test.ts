@@ -170,7 +170,8 @@ describe.skipIf(!hasBinary("redis-server"))("a Redis outage while the gateway ru
 
     redis = await startRedisServer({ port: redisPort });
     await waitFor(async () => (await readyz()).status === 200, { timeoutMs: 15_000, what: "ready again" });
-    expect(p.output()).toContain("bus available again");
+    // The line and the 200 travel apart (stdout pipe, HTTP): wait for the line rather than race it.
+    await waitFor(() => p.output().includes("bus available again"), { timeoutMs: 5000, what: "the line" });
     expect(warnings()).toHaveLength(1);
 
     await redis.stop();

@@ -333,6 +333,8 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
       if (r.failure()?.errorText !== "net::ERR_ABORTED") failed.push(r.url());
     });
     await page.goto(flank.playgroundUrl ?? "");
+    // The page connects by itself once it knows the flows; switch user after that, not during it.
+    await page.waitForSelector("#send:not([disabled])");
     await page.fill("#from", "16505557777");
     await page.fill("#name", "Ana");
     await page.click("#start");

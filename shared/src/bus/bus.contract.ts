@@ -20,6 +20,8 @@ const TUNING: Partial<BusTuning> = {
   retryBaseDelayMs: 5,
   retryMaxDelayMs: 20,
   batchSize: 32,
+  // Short idle reads: closing a bus waits for the read in flight, and tests close many.
+  readWaitMs: 100,
 };
 
 let seq = 0;

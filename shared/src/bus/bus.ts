@@ -113,6 +113,11 @@ export interface BusTuning {
   maxInFlight: number;
   /** Approximate cap on events kept per partition stream. */
   streamMaxLen: number;
+  /**
+   * How long an idle read waits for new events before it asks again: the longest a stop waits for
+   * a read in flight (NATS holds a pull request open this long). New events end the wait at once.
+   */
+  readWaitMs: number;
 }
 
 export const DEFAULT_TUNING: BusTuning = {
@@ -125,4 +130,5 @@ export const DEFAULT_TUNING: BusTuning = {
   batchSize: 64,
   maxInFlight: 1000,
   streamMaxLen: 100_000,
+  readWaitMs: 1000,
 };

@@ -112,6 +112,7 @@ export class PartitionConsumer implements Consumer {
           handler: this.opts.handler,
           maxAttempts: this.opts.maxAttempts ?? this.tuning.maxAttempts,
           batchSize: this.tuning.batchSize,
+          readWaitMs: this.tuning.readWaitMs,
           retryBaseDelayMs: this.tuning.retryBaseDelayMs,
           retryMaxDelayMs: this.tuning.retryMaxDelayMs,
           limit: this.limit,

@@ -10,6 +10,7 @@ export const busTuning = (config: Config): Partial<BusTuning> => ({
   maxAttempts: config.bus.maxAttempts,
   claimTimeoutMs: config.bus.claimTimeoutMs,
   maxInFlight: config.bus.maxInFlight,
+  readWaitMs: config.bus.readWaitMs,
   dedupTtlSeconds: config.bus.dedupTtlSeconds,
   streamMaxLen: config.bus.streamMaxLen,
 });

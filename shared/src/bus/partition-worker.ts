@@ -24,6 +24,7 @@ export interface WorkerOptions {
   handler: Handler;
   maxAttempts: number;
   batchSize: number;
+  readWaitMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   limit: InFlightLimit;
@@ -38,7 +39,6 @@ interface Entry {
   event: FlankEvent;
 }
 
-const READ_BLOCK_MS = 1000;
 /** Retries of the bus's own calls (reads, acks, dead letters): short, so an outage ends quickly. */
 const MAX_BACKOFF_MS = 1000;
 const backoff = (attempt: number) => Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 4));
@@ -91,7 +91,7 @@ export class PartitionWorker {
         if (room === 0) break;
         let batch: Delivery[];
         try {
-          batch = await this.reader.read(Math.min(batchSize, room), READ_BLOCK_MS);
+          batch = await this.reader.read(Math.min(batchSize, room), this.opts.readWaitMs);
         } catch (err) {
           if (this.stopped) break;
           // An outage is logged once, then retried with backoff until reads succeed again.

@@ -75,6 +75,8 @@ export const EnvSchema = z
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
     BUS_CLAIM_TIMEOUT_MS: envInt(2500, 500, 3_600_000),
     BUS_MAX_IN_FLIGHT: envInt(1000, 1, 100_000),
+    /** How long an idle read waits for events; the longest a stop waits for a read in flight. */
+    BUS_READ_WAIT_MS: envInt(1000, 10, 30_000),
     BUS_DEDUP_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 30 * 24 * 3600),
     BUS_STREAM_MAXLEN: envInt(100_000, 1000, 100_000_000),
 
@@ -210,6 +212,7 @@ export const EnvSchema = z
       maxAttempts: env.BUS_MAX_ATTEMPTS,
       claimTimeoutMs: env.BUS_CLAIM_TIMEOUT_MS,
       maxInFlight: env.BUS_MAX_IN_FLIGHT,
+      readWaitMs: env.BUS_READ_WAIT_MS,
       dedupTtlSeconds: env.BUS_DEDUP_TTL_SECONDS,
       streamMaxLen: env.BUS_STREAM_MAXLEN,
     },

@@ -111,7 +111,7 @@ export function answerGraph(req: GraphRequest, state: RouteState): GraphAnswer {
   return error(404, 100, `Unknown path ${method} ${path}`);
 }
 
-/** `POST /{phone-number-id}/media` (contract §8): multipart with messaging_product, type and file. */
+/** `POST /{phone-number-id}/media` (docs/whatsapp-contract.md "Sending"): multipart with messaging_product, type and file. */
 function upload(body: unknown, state: RouteState): GraphAnswer {
   const form = body as
     | { fields?: Record<string, string>; file?: { contentType: string; bytes: Buffer } }

@@ -109,7 +109,7 @@ export interface InboundMedia extends InboundFrom {
   voice?: boolean;
 }
 
-/** A user's image, voice note, audio, video, document or sticker (contract §3, `R/media`). */
+/** A user's image, voice note, audio, video, document or sticker (docs/whatsapp-contract.md "Inbound messages"). */
 export const inboundMediaWebhook = (m: InboundMedia) =>
   inboundWebhook(m, {
     type: m.type,
