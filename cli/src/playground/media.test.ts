@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EventOf } from "@flank/shared";
+import { type EventOf, topicChannel } from "@flank/shared";
 import { hasBinary, type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "../embedded.js";
@@ -91,9 +91,22 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
       try {
         const page = await context.newPage();
         await page.goto(flank.playgroundUrl ?? "");
+        await page.waitForSelector("#send:not([disabled])");
         await page.fill("#from", "16505550456");
         await page.click("#start");
         await page.waitForSelector("#send:not([disabled])");
+        // The send's answer is held until the file is stored, so media.stored reaches the page
+        // before the bubble knows its wamid: the page must still show the file under it.
+        let seen = () => {};
+        const stored = new Promise<void>((resolve) => {
+          seen = resolve;
+        });
+        const tap = await flank.bus.tap(topicChannel("media.stored"), () => seen());
+        await page.route("**/playground/send-media", async (route) => {
+          const answer = await route.fetch();
+          await stored;
+          await route.fulfill({ response: answer });
+        });
         await page.setInputFiles('#composer input[type="file"]', {
           name: "note.ogg",
           mimeType: "audio/ogg",
@@ -104,6 +117,7 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
         expect(await mine.locator(".body").textContent()).toBe("[voice note] note.ogg");
         expect(await mine.locator(".transcript").textContent()).toContain("what are your opening hours");
         await page.locator(".msg.bot").first().waitFor({ timeout: 15_000 });
+        await tap.close();
       } finally {
         await context.close();
         rmSync(profile, { recursive: true, force: true });

@@ -156,8 +156,11 @@ export const PLAYGROUND_MEDIA_SCRIPT = `
       .catch(function (err) { setStatus(el, "failed", String(err)); });
   };
   handlers["media.stored"] = function (e) {
-    var d = e.data, el = byWamid.get(d.wamid);
-    if (!el) return;
+    var d = e.data;
+    // The event can come before the send's answer names the bubble's wamid.
+    withBubble(d.wamid, function (el) { show(el, d); });
+  };
+  function show(el, d) {
     fetch(base + "/media/" + encodeURIComponent(d.mediaId), { headers: auth })
       .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.blob(); })
       .then(function (blob) {
@@ -178,6 +181,6 @@ export const PLAYGROUND_MEDIA_SCRIPT = `
         scrollDown();
       })
       .catch(function () { /* shown when stored; nothing to show otherwise */ });
-  };
+  }
 })();
 `;

@@ -24,7 +24,7 @@ var TICKS = { pending: "\\u{1F553}", sent: "\\u2713", delivered: "\\u2713\\u2713
 var stream = null, from = "", name = "", flow = "", biz = "";
 var SAVED = "flank.playground";
 var flowNames = {};
-var byKey = new Map(), byWamid = new Map(), early = new Map();
+var byKey = new Map(), byWamid = new Map(), early = new Map(), onAttach = new Map();
 
 function setConn(text, ok) { var c = $("conn"); c.textContent = text; c.className = ok ? "conn" : "conn off"; }
 function scrollDown() { var m = $("messages"); m.scrollTop = m.scrollHeight; }
@@ -55,6 +55,14 @@ function attachWamid(el, wamid) {
   byWamid.set(wamid, el);
   var seen = early.get(wamid);
   if (seen) { early.delete(wamid); setStatus(el, seen); }
+  (onAttach.get(wamid) || []).forEach(function (fn) { fn(el); });
+  onAttach.delete(wamid);
+}
+/** Runs fn on the bubble of wamid, now or once the send that makes it has answered (events can come first). */
+function withBubble(wamid, fn) {
+  var el = byWamid.get(wamid);
+  if (el) return fn(el);
+  onAttach.set(wamid, (onAttach.get(wamid) || []).concat([fn]));
 }
 
 function bubble(side, text, ts) {
@@ -189,7 +197,7 @@ function connect() {
   if (!auth["x-playground-token"]) { setConn("open the playground link printed at start (it carries the token)", false); return; }
   if (!biz) return openChat(flow, false);
   if (stream) stream.abort();
-  byKey.clear(); byWamid.clear(); early.clear();
+  byKey.clear(); byWamid.clear(); early.clear(); onAttach.clear();
   $("messages").textContent = "";
   $("text").disabled = true;
   $("send").disabled = true;
