@@ -12,7 +12,11 @@ export const sharedTestConfig = defineConfig({
     ],
   },
   test: {
-    include: ["src/**/*.test.ts"],
+    // `npm test`: unit and contract suites. `npm run test:system` (TEST_SUITE=system): the
+    // *.system.test.ts suites, which run real processes (kill -9, start failures, memory) and
+    // headless Chromium. CI runs both (.ci/run).
+    include: [process.env.TEST_SUITE === "system" ? "src/**/*.system.test.ts" : "src/**/*.test.ts"],
+    exclude: process.env.TEST_SUITE === "system" ? [] : ["**/*.system.test.ts", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent" },

@@ -5,7 +5,8 @@ export default mergeConfig(
   sharedTestConfig,
   defineConfig({
     test: {
-      include: ["console/src/**/*.test.ts"],
+      // The console's own unit suites run with `npm test`, not again with the system suites.
+      include: process.env.TEST_SUITE === "system" ? [] : ["console/src/**/*.test.ts"],
       globalSetup: ["./console/build-for-tests.ts"],
     },
   }),
