@@ -6,13 +6,17 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json turbo.json tsconfig.base.json ./
+COPY testing/package.json testing/
 COPY shared/package.json shared/
+COPY devtools/package.json devtools/
 COPY gateway/package.json gateway/
 COPY router/package.json router/
 COPY responder/package.json responder/
 COPY cli/package.json cli/
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY testing testing
 COPY shared shared
+COPY devtools devtools
 COPY gateway gateway
 COPY router router
 COPY responder responder
@@ -34,6 +38,9 @@ COPY --from=build /app/router/package.json router/
 COPY --from=build /app/router/dist router/dist
 COPY --from=build /app/responder/package.json responder/
 COPY --from=build /app/responder/dist responder/dist
+# The flank CLI's embedded mode needs the Cloud API simulator; the services never load it.
+COPY --from=build /app/devtools/package.json devtools/
+COPY --from=build /app/devtools/dist devtools/dist
 COPY --from=build /app/cli/package.json cli/
 COPY --from=build /app/cli/dist cli/dist
 COPY --from=build /app/cli/bin cli/bin

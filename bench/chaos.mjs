@@ -11,7 +11,7 @@
 // gap after a kill: for every user with a message waiting at the kill or sent in the 5 s after it,
 // how long from the kill (or that message, if later) until replies to them resumed. Targets: 0, 0,
 // 0, <= 5 s. Exit 1 when missed.
-import { startRedisServer } from "../shared/dist/testing/servers.js";
+import { startRedisServer } from "../testing/dist/servers.js";
 import { matchReplies } from "./lib/match.mjs";
 import { nextWamid, sign, webhookBody } from "./lib/payload.mjs";
 import { startStack } from "./lib/stack.mjs";

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createClient } from "redis";
-import { freePort, startNatsServer, startRedisServer } from "../shared/dist/testing/servers.js";
+import { freePort, startNatsServer, startRedisServer } from "../testing/dist/servers.js";
 import { matchReplies, percentile } from "./lib/match.mjs";
 import { APP_SECRET } from "./lib/payload.mjs";
 import { cpuMs, httpReady, runJson, startProcess } from "./lib/procs.mjs";

@@ -14,8 +14,9 @@
 //   GET  /__bench/inflight        model calls in flight: {now, max, mean} since the last reset
 //   POST /__bench/inflight        resets the in-flight statistics
 //   POST /__bench/faults          {rate, mix: [{code?, status?}]}: a share of sends fails, drawn from mix
-import { startGraphServer } from "../shared/dist/simulator/index.js";
-import { startOpenAIServer } from "../shared/dist/testing/openai-server.js";
+
+import { startOpenAIServer } from "../devtools/dist/openai-server.js";
+import { startGraphServer } from "../devtools/dist/simulator/index.js";
 
 const TOKEN = /#[A-Za-z0-9]+-\d+/g;
 const tokensIn = (text) => (typeof text === "string" ? (text.match(TOKEN) ?? []) : []);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { freePort } from "../../shared/dist/testing/servers.js";
+import { freePort } from "../../testing/dist/servers.js";
 import { APP_SECRET, PHONE_NUMBER_ID } from "./payload.mjs";
 import { httpReady, startProcess } from "./procs.mjs";
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEvent, createRedisBus } from "@flank/shared";
-import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
+import { createRedisBus } from "@flank/shared/bus";
+import { createEvent } from "@flank/shared/contract";
+import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import { webhookUrlOf } from "./commands/simulate.js";

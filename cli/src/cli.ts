@@ -97,7 +97,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     // Loaded here, not at the top: the light commands never pay for the shared package's drivers.
-    const { FlankError } = await import("@flank/shared");
+    const { FlankError } = await import("@flank/shared/errors");
     if (err instanceof FlankError) {
       io.stderr(`flank ${name}: ${err.message}\n`);
       return EXIT.failure;

@@ -1,13 +1,12 @@
 import {
   echoWebhook,
-  type FlankEvent,
   inboundTextWebhook,
   postWebhook,
-  topicChannel,
   userPreferenceWebhook,
   webhookEnvelope,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+} from "@flank/devtools";
+import { type FlankEvent, topicChannel } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "./embedded.js";
 import { LOCAL_PHONE_NUMBER_ID as PNID } from "./local-config.js";

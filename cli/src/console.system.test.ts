@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inboundTextWebhook, postWebhook } from "@flank/shared";
-import { hasBinary, waitFor } from "@flank/shared/testing";
+import { inboundTextWebhook, postWebhook } from "@flank/devtools";
+import { hasBinary, waitFor } from "@flank/testing";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "./embedded.js";

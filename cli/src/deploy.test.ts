@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EnvSchema } from "@flank/shared";
+import { EnvSchema } from "@flank/shared/config";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "./stack.js";

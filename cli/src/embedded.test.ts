@@ -1,5 +1,6 @@
-import { type FlankEvent, inboundTextWebhook, postWebhook, topicChannel } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { inboundTextWebhook, postWebhook } from "@flank/devtools";
+import { type FlankEvent, topicChannel } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "./embedded.js";
 import { LOCAL_PHONE_NUMBER_ID } from "./local-config.js";

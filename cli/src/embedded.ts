@@ -1,24 +1,22 @@
 import { randomBytes } from "node:crypto";
+import { type GraphTestServer, type StatusTiming, startGraphServer } from "@flank/devtools";
 import { service as gatewayService } from "@flank/gateway";
 import { service as responderService } from "@flank/responder";
 import { service as routerService } from "@flank/router";
+import { createAgent } from "@flank/shared/agents";
+import type { Bus } from "@flank/shared/bus";
+import type { Config } from "@flank/shared/config";
+import type { FlowRegistry } from "@flank/shared/flows";
+import { integrationServiceFromConfig } from "@flank/shared/integrations";
 import {
-  type Bus,
-  type Config,
-  createAgent,
   createServiceContext,
-  type FlowRegistry,
-  type GraphTestServer,
-  integrationServiceFromConfig,
-  type Logger,
   type Service,
-  type StatusTiming,
   type Stoppable,
-  type Stores,
-  startGraphServer,
   stopAll,
   watchHealth,
-} from "@flank/shared";
+} from "@flank/shared/lifecycle";
+import type { Logger } from "@flank/shared/log";
+import type { Stores } from "@flank/shared/store";
 import { type Generated, simulatedParts, withLocalDefaults } from "./local-config.js";
 import { createChats, flowNumbers } from "./playground/chats.js";
 import { createPlayground } from "./playground/routes.js";

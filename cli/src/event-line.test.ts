@@ -1,4 +1,4 @@
-import { assertEvent, type FlankEvent, newId } from "@flank/shared";
+import { assertEvent, type FlankEvent, newId } from "@flank/shared/contract";
 import { describe, expect, it } from "vitest";
 import { heartbeatHealthy } from "./commands/healthcheck.js";
 import { tapOf } from "./commands/tail.js";

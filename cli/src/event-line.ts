@@ -1,4 +1,4 @@
-import type { FlankEvent } from "@flank/shared";
+import type { FlankEvent } from "@flank/shared/contract";
 
 const quote = (s: string | undefined, max = 60) =>
   s === undefined ? "" : JSON.stringify(s.length > max ? `${s.slice(0, max - 1)}…` : s);

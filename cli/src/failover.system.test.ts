@@ -1,23 +1,15 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
-  type Bus,
-  conversationIdOf,
-  createEvent,
-  createLogger,
-  createRedisBus,
   type GraphTestServer,
-  partitionOf,
-  redisLeaseKey,
-  startGraphServer,
-} from "@flank/shared";
-import {
-  hasBinary,
   type OpenAITestServer,
+  startGraphServer,
   startOpenAIServer,
-  startRedisServer,
-  type TestServer,
-  waitFor,
-} from "@flank/shared/testing";
+} from "@flank/devtools";
+import { type Bus, createRedisBus, partitionOf } from "@flank/shared/bus";
+import { createEvent, redisLeaseKey } from "@flank/shared/contract";
+import { createLogger } from "@flank/shared/log";
+import { conversationIdOf } from "@flank/shared/whatsapp";
+import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, serviceEntry } from "./stack.js";

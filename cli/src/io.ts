@@ -1,4 +1,4 @@
-import type { Env } from "@flank/shared";
+import type { Env } from "@flank/shared/config";
 
 /** What a command may touch of its process: injected, so tests run commands in-process. */
 export interface Io {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Config } from "@flank/shared";
+import type { Config } from "@flank/shared/config";
 
 /** The business number the embedded mode and `flank simulate` use when PHONE_NUMBER_ID is unset. */
 export const LOCAL_PHONE_NUMBER_ID = "100000000000001";

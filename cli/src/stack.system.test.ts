@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { inboundTextWebhook, postWebhook } from "@flank/shared";
-import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
+import { inboundTextWebhook, postWebhook } from "@flank/devtools";
+import { freePort, hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_PHONE_NUMBER_ID } from "./local-config.js";
 import { planRedis, probeRedis, startLocalRedis } from "./local-redis.js";

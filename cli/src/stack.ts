@@ -3,15 +3,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import {
-  type Env,
-  FlankError,
-  type GraphTestServer,
-  parseConfig,
-  StartInterrupted,
-  type StatusTiming,
-  startGraphServer,
-} from "@flank/shared";
+import { type GraphTestServer, type StatusTiming, startGraphServer } from "@flank/devtools";
+import { type Env, parseConfig } from "@flank/shared/config";
+import { FlankError } from "@flank/shared/errors";
+import { StartInterrupted } from "@flank/shared/lifecycle";
 import { type Generated, withLocalDefaults } from "./local-config.js";
 
 /** The repository root, the same from `src/` and from `dist/`. */

@@ -1,5 +1,5 @@
 // Helpers for this package's tests only.
-import { type Config, type Env, parseConfig } from "@flank/shared";
+import { type Config, type Env, parseConfig } from "@flank/shared/config";
 import { pino } from "pino";
 import type { Io } from "./io.js";
 

@@ -1,4 +1,6 @@
-import { type Agent, type AgentStore, agentForKey, agentKeyHash, TtlCache } from "@flank/shared";
+import { agentForKey, agentKeyHash } from "@flank/shared/agents";
+import { TtlCache } from "@flank/shared/integrations";
+import type { Agent, AgentStore } from "@flank/shared/store";
 
 /** Agent keys as the key check sees them: looked up by hash, briefly remembered. */
 export interface AgentKeys {

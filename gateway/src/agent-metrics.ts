@@ -1,4 +1,6 @@
-import type { AgentPresence, AgentStore, ConversationStore, Logger } from "@flank/shared";
+import type { Logger } from "@flank/shared/log";
+import type { AgentPresence } from "@flank/shared/routing";
+import type { AgentStore, ConversationStore } from "@flank/shared/store";
 import { Gauge, Histogram, type Registry } from "prom-client";
 
 export interface AgentMetricsDeps {

@@ -1,11 +1,5 @@
-import {
-  AgentId,
-  AgentView,
-  OutboundMessage,
-  OutboundRequestData,
-  STATUS_VALUES,
-  TOPICS,
-} from "@flank/shared";
+import { AgentId, AgentView } from "@flank/shared/agents";
+import { OutboundMessage, OutboundRequestData, STATUS_VALUES, TOPICS } from "@flank/shared/contract";
 import { z } from "zod";
 
 // Request and response shapes of the public API: validation and the OpenAPI document share them.

@@ -1,5 +1,6 @@
-import { connectRedis, MemoryTokenBuckets, type RedisClient, type TokenBuckets } from "@flank/shared";
-import { whatsappFixtures as fx, hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
+import { MemoryTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
+import { connectRedis, type RedisClient } from "@flank/shared/redis";
+import { whatsappFixtures as fx, hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromIp } from "./middleware/test-support.js";

@@ -1,13 +1,8 @@
-import {
-  createHealthLog,
-  FileMediaStore,
-  integrationServiceFromConfig,
-  MemoryTokenBuckets,
-  newId,
-  RedisTokenBuckets,
-  redisApiRateLimitKey,
-  type TokenBuckets,
-} from "@flank/shared";
+import { newId, redisApiRateLimitKey } from "@flank/shared/contract";
+import { integrationServiceFromConfig } from "@flank/shared/integrations";
+import { createHealthLog } from "@flank/shared/lifecycle";
+import { FileMediaStore } from "@flank/shared/media";
+import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { createAgentKeys } from "./agent-keys.js";

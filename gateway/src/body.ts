@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { readWhole } from "@flank/shared";
+import { readWhole } from "@flank/shared/http";
 import type { Context } from "hono";
 import { ApiError } from "./errors.js";
 

@@ -1,10 +1,10 @@
+import type { Bus } from "@flank/shared/bus";
 import {
-  type Bus,
-  type Conversation,
   type ConversationCommandData,
   type ConversationCommandResultData,
   createEvent,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import type { Conversation } from "@flank/shared/store";
 import type { Logger } from "pino";
 import { ApiError } from "./errors.js";
 import type { ResultWaiter } from "./result-waiter.js";

@@ -1,15 +1,13 @@
-import type {
-  AgentPresence,
-  Bus,
-  Config,
-  HealthLog,
-  IntegrationService,
-  MediaStore,
-  OutboundResultData,
-  RedisClient,
-  Stores,
-  TokenBuckets,
-} from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import type { Config } from "@flank/shared/config";
+import type { OutboundResultData } from "@flank/shared/contract";
+import type { IntegrationService } from "@flank/shared/integrations";
+import type { HealthLog } from "@flank/shared/lifecycle";
+import type { MediaStore } from "@flank/shared/media";
+import type { TokenBuckets } from "@flank/shared/rate-limit";
+import type { RedisClient } from "@flank/shared/redis";
+import type { AgentPresence } from "@flank/shared/routing";
+import type { Stores } from "@flank/shared/store";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AgentKeys } from "./agent-keys.js";

@@ -1,4 +1,4 @@
-import { FlankError } from "@flank/shared";
+import { FlankError } from "@flank/shared/errors";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

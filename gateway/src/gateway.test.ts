@@ -1,4 +1,6 @@
-import { createAgentPresence, createMemoryBus, createMemoryStores } from "@flank/shared";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores } from "@flank/shared/store";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { startGateway } from "./gateway.js";

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FlankError } from "@flank/shared";
+import { FlankError } from "@flank/shared/errors";
 import { getRequestListener } from "@hono/node-server";
 import { type AppOptions, buildApp, createContext, createWaiters } from "./app.js";
 import type { GatewayDeps } from "./deps.js";

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { freePort, spawnNode, waitFor } from "@flank/shared/testing";
+import { freePort, spawnNode, waitFor } from "@flank/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildGateway, GATEWAY_MAIN } from "./test-build.js";
 

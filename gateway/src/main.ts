@@ -1,4 +1,4 @@
-import { runService } from "@flank/shared";
+import { runService } from "@flank/shared/lifecycle";
 import { service } from "./service.js";
 
 void runService("gateway", service);

@@ -1,4 +1,4 @@
-import { CreateAgentBody, UpdateAgentBody } from "@flank/shared";
+import { CreateAgentBody, UpdateAgentBody } from "@flank/shared/agents";
 import { z } from "zod";
 import {
   AgentIssued,

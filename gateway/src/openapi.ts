@@ -1,4 +1,4 @@
-import { CreateIntegrationBody, UpdateIntegrationBody } from "@flank/shared";
+import { CreateIntegrationBody, UpdateIntegrationBody } from "@flank/shared/integrations";
 import { z } from "zod";
 import {
   DOCS_PATH,

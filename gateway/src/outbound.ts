@@ -5,8 +5,8 @@ import {
   newId,
   type OutboundRequestData,
   outboundText,
-  type StoredMessage,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import type { StoredMessage } from "@flank/shared/store";
 import type { GatewayContext } from "./deps.js";
 import { ApiError } from "./errors.js";
 

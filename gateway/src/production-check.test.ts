@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Env, parseConfig } from "@flank/shared";
+import { type Env, parseConfig } from "@flank/shared/config";
 import { describe, expect, it } from "vitest";
 import { assertProductionReady, productionProblems } from "./production-check.js";
 

@@ -1,4 +1,4 @@
-import { type Config, ConfigError } from "@flank/shared";
+import { type Config, ConfigError } from "@flank/shared/config";
 
 /**
  * What a production gateway must not run without (docs/security.md), each naming the variable to

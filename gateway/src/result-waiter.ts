@@ -1,12 +1,11 @@
+import type { Bus, Subscription } from "@flank/shared/bus";
 import {
-  type Bus,
   type ConversationCommandResultData,
   type FlankEvent,
   type OutboundResultData,
-  type Subscription,
   type Topic,
   topicChannel,
-} from "@flank/shared";
+} from "@flank/shared/contract";
 import type { Logger } from "pino";
 
 export interface PendingResult<T> {

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
-import { createLogger } from "@flank/shared";
-import { whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
+import { createLogger } from "@flank/shared/log";
+import { whatsappFixtures as fx, waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { INTEGRATIONS_PATH } from "./routes/integrations.js";
 import {

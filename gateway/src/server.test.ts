@@ -1,18 +1,14 @@
-import {
-  type Bus,
-  createMemoryAgentPresence,
-  createMemoryStores,
-  createRedisBus,
-  type FlankEvent,
-  type Stores,
-} from "@flank/shared";
+import { type Bus, createRedisBus } from "@flank/shared/bus";
+import type { FlankEvent } from "@flank/shared/contract";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores, type Stores } from "@flank/shared/store";
 import {
   whatsappFixtures as fx,
   hasBinary,
   startRedisServer,
   type TestServer,
   waitFor,
-} from "@flank/shared/testing";
+} from "@flank/testing";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "./gateway.js";

@@ -1,4 +1,4 @@
-import type { RunningService, ServiceContext } from "@flank/shared";
+import type { RunningService, ServiceContext } from "@flank/shared/lifecycle";
 import { Registry } from "prom-client";
 import { type StartOptions, startGateway } from "./gateway.js";
 

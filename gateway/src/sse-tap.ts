@@ -1,4 +1,6 @@
-import type { Bus, FlankEvent, Logger, Subscription } from "@flank/shared";
+import type { Bus, Subscription } from "@flank/shared/bus";
+import type { FlankEvent } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:net";
-import { parseConfig } from "@flank/shared";
+import { parseConfig } from "@flank/shared/config";
 import {
   freePort,
   hasBinary,
@@ -8,7 +8,7 @@ import {
   startRedisServer,
   type TestServer,
   waitFor,
-} from "@flank/shared/testing";
+} from "@flank/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildGateway, GATEWAY_MAIN } from "./test-build.js";
 

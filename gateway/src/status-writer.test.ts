@@ -1,11 +1,7 @@
-import {
-  createEvent,
-  createMemoryBus,
-  createMemoryStores,
-  type StatusValue,
-  type StoredMessage,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type StatusValue } from "@flank/shared/contract";
+import { createMemoryStores, type StoredMessage } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { startStatusWriter, statusHandler } from "./status-writer.js";
 import { PNID, silentLog } from "./test-harness.js";

@@ -1,12 +1,7 @@
-import {
-  type Bus,
-  type Consumer,
-  FlankError,
-  type FlankEvent,
-  GROUPS,
-  type HandlerContext,
-  type Stores,
-} from "@flank/shared";
+import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
+import { type FlankEvent, GROUPS } from "@flank/shared/contract";
+import { FlankError } from "@flank/shared/errors";
+import type { Stores } from "@flank/shared/store";
 import type { Logger } from "pino";
 
 export interface StatusWriterOptions {

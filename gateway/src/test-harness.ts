@@ -1,28 +1,16 @@
 // Helpers for this package's tests only (not exported from index.ts).
 
 import { createCommandWorker } from "@flank/router";
-import {
-  type Bus,
-  type Config,
-  type Conversation,
-  createAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type Env,
-  type FlankEvent,
-  type IntegrationService,
-  integrationServiceFromConfig,
-  type MediaStore,
-  MemoryMediaStore,
-  type PublishOptions,
-  parseConfig,
-  type RedisClient,
-  type Route,
-  type Stores,
-  signPayload,
-  type TokenBuckets,
-  topicChannel,
-} from "@flank/shared";
+import { type Bus, createMemoryBus, type PublishOptions } from "@flank/shared/bus";
+import { type Config, type Env, parseConfig } from "@flank/shared/config";
+import { type FlankEvent, type Route, topicChannel } from "@flank/shared/contract";
+import { type IntegrationService, integrationServiceFromConfig } from "@flank/shared/integrations";
+import { type MediaStore, MemoryMediaStore } from "@flank/shared/media";
+import type { TokenBuckets } from "@flank/shared/rate-limit";
+import type { RedisClient } from "@flank/shared/redis";
+import { createAgentPresence } from "@flank/shared/routing";
+import { type Conversation, createMemoryStores, type Stores } from "@flank/shared/store";
+import { signPayload } from "@flank/shared/whatsapp";
 import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
 import { type AppOptions, createApp } from "./app.js";

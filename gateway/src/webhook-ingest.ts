@@ -1,12 +1,6 @@
-import {
-  type FlankEvent,
-  FlankEvent as FlankEventSchema,
-  InvalidEventError,
-  normalizeWebhook,
-  type PublishResult,
-  SIGNATURE_HEADER,
-  verifySignature,
-} from "@flank/shared";
+import type { PublishResult } from "@flank/shared/bus";
+import { type FlankEvent, FlankEvent as FlankEventSchema, InvalidEventError } from "@flank/shared/contract";
+import { normalizeWebhook, SIGNATURE_HEADER, verifySignature } from "@flank/shared/whatsapp";
 import type { BodyLease } from "./body.js";
 import type { GatewayContext } from "./deps.js";
 import { ApiError } from "./errors.js";

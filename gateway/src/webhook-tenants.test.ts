@@ -1,4 +1,5 @@
-import { createEvent, UNATTRIBUTED_TENANT } from "@flank/shared";
+import { createEvent } from "@flank/shared/contract";
+import { UNATTRIBUTED_TENANT } from "@flank/shared/whatsapp";
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./validate.js";
 import { scanPhoneNumberIds, unscannedNumbers } from "./webhook-tenants.js";

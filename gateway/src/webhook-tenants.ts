@@ -1,4 +1,5 @@
-import { type FlankEvent, UNATTRIBUTED_TENANT } from "@flank/shared";
+import type { FlankEvent } from "@flank/shared/contract";
+import { UNATTRIBUTED_TENANT } from "@flank/shared/whatsapp";
 
 /**
  * Finding a webhook's business numbers before its signature can be checked (pure, no I/O).

@@ -1,5 +1,6 @@
-import type { EventOf } from "@flank/shared";
-import { type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import type { EventOf } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startBotHarness, USER } from "./bot.harness.js";
 import { burstOf } from "./bot-worker.js";

@@ -1,19 +1,17 @@
+import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
 import {
-  type Bus,
-  type Consumer,
   type ConversationRoutedData,
   createEvent,
   type EventOf,
   type FlankEvent,
-  type FlowRegistry,
   GROUPS,
-  type HandlerContext,
   type InboundMessageData,
-  type Logger,
   type OutboundMessage,
-  Semaphore,
-  type UserStore,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import type { FlowRegistry } from "@flank/shared/flows";
+import type { Logger } from "@flank/shared/log";
+import type { UserStore } from "@flank/shared/store";
+import { Semaphore } from "@flank/shared/util";
 import type { MemoryKeeper } from "./memory-keeper.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { type ChatModel, modelFailureReason } from "./openai-composer.js";

@@ -1,13 +1,8 @@
-import {
-  createEvent,
-  createFlowRegistry,
-  createMemoryBus,
-  createMemoryStores,
-  type EventOf,
-  MemorySessionCache,
-  newId,
-} from "@flank/shared";
-import { captureLog } from "@flank/shared/testing";
+import { captureLog } from "@flank/devtools";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventOf, newId } from "@flank/shared/contract";
+import { createFlowRegistry } from "@flank/shared/flows";
+import { createMemoryStores, MemorySessionCache } from "@flank/shared/store";
 import { BotWorker, type BotWorkerOptions } from "./bot-worker.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { createMemoryMetrics } from "./metrics.js";

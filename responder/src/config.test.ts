@@ -1,4 +1,4 @@
-import { parseConfig } from "@flank/shared";
+import { parseConfig } from "@flank/shared/config";
 import { describe, expect, it } from "vitest";
 
 describe("responder configuration", () => {

@@ -1,4 +1,4 @@
-import { OutboundRequestData } from "@flank/shared";
+import { OutboundRequestData } from "@flank/shared/contract";
 import { describe, expect, it } from "vitest";
 import { toGraphBody } from "./graph-body.js";
 

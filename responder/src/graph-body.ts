@@ -1,4 +1,4 @@
-import type { OutboundMessage, OutboundRequestData } from "@flank/shared";
+import type { OutboundMessage, OutboundRequestData } from "@flank/shared/contract";
 
 /** A Graph API request body (docs/whatsapp-contract.md "Sending"). */
 export type GraphBody = Record<string, unknown>;

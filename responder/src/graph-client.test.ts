@@ -1,5 +1,5 @@
-import { type GraphTestServer, startGraphServer } from "@flank/shared";
-import { freePort, startRedirectServers } from "@flank/shared/testing";
+import { type GraphTestServer, startGraphServer } from "@flank/devtools";
+import { freePort, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGraphClient as createClient, type GraphClientOptions } from "./graph-client.js";
 import { createLeanHttp, fetchRequest } from "./lean-fetch.js";

@@ -1,4 +1,4 @@
-import type { MetaError } from "@flank/shared";
+import type { MetaError } from "@flank/shared/contract";
 import type { SendFailure } from "./error-classifier.js";
 import type { GraphBody } from "./graph-body.js";
 import { fetchRequest, type LeanAnswer, type LeanRequest } from "./lean-fetch.js";

@@ -1,22 +1,13 @@
-import {
-  type Bus,
-  type Config,
-  FileMediaStore,
-  type FlowRegistry,
-  type IntegrationService,
-  type IntegrationStore,
-  integrationServiceFromConfig,
-  type Logger,
-  type MediaStore,
-  MemoryTokenBuckets,
-  type RedisClient,
-  RedisTokenBuckets,
-  redisRateLimitKey,
-  type Stores,
-  sessionHistoryKeep,
-  startMediaSweeper,
-  type TokenBuckets,
-} from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import type { Config } from "@flank/shared/config";
+import { redisRateLimitKey } from "@flank/shared/contract";
+import type { FlowRegistry } from "@flank/shared/flows";
+import { type IntegrationService, integrationServiceFromConfig } from "@flank/shared/integrations";
+import type { Logger } from "@flank/shared/log";
+import { FileMediaStore, type MediaStore, startMediaSweeper } from "@flank/shared/media";
+import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
+import type { RedisClient } from "@flank/shared/redis";
+import { type IntegrationStore, type Stores, sessionHistoryKeep } from "@flank/shared/store";
 import OpenAI from "openai";
 import { BotWorker } from "./bot-worker.js";
 import { createGraphClient } from "./graph-client.js";

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ResponseTooLargeError } from "@flank/shared";
-import { freePort, type RedirectServers, startRedirectServers } from "@flank/shared/testing";
+import { ResponseTooLargeError } from "@flank/shared/http";
+import { freePort, type RedirectServers, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanHttp } from "./lean-fetch.js";
 

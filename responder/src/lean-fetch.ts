@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { guardedFetch, nullBodyStatus, RESPONSE_BODY_LIMIT, ResponseTooLargeError } from "@flank/shared";
+import { guardedFetch, nullBodyStatus, RESPONSE_BODY_LIMIT, ResponseTooLargeError } from "@flank/shared/http";
 
 /** A whole answer as text: what `request` gives instead of a `Response`. */
 export interface LeanAnswer {

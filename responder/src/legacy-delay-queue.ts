@@ -1,10 +1,7 @@
-import {
-  type Bus,
-  decodeEvent,
-  type Logger,
-  REDIS_DELAYED_OUTBOUND_KEY,
-  type RedisClient,
-} from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import { decodeEvent, REDIS_DELAYED_OUTBOUND_KEY } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
+import type { RedisClient } from "@flank/shared/redis";
 
 /**
  * Before retries waited in place (sender-worker.ts), a send waiting for a retry or for pacing was

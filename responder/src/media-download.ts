@@ -1,11 +1,6 @@
-import {
-  FlankError,
-  MediaTooLargeError,
-  readText,
-  type StreamAnswer,
-  type StreamRequestInit,
-  streamRequest,
-} from "@flank/shared";
+import { FlankError } from "@flank/shared/errors";
+import { readText, type StreamAnswer, type StreamRequestInit, streamRequest } from "@flank/shared/http";
+import { MediaTooLargeError } from "@flank/shared/media";
 
 /** The transport: streamRequest (node:http, no redirects) by default; a test's to script answers. */
 export type OpenStream = (url: string, init: StreamRequestInit) => Promise<StreamAnswer>;

@@ -3,23 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  type Bus,
-  createBus,
-  createEvent,
-  type EventOf,
-  type GraphTestServer,
-  parseConfig,
-  startGraphServer,
-} from "@flank/shared";
-import {
-  captureLog,
-  hasBinary,
-  spawnNode,
-  startRedisServer,
-  type TestServer,
-  waitFor,
-} from "@flank/shared/testing";
+import { captureLog, type GraphTestServer, startGraphServer } from "@flank/devtools";
+import { type Bus, createBus } from "@flank/shared/bus";
+import { parseConfig } from "@flank/shared/config";
+import { createEvent, type EventOf } from "@flank/shared/contract";
+import { hasBinary, spawnNode, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const RESPONDER_DIR = fileURLToPath(new URL("..", import.meta.url));

@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
-import { type InboundMessageData, MemoryMediaStore } from "@flank/shared";
-import { type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import type { InboundMessageData } from "@flank/shared/contract";
+import { MemoryMediaStore } from "@flank/shared/media";
+import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startBotHarness, TENANT } from "./bot.harness.js";
 import { createOpenAIModel } from "./openai-composer.js";

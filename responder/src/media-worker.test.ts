@@ -5,27 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import {
-  type Bus,
-  createEvent,
-  createMemoryBus,
-  type EventOf,
-  FileMediaStore,
-  type FlankEvent,
-  type GraphTestServer,
-  type InboundMessageData,
-  type MediaStore,
-  MemoryMediaStore,
-  startGraphServer,
-  streamRequest,
-} from "@flank/shared";
-import {
   captureLog,
+  type GraphTestServer,
   type OpenAITestServer,
-  type RedirectServers,
+  startGraphServer,
   startOpenAIServer,
-  startRedirectServers,
-  waitFor,
-} from "@flank/shared/testing";
+} from "@flank/devtools";
+import { type Bus, createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventOf, type FlankEvent, type InboundMessageData } from "@flank/shared/contract";
+import { streamRequest } from "@flank/shared/http";
+import { FileMediaStore, type MediaStore, MemoryMediaStore } from "@flank/shared/media";
+import { type RedirectServers, startRedirectServers, waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OpenStream } from "./media-download.js";
 import { MediaWorker } from "./media-worker.js";

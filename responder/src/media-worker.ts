@@ -1,19 +1,14 @@
+import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
 import {
-  type Bus,
-  type Consumer,
   createEvent,
   type EventOf,
-  FlankError,
   type FlankEvent,
   GROUPS,
-  type HandlerContext,
   type InboundMessageData,
-  type Logger,
-  type MediaMeta,
-  type MediaStore,
-  mediaLimit,
-  mediaTypeOf,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import { FlankError } from "@flank/shared/errors";
+import type { Logger } from "@flank/shared/log";
+import { type MediaMeta, type MediaStore, mediaLimit, mediaTypeOf } from "@flank/shared/media";
 import { downloadMedia, MediaFetchError, type OpenStream } from "./media-download.js";
 import type { TenantLookup } from "./sender-worker.js";
 import { audioFilename, type Transcriber } from "./transcriber.js";

@@ -1,5 +1,7 @@
-import { createLogger, createMemoryStores } from "@flank/shared";
-import { type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryStores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startBotHarness, TENANT, USER } from "./bot.harness.js";
 import { MemoryKeeper } from "./memory-keeper.js";

@@ -1,4 +1,5 @@
-import type { Logger, Summary, SummaryStore } from "@flank/shared";
+import type { Logger } from "@flank/shared/log";
+import type { Summary, SummaryStore } from "@flank/shared/store";
 import type { ResponderMetrics } from "./metrics.js";
 import type { ChatModel } from "./openai-composer.js";
 import type { Turn } from "./prompt.js";

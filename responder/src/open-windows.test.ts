@@ -1,4 +1,4 @@
-import { SERVICE_WINDOW_MS as WINDOW_MS, windowOpen } from "@flank/shared";
+import { SERVICE_WINDOW_MS as WINDOW_MS, windowOpen } from "@flank/shared/whatsapp";
 import { describe, expect, it } from "vitest";
 import { OpenWindows } from "./open-windows.js";
 

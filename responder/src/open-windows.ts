@@ -1,4 +1,5 @@
-import { BoundedMap, windowClosesAt } from "@flank/shared";
+import { BoundedMap } from "@flank/shared/util";
+import { windowClosesAt } from "@flank/shared/whatsapp";
 
 /**
  * Which conversations' 24-hour windows this process already knows to be open, and until when.

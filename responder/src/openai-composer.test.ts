@@ -1,9 +1,5 @@
-import {
-  type OpenAITestServer,
-  type RedirectServers,
-  startOpenAIServer,
-  startRedirectServers,
-} from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import { type RedirectServers, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanHttp } from "./lean-fetch.js";
 import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";

@@ -1,5 +1,5 @@
-import { createMemoryStores } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createMemoryStores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkBeforeSend } from "./pre-send-check.js";
 import { type SenderHarness, startSenderHarness, TENANT, USER } from "./sender.harness.js";

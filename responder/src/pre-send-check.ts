@@ -1,10 +1,5 @@
-import {
-  type OutboundMessage,
-  type OutboundRequestData,
-  type TemplateStore,
-  UNSENDABLE_TEMPLATE_STATUSES,
-  type UserStore,
-} from "@flank/shared";
+import type { OutboundMessage, OutboundRequestData } from "@flank/shared/contract";
+import { type TemplateStore, UNSENDABLE_TEMPLATE_STATUSES, type UserStore } from "@flank/shared/store";
 
 export interface PreSendDeps {
   users: Pick<UserStore, "find">;

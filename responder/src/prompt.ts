@@ -1,4 +1,4 @@
-import type { Stage, StageOptions } from "@flank/shared";
+import type { Stage, StageOptions } from "@flank/shared/flows";
 
 /** One message of the conversation as the bot remembers it. */
 export interface Turn {

@@ -1,4 +1,4 @@
-import type { Bucket } from "@flank/shared";
+import type { Bucket } from "@flank/shared/rate-limit";
 
 /**
  * Send pacing shared by every sender instance (docs/whatsapp-contract.md "Window and pacing"): which buckets a send draws from.

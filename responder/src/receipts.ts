@@ -1,4 +1,6 @@
-import { type Bus, createEvent, type EventOf, type Logger } from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import { createEvent, type EventOf } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
 import { toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";
 import type { ResponderMetrics } from "./metrics.js";

@@ -1,4 +1,5 @@
-import type { InboundMessageData, OutboundMessage, StageOptions } from "@flank/shared";
+import type { InboundMessageData, OutboundMessage } from "@flank/shared/contract";
+import type { StageOptions } from "@flank/shared/flows";
 import type { Turn } from "./prompt.js";
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -1,26 +1,17 @@
 import {
-  type Bus,
-  connectRedis,
-  createEvent,
-  createFlowRegistry,
-  createLogger,
-  createMemoryBus,
-  createMemoryStores,
-  type EventOf,
   type GraphTestServer,
-  MemorySessionCache,
-  parseConfig,
-  type RedisClient,
-  startGraphServer,
-} from "@flank/shared";
-import {
-  hasBinary,
   type OpenAITestServer,
+  startGraphServer,
   startOpenAIServer,
-  startRedisServer,
-  type TestServer,
-  waitFor,
-} from "@flank/shared/testing";
+} from "@flank/devtools";
+import { type Bus, createMemoryBus } from "@flank/shared/bus";
+import { parseConfig } from "@flank/shared/config";
+import { createEvent, type EventOf } from "@flank/shared/contract";
+import { createFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { connectRedis, type RedisClient } from "@flank/shared/redis";
+import { createMemoryStores, MemorySessionCache } from "@flank/shared/store";
+import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHOP_FLOW } from "./bot.harness.js";
 import { startResponder } from "./index.js";

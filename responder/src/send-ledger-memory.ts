@@ -1,4 +1,4 @@
-import type { OutboundResultData } from "@flank/shared";
+import type { OutboundResultData } from "@flank/shared/contract";
 import { type Claim, decideClaim, type LedgerRecord, type SendLedger } from "./send-ledger.js";
 
 /** In-process ledger for the embedded mode (one process, so no other instance to agree with). */

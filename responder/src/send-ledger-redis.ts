@@ -1,9 +1,5 @@
-import {
-  type OutboundResultData,
-  type RedisClient,
-  RedisScript,
-  redisSendLedgerKey as sendLedgerKey,
-} from "@flank/shared";
+import { type OutboundResultData, redisSendLedgerKey as sendLedgerKey } from "@flank/shared/contract";
+import { type RedisClient, RedisScript } from "@flank/shared/redis";
 import type { Claim, SendLedger } from "./send-ledger.js";
 
 // decideClaim (send-ledger.ts) in Lua, on Redis's clock, so claim-then-set is one atomic step.

@@ -1,5 +1,5 @@
-import { newId, type OutboundResultData } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { newId, type OutboundResultData } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import type { SendLedger } from "./send-ledger.js";
 

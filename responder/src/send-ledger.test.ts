@@ -1,5 +1,6 @@
-import { connectRedis, createLogger, type RedisClient } from "@flank/shared";
-import { hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
+import { createLogger } from "@flank/shared/log";
+import { connectRedis, type RedisClient } from "@flank/shared/redis";
+import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendLedgerContract } from "./send-ledger.contract.js";
 import { decideClaim } from "./send-ledger.js";

@@ -1,4 +1,4 @@
-import type { OutboundResultData } from "@flank/shared";
+import type { OutboundResultData } from "@flank/shared/contract";
 
 /**
  * Idempotency for sends (docs/architecture.md "Guarantees"): one record per idempotency key, shared by every

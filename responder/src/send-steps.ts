@@ -1,4 +1,6 @@
-import { type EventOf, type Integration, type Logger, outboundText, type StoredMessage } from "@flank/shared";
+import { type EventOf, outboundText } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
+import type { Integration, StoredMessage } from "@flank/shared/store";
 
 /** One delivery in progress. */
 export interface SendContext {

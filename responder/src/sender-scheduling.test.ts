@@ -1,5 +1,5 @@
-import { createEvent } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createEvent } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { heldWaits, type SenderHarness, startSenderHarness, TENANT, USER } from "./sender.harness.js";
 

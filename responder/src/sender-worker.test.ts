@@ -1,4 +1,4 @@
-import { waitFor } from "@flank/shared/testing";
+import { waitFor } from "@flank/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countOf } from "./metrics.js";
 import { CONVERSATION, type SenderHarness, startSenderHarness, TENANT, USER } from "./sender.harness.js";

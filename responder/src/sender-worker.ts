@@ -1,22 +1,18 @@
+import type { Bus, Consumer } from "@flank/shared/bus";
 import {
-  type Bus,
-  type Consumer,
   createEvent,
   type EventOf,
   type FlankEvent,
   GROUPS,
-  type Integration,
-  type Logger,
-  mayDeliver,
-  needsOpenWindow,
   newId,
   type OutboundMessage,
   type OutboundResultData,
-  SecretError,
-  type SessionCache,
-  type Stores,
-  type TokenBuckets,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import { SecretError } from "@flank/shared/crypto";
+import type { Logger } from "@flank/shared/log";
+import type { TokenBuckets } from "@flank/shared/rate-limit";
+import type { Integration, SessionCache, Stores } from "@flank/shared/store";
+import { mayDeliver, needsOpenWindow } from "@flank/shared/whatsapp";
 import { classifyFailure } from "./error-classifier.js";
 import { toGraphBody } from "./graph-body.js";
 import type { GraphClient } from "./graph-client.js";

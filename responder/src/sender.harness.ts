@@ -1,21 +1,10 @@
-import {
-  type Bus,
-  createEvent,
-  createIntegrationService,
-  createKeyring,
-  createMemoryBus,
-  createMemoryStores,
-  type EventOf,
-  type FlankEvent,
-  type GraphTestServer,
-  type IntegrationService,
-  MemorySessionCache,
-  MemoryTokenBuckets,
-  type OutboundRequestData,
-  type Stores,
-  startGraphServer,
-} from "@flank/shared";
-import { captureLog } from "@flank/shared/testing";
+import { captureLog, type GraphTestServer, startGraphServer } from "@flank/devtools";
+import { type Bus, createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventOf, type FlankEvent, type OutboundRequestData } from "@flank/shared/contract";
+import { createKeyring } from "@flank/shared/crypto";
+import { createIntegrationService, type IntegrationService } from "@flank/shared/integrations";
+import { MemoryTokenBuckets } from "@flank/shared/rate-limit";
+import { createMemoryStores, MemorySessionCache, type Stores } from "@flank/shared/store";
 import { createGraphClient } from "./graph-client.js";
 import { tenantLookupFrom } from "./index.js";
 import { createMemoryMetrics } from "./metrics.js";

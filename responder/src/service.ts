@@ -1,4 +1,5 @@
-import { integrationServiceFromConfig, type Service } from "@flank/shared";
+import { integrationServiceFromConfig } from "@flank/shared/integrations";
+import type { Service } from "@flank/shared/lifecycle";
 import { startResponder } from "./index.js";
 
 /** The responder: the bot and sender workers on the context's bus, stores and Redis. */

@@ -1,4 +1,4 @@
-import type { SessionCache, SessionEntry } from "@flank/shared";
+import type { SessionCache, SessionEntry } from "@flank/shared/store";
 import type { Turn } from "./prompt.js";
 
 /** The active session's recent turns per conversation (backed by the shared SessionCache). */

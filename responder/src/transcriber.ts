@@ -1,4 +1,5 @@
-import { FlankError, multipartBody, readText, streamRequest } from "@flank/shared";
+import { FlankError } from "@flank/shared/errors";
+import { multipartBody, readText, streamRequest } from "@flank/shared/http";
 import type { OpenStream } from "./media-download.js";
 
 /** Words of an audio file, streamed to the model (docs/media.md). */

@@ -1,4 +1,5 @@
-import { type InboundMessageData, MEDIA_LIMITS, type MediaStore } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import { MEDIA_LIMITS, type MediaStore } from "@flank/shared/media";
 
 /** An inbound message's image as a data URL for the model, or undefined (not an image, not stored). */
 export type ImageInput = (tenant: string, message: InboundMessageData) => Promise<string | undefined>;

@@ -1,4 +1,6 @@
-import type { InboundMessageData, Logger, MessageAmendment, MessageStore } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
+import type { MessageAmendment, MessageStore } from "@flank/shared/store";
 import type { SessionLines } from "./session-lines.js";
 
 export interface AmendmentDeps {

@@ -1,4 +1,4 @@
-import { Flow } from "@flank/shared";
+import { Flow } from "@flank/shared/flows";
 import { describe, expect, it } from "vitest";
 import { decideMissedCall, isMissedCall } from "./call-decision.js";
 

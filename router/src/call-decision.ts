@@ -1,4 +1,5 @@
-import type { Flow, InboundCallData } from "@flank/shared";
+import type { InboundCallData } from "@flank/shared/contract";
+import type { Flow } from "@flank/shared/flows";
 import type { ConversationState, Decision } from "./decide.js";
 
 /**

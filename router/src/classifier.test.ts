@@ -1,5 +1,6 @@
-import { createLogger } from "@flank/shared";
-import { type OpenAITestServer, startOpenAIServer, startRedirectServers } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import { createLogger } from "@flank/shared/log";
+import { startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier, parseIntent } from "./classifier.js";
 

@@ -1,4 +1,8 @@
-import { errorMessage, guardedFetch, type Intent, type Logger, Semaphore } from "@flank/shared";
+import { errorMessage } from "@flank/shared/errors";
+import type { Intent } from "@flank/shared/flows";
+import { guardedFetch } from "@flank/shared/http";
+import type { Logger } from "@flank/shared/log";
+import { Semaphore } from "@flank/shared/util";
 import OpenAI from "openai";
 
 export interface ClassifyInput {

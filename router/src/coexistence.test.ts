@@ -1,16 +1,10 @@
-import {
-  createEvent,
-  createFlowRegistry,
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type EventInit,
-  type FlankEvent,
-  type FlowInput,
-  MemorySessionCache,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventInit, type FlankEvent } from "@flank/shared/contract";
+import { createFlowRegistry, type FlowInput } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores, MemorySessionCache } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRouter } from "./index.js";
 import type { RouterDeps } from "./router-worker.js";

@@ -1,11 +1,11 @@
+import type { Consumer } from "@flank/shared/bus";
 import {
-  type Consumer,
   type ConversationCommandResultData,
   createEvent,
   type EventOf,
   type FlankEvent,
   GROUPS,
-} from "@flank/shared";
+} from "@flank/shared/contract";
 import {
   assignQueued,
   handoffConversation,

@@ -1,11 +1,7 @@
-import {
-  type Bus,
-  type Conversation,
-  type ConversationStore,
-  createMemoryAgentPresence,
-  createMemoryStores,
-  type FlankEvent,
-} from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import type { FlankEvent } from "@flank/shared/contract";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { type Conversation, type ConversationStore, createMemoryStores } from "@flank/shared/store";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import {

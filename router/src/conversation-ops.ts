@@ -1,20 +1,16 @@
+import type { Bus } from "@flank/shared/bus";
+import { createEvent, type Route } from "@flank/shared/contract";
+import { FlankError } from "@flank/shared/errors";
+import type { Logger } from "@flank/shared/log";
 import {
   type AgentPresence,
-  type AgentStore,
   agentOf,
   agentRoute,
-  type Bus,
-  type Conversation,
-  type ConversationDraft,
-  type ConversationStore,
   changesBetween,
-  createEvent,
   eligibleOnline,
-  FlankError,
-  type Logger,
-  type Route,
   withRoute,
-} from "@flank/shared";
+} from "@flank/shared/routing";
+import type { AgentStore, Conversation, ConversationDraft, ConversationStore } from "@flank/shared/store";
 
 /**
  * Every change to a conversation goes through these operations, and only the router runs them:

@@ -1,4 +1,5 @@
-import { Flow, type InboundMessageData } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import { Flow } from "@flank/shared/flows";
 import { describe, expect, it } from "vitest";
 import { nextDraft } from "./conversation-state.js";
 import type { Decision } from "./decide.js";

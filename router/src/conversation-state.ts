@@ -1,12 +1,7 @@
-import {
-  type Conversation,
-  type ConversationDraft,
-  type Flow,
-  type InboundMessageData,
-  type StoredMessage,
-  type UserSighting,
-  withRoute,
-} from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import type { Flow } from "@flank/shared/flows";
+import { withRoute } from "@flank/shared/routing";
+import type { Conversation, ConversationDraft, StoredMessage, UserSighting } from "@flank/shared/store";
 import type { Decision } from "./decide.js";
 
 /** The `user` part of `${phone_number_id}:${user}` (phone_number_ids hold no colon). */

@@ -1,4 +1,5 @@
-import { Flow, type InboundMessageData, MATCH_TEXT_LIMIT } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import { Flow, MATCH_TEXT_LIMIT } from "@flank/shared/flows";
 import { describe, expect, it } from "vitest";
 import { type ConversationState, type Decision, decide, stageIntents } from "./decide.js";
 

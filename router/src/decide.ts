@@ -1,11 +1,5 @@
-import {
-  type Condition,
-  conditionRegex,
-  type Flow,
-  type InboundMessageData,
-  matchText,
-  type Route,
-} from "@flank/shared";
+import type { InboundMessageData, Route } from "@flank/shared/contract";
+import { type Condition, conditionRegex, type Flow, matchText } from "@flank/shared/flows";
 import { hasKeyword, messageText, normalizeText, replyIdsOf } from "./text-match.js";
 
 /** What the decision needs of a stored conversation. */

@@ -1,4 +1,5 @@
-import type { Flow, FlowRegistry, IntegrationStore } from "@flank/shared";
+import type { Flow, FlowRegistry } from "@flank/shared/flows";
+import type { IntegrationStore } from "@flank/shared/store";
 
 /** A business number's flow, remembered for 30 s so each message is not a store lookup. */
 export function createFlowLookup(

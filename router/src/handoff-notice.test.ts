@@ -1,4 +1,4 @@
-import { Flow, type FlowInput } from "@flank/shared";
+import { Flow, type FlowInput } from "@flank/shared/flows";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_AWAY_MESSAGE, DEFAULT_HANDOFF_MESSAGE, handoffNotice, isOpen } from "./handoff-notice.js";
 

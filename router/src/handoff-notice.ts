@@ -1,4 +1,4 @@
-import type { Flow, OfficeHours, Weekday } from "@flank/shared";
+import type { Flow, OfficeHours, Weekday } from "@flank/shared/flows";
 
 export const DEFAULT_HANDOFF_MESSAGE =
   "Thanks! I'm connecting you with a person from our team. Someone will reply here shortly.";

@@ -1,14 +1,11 @@
-import {
-  createEvent,
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type EventOf,
-  type FlowRegistry,
-  loadFlowRegistry,
-} from "@flank/shared";
-import { startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { startOpenAIServer } from "@flank/devtools";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventOf } from "@flank/shared/contract";
+import { type FlowRegistry, loadFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier } from "./classifier.js";
 import { handoffConversation, releaseConversation } from "./conversation-ops.js";

@@ -1,18 +1,10 @@
-import {
-  type AgentPresence,
-  type AgentStore,
-  type Bus,
-  type Consumer,
-  type ConversationStore,
-  createEvent,
-  eligibleOnline,
-  type FlankEvent,
-  type FlowRegistry,
-  GROUPS,
-  type Logger,
-  mayDeliver,
-  recipientOf,
-} from "@flank/shared";
+import type { Bus, Consumer } from "@flank/shared/bus";
+import { createEvent, type FlankEvent, GROUPS } from "@flank/shared/contract";
+import type { FlowRegistry } from "@flank/shared/flows";
+import type { Logger } from "@flank/shared/log";
+import { type AgentPresence, eligibleOnline, recipientOf } from "@flank/shared/routing";
+import type { AgentStore, ConversationStore } from "@flank/shared/store";
+import { mayDeliver } from "@flank/shared/whatsapp";
 import { handoffNotice } from "./handoff-notice.js";
 
 export interface HandoffNotifierDeps {

@@ -1,4 +1,5 @@
-import type { InboundMessageData, UserKey, UserStore } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
+import type { UserKey, UserStore } from "@flank/shared/store";
 import { sightingOf } from "./conversation-state.js";
 
 const ID_CHANGES = new Set(["user_changed_number", "user_changed_user_id"]);

@@ -1,12 +1,10 @@
-import {
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  loadFlowRegistry,
-  parseConfig,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createMemoryBus } from "@flank/shared/bus";
+import { parseConfig } from "@flank/shared/config";
+import { loadFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { classifierFromConfig, startRouter } from "./index.js";
 import { observe, textFrom } from "./test-helpers.js";

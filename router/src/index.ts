@@ -1,4 +1,5 @@
-import type { Config, Logger } from "@flank/shared";
+import type { Config } from "@flank/shared/config";
+import type { Logger } from "@flank/shared/log";
 import { createOpenAIClassifier, type IntentClassifier } from "./classifier.js";
 import { createCommandWorker } from "./command-worker.js";
 import { createHandoffNotifier } from "./handoff-notifier.js";

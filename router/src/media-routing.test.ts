@@ -1,14 +1,10 @@
-import {
-  createEvent,
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type EventOf,
-  type FlowRegistry,
-  loadFlowRegistry,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createMemoryBus } from "@flank/shared/bus";
+import { createEvent, type EventOf } from "@flank/shared/contract";
+import { type FlowRegistry, loadFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRouterWorker } from "./router-worker.js";
 import { inbound, observe, textFrom } from "./test-helpers.js";

@@ -1,13 +1,10 @@
-import {
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryBus,
-  createMemoryStores,
-  type FlowRegistry,
-  loadFlowRegistry,
-  MemorySessionCache,
-} from "@flank/shared";
-import { startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { startOpenAIServer } from "@flank/devtools";
+import { createMemoryBus } from "@flank/shared/bus";
+import { type FlowRegistry, loadFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { createMemoryStores, MemorySessionCache } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIClassifier } from "./classifier.js";
 import { releaseConversation } from "./conversation-ops.js";

@@ -1,21 +1,10 @@
-import {
-  type AgentPresence,
-  agentOf,
-  BoundedMap,
-  type Bus,
-  type Consumer,
-  type Conversation,
-  changesBetween,
-  createEvent,
-  type EventOf,
-  type FlankEvent,
-  type FlowRegistry,
-  GROUPS,
-  type HandlerContext,
-  type Logger,
-  type SessionEntry,
-  type Stores,
-} from "@flank/shared";
+import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
+import { createEvent, type EventOf, type FlankEvent, GROUPS } from "@flank/shared/contract";
+import type { FlowRegistry } from "@flank/shared/flows";
+import type { Logger } from "@flank/shared/log";
+import { type AgentPresence, agentOf, changesBetween } from "@flank/shared/routing";
+import type { Conversation, SessionEntry, Stores } from "@flank/shared/store";
+import { BoundedMap } from "@flank/shared/util";
 import { applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
 import { assignQueued, mutateConversation, type RoutingDeps } from "./conversation-ops.js";

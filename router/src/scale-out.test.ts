@@ -1,18 +1,11 @@
-import {
-  type Conversation,
-  connectRedis,
-  createLogger,
-  createMemoryAgentPresence,
-  createMemoryStores,
-  createRedisBus,
-  type FlankEvent,
-  GROUPS,
-  loadFlowRegistry,
-  MemorySessionCache,
-  type PartitionedBus,
-  redisLeaseKey,
-} from "@flank/shared";
-import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/shared/testing";
+import { createRedisBus, type PartitionedBus } from "@flank/shared/bus";
+import { type FlankEvent, GROUPS, redisLeaseKey } from "@flank/shared/contract";
+import { loadFlowRegistry } from "@flank/shared/flows";
+import { createLogger } from "@flank/shared/log";
+import { connectRedis } from "@flank/shared/redis";
+import { createMemoryAgentPresence } from "@flank/shared/routing";
+import { type Conversation, createMemoryStores, MemorySessionCache } from "@flank/shared/store";
+import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouterWorker, type RouterCache, type RouterWorker } from "./router-worker.js";
 import { inbound, observe, textFrom } from "./test-helpers.js";

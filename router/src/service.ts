@@ -1,4 +1,5 @@
-import { type Service, sessionHistoryKeep } from "@flank/shared";
+import type { Service } from "@flank/shared/lifecycle";
+import { sessionHistoryKeep } from "@flank/shared/store";
 import { classifierFromConfig, startRouter } from "./index.js";
 
 /** The router: flows → routing, handoff notices and sync workers on the context's bus and stores. */

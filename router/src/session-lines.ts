@@ -1,4 +1,4 @@
-import type { SessionEntry } from "@flank/shared";
+import type { SessionEntry } from "@flank/shared/store";
 import type { RouterDeps } from "./router-worker.js";
 
 /** Session lines kept when the router writes to the session history (the responder's window by default). */

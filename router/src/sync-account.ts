@@ -1,4 +1,5 @@
-import { type EventOf, type TemplateUpdateData, UNSENDABLE_TEMPLATE_STATUSES } from "@flank/shared";
+import type { EventOf, TemplateUpdateData } from "@flank/shared/contract";
+import { UNSENDABLE_TEMPLATE_STATUSES } from "@flank/shared/store";
 import type { SyncContext } from "./sync-context.js";
 
 /** `inbound.preference`: stop / resume per user and category; the sender checks it before marketing sends. */

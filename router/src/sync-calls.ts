@@ -1,4 +1,4 @@
-import type { EventOf } from "@flank/shared";
+import type { EventOf } from "@flank/shared/contract";
 import { decideMissedCall, isMissedCall } from "./call-decision.js";
 import { assignQueued, mutateConversation, publishChanges } from "./conversation-ops.js";
 import { userOf } from "./conversation-state.js";

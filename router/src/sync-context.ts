@@ -1,4 +1,8 @@
-import type { AgentPresence, Bus, FlowRegistry, Logger, Stores } from "@flank/shared";
+import type { Bus } from "@flank/shared/bus";
+import type { FlowRegistry } from "@flank/shared/flows";
+import type { Logger } from "@flank/shared/log";
+import type { AgentPresence } from "@flank/shared/routing";
+import type { Stores } from "@flank/shared/store";
 import type { AmendmentDeps } from "./amendments.js";
 import type { RoutingDeps } from "./conversation-ops.js";
 import type { SessionLines } from "./session-lines.js";

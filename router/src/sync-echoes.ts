@@ -1,4 +1,4 @@
-import type { EventOf } from "@flank/shared";
+import type { EventOf } from "@flank/shared/contract";
 import { applyAmendment } from "./amendments.js";
 import { pauseForHuman } from "./conversation-ops.js";
 import { userOf } from "./conversation-state.js";

@@ -1,4 +1,5 @@
-import type { InboundEchoData, InboundHistoryData, StoredMessage, UserKey, UserStore } from "@flank/shared";
+import type { InboundEchoData, InboundHistoryData } from "@flank/shared/contract";
+import type { StoredMessage, UserKey, UserStore } from "@flank/shared/store";
 import { userOf } from "./conversation-state.js";
 
 /**

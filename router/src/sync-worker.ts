@@ -1,4 +1,5 @@
-import { type Consumer, type FlankEvent, GROUPS, type Topic } from "@flank/shared";
+import type { Consumer } from "@flank/shared/bus";
+import { type FlankEvent, GROUPS, type Topic } from "@flank/shared/contract";
 import type { RoutingDeps } from "./conversation-ops.js";
 import type { RouterDeps } from "./router-worker.js";
 import { sessionLinesFrom } from "./session-lines.js";

@@ -1,12 +1,12 @@
+import type { Bus } from "@flank/shared/bus";
 import {
-  type Bus,
   createEvent,
   type EventOf,
   type FlankEvent,
   type InboundMessageData,
   newId,
   type Topic,
-} from "@flank/shared";
+} from "@flank/shared/contract";
 
 let seq = 0;
 

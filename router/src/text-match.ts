@@ -1,4 +1,4 @@
-import type { InboundMessageData } from "@flank/shared";
+import type { InboundMessageData } from "@flank/shared/contract";
 
 /** Lowercase, accents folded ("Atenção" → "atencao"), punctuation and emoji turned into spaces. */
 export function normalizeText(text: string): string {

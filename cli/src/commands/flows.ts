@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { checkFlowFile, FlankError } from "@flank/shared";
+import { FlankError } from "@flank/shared/errors";
+import { checkFlowFile } from "@flank/shared/flows";
 import { EXIT, type Io, UsageError } from "../io.js";
 
 /**

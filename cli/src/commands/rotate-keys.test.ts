@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createIntegrationService, createKeyring, createMemoryStores, type Stores } from "@flank/shared";
+import { createKeyring } from "@flank/shared/crypto";
+import { createIntegrationService } from "@flank/shared/integrations";
+import { createMemoryStores, type Stores } from "@flank/shared/store";
 import { describe, expect, it } from "vitest";
 import { run } from "../cli.js";
 import { silentLog, testIo } from "../test-helpers.js";

@@ -1,16 +1,10 @@
 import { parseArgs } from "node:util";
-import {
-  type Config,
-  configSecrets,
-  createLogger,
-  createStores,
-  FlankError,
-  keyringFromConfig,
-  type Logger,
-  loadConfig,
-  rotateSecrets,
-  type Stores,
-} from "@flank/shared";
+import { type Config, configSecrets, loadConfig } from "@flank/shared/config";
+import { keyringFromConfig } from "@flank/shared/crypto";
+import { FlankError } from "@flank/shared/errors";
+import { rotateSecrets } from "@flank/shared/integrations";
+import { createLogger, type Logger } from "@flank/shared/log";
+import { createStores, type Stores } from "@flank/shared/store";
 import { EXIT, type Io } from "../io.js";
 
 export type OpenStores = (config: Config, log: Logger) => Promise<Pick<Stores, "integrations" | "close">>;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { inboundTextWebhook, loadConfig, postWebhook } from "@flank/shared";
+import { inboundTextWebhook, postWebhook } from "@flank/devtools";
+import { loadConfig } from "@flank/shared/config";
 import { EXIT, type Io, UsageError } from "../io.js";
 import { LOCAL_PHONE_NUMBER_ID } from "../local-config.js";
 import { required } from "./options.js";

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { maskUrl, parseConfig, readEnvFiles } from "@flank/shared";
+import { parseConfig, readEnvFiles } from "@flank/shared/config";
+import { maskUrl } from "@flank/shared/lifecycle";
 import { exportLine, generatedLines } from "../banner.js";
 import { EXIT, type Io, untilAborted } from "../io.js";
 import { hasRedisServer, type LocalRedis, planRedis, startLocalRedis } from "../local-redis.js";

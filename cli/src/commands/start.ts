@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { configSecrets, createLogger, parseConfig, readEnvFiles } from "@flank/shared";
+import { configSecrets, parseConfig, readEnvFiles } from "@flank/shared/config";
+import { createLogger } from "@flank/shared/log";
 import { banner } from "../banner.js";
 import { startEmbedded } from "../embedded.js";
 import { EXIT, type Io, untilAborted } from "../io.js";

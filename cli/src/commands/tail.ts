@@ -1,15 +1,15 @@
 import { parseArgs } from "node:util";
+import { createBus } from "@flank/shared/bus";
+import { loadConfig } from "@flank/shared/config";
 import {
   CHANNEL_PREFIX,
   conversationChannel,
-  createBus,
-  createLogger,
   type FlankEvent,
-  loadConfig,
   TOPICS,
   type Topic,
   topicChannel,
-} from "@flank/shared";
+} from "@flank/shared/contract";
+import { createLogger } from "@flank/shared/log";
 import { eventLine } from "../event-line.js";
 import { EXIT, type Io, UsageError, untilAborted } from "../io.js";
 

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { IntegrationService } from "@flank/shared";
+import type { IntegrationService } from "@flank/shared/integrations";
 
 /**
  * The playground's chats. In Flank a business number runs one flow (its integration's

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EventOf, topicChannel } from "@flank/shared";
-import { hasBinary, type OpenAITestServer, startOpenAIServer, waitFor } from "@flank/shared/testing";
+import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
+import { type EventOf, topicChannel } from "@flank/shared/contract";
+import { hasBinary, waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "../embedded.js";
 import { bareConfig, FAST_STATUSES, launchChromium, silentLog } from "../test-helpers.js";

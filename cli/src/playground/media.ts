@@ -1,14 +1,9 @@
 import { randomInt } from "node:crypto";
 import { Readable } from "node:stream";
-import {
-  conversationIdOf,
-  type GraphTestServer,
-  inboundMediaWebhook,
-  type Logger,
-  type MediaStore,
-  postWebhook,
-  type WebhookTarget,
-} from "@flank/shared";
+import { type GraphTestServer, inboundMediaWebhook, postWebhook, type WebhookTarget } from "@flank/devtools";
+import type { Logger } from "@flank/shared/log";
+import type { MediaStore } from "@flank/shared/media";
+import { conversationIdOf } from "@flank/shared/whatsapp";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";

@@ -1,16 +1,15 @@
-import { StreamSlots, tapStream } from "@flank/gateway";
 import {
-  type Bus,
-  conversationChannel,
-  conversationIdOf,
   inboundButtonReplyWebhook,
   inboundTextWebhook,
-  type Logger,
   postWebhook,
-  type StoredMessage,
-  type Stores,
   type WebhookTarget,
-} from "@flank/shared";
+} from "@flank/devtools";
+import { StreamSlots, tapStream } from "@flank/gateway";
+import type { Bus } from "@flank/shared/bus";
+import { conversationChannel } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
+import type { StoredMessage, Stores } from "@flank/shared/store";
+import { conversationIdOf } from "@flank/shared/whatsapp";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";

@@ -15,10 +15,10 @@ export interface AgentStatus {
 }
 
 /** A conversation as the API sends it (JSON of the store's record). */
-export type Conversation = import("@flank/shared").Conversation;
+export type Conversation = import("@flank/shared/store").Conversation;
 
 /** The user's profile as the API sends it. */
-export type UserProfile = import("@flank/shared").User;
+export type UserProfile = import("@flank/shared/store").User;
 
 export type Status = "queued" | "pending" | "sent" | "delivered" | "read" | "failed";
 
@@ -26,7 +26,7 @@ export type Status = "queued" | "pending" | "sent" | "delivered" | "read" | "fai
  * A stored message as the API sends it; `source` is set by writers that know who sent the
  * message (echoes of the WhatsApp Business app…), else the console reads `raw.source`.
  */
-export type StoredMessage = Omit<import("@flank/shared").StoredMessage, "status"> & {
+export type StoredMessage = Omit<import("@flank/shared/store").StoredMessage, "status"> & {
   status?: Status;
   source?: string;
 };

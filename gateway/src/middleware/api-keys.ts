@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Agent } from "@flank/shared";
+import type { Agent } from "@flank/shared/store";
 import type { Context, MiddlewareHandler } from "hono";
 import type { GatewayEnv } from "../deps.js";
 import { errorBody } from "../errors.js";

@@ -1,12 +1,7 @@
-import {
-  connectRedis,
-  MemoryTokenBuckets,
-  newId,
-  type RedisClient,
-  RedisTokenBuckets,
-  redisApiRateLimitKey,
-} from "@flank/shared";
-import { hasBinary, startRedisServer, type TestServer } from "@flank/shared/testing";
+import { newId, redisApiRateLimitKey } from "@flank/shared/contract";
+import { MemoryTokenBuckets, RedisTokenBuckets } from "@flank/shared/rate-limit";
+import { connectRedis, type RedisClient } from "@flank/shared/redis";
+import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyFingerprint, requireApiKey } from "./api-keys.js";
 import { addressBucketOf, type LimitOptions, limitByAddress, limitByKey } from "./rate-limit.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Bucket, TokenBuckets } from "@flank/shared";
+import type { Bucket, TokenBuckets } from "@flank/shared/rate-limit";
 import type { Context, MiddlewareHandler } from "hono";
 import ipaddr from "ipaddr.js";
 import type { Logger } from "pino";

@@ -1,5 +1,5 @@
 // Helpers for the tests of the security pieces only (not exported from index.ts).
-import { newId } from "@flank/shared";
+import { newId } from "@flank/shared/contract";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { pino } from "pino";

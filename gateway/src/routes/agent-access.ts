@@ -1,10 +1,5 @@
-import {
-  type Agent,
-  agentCovers,
-  type Conversation,
-  type ConversationStore,
-  tenantsFilter,
-} from "@flank/shared";
+import { agentCovers, tenantsFilter } from "@flank/shared/agents";
+import type { Agent, Conversation, ConversationStore } from "@flank/shared/store";
 import type { Context } from "hono";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";

@@ -1,12 +1,11 @@
 import {
-  type AgentStore,
   agentView,
   CreateAgentBody,
   createAgent,
   rotateAgentKey,
-  UniqueViolation,
   UpdateAgentBody,
-} from "@flank/shared";
+} from "@flank/shared/agents";
+import { type AgentStore, UniqueViolation } from "@flank/shared/store";
 import { Hono } from "hono";
 import type { AgentKeys } from "../agent-keys.js";
 import type { GatewayEnv } from "../deps.js";

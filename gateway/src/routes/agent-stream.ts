@@ -1,4 +1,5 @@
-import { CHANNEL_PREFIX, type FlankEvent, type Logger, type Topic, topicChannel } from "@flank/shared";
+import { CHANNEL_PREFIX, type FlankEvent, type Topic, topicChannel } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
 import type { Context } from "hono";
 import { AgentStreamQuery } from "../api-schemas.js";
 import type { GatewayEnv } from "../deps.js";

@@ -1,4 +1,4 @@
-import type { Route } from "@flank/shared";
+import type { Route } from "@flank/shared/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_OPS } from "../openapi-agents.js";
 import {

@@ -1,13 +1,7 @@
 import { createCommandWorker } from "@flank/router";
-import {
-  type Conversation,
-  createMemoryStores,
-  type FlankEvent,
-  type Route,
-  type Stores,
-  topicChannel,
-} from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { type FlankEvent, type Route, topicChannel } from "@flank/shared/contract";
+import { type Conversation, createMemoryStores, type Stores } from "@flank/shared/store";
+import { waitFor } from "@flank/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ADMIN,

@@ -1,19 +1,11 @@
-import {
-  AgentId,
-  type AgentPresence,
-  type AgentStatus,
-  agentCovers,
-  type Bus,
-  type Config,
-  type Conversation,
-  createEvent,
-  eligibleOnline,
-  type Logger,
-  mayDeliver,
-  type OutboundMessage,
-  recipientOf,
-  type Stores,
-} from "@flank/shared";
+import { AgentId, agentCovers } from "@flank/shared/agents";
+import type { Bus } from "@flank/shared/bus";
+import type { Config } from "@flank/shared/config";
+import { createEvent, type OutboundMessage } from "@flank/shared/contract";
+import type { Logger } from "@flank/shared/log";
+import { type AgentPresence, type AgentStatus, eligibleOnline, recipientOf } from "@flank/shared/routing";
+import type { Conversation, Stores } from "@flank/shared/store";
+import { mayDeliver } from "@flank/shared/whatsapp";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { AgentMetrics } from "../agent-metrics.js";

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createIntegrationService, createKeyring, createMemoryStores } from "@flank/shared";
+import { createKeyring } from "@flank/shared/crypto";
+import { createIntegrationService } from "@flank/shared/integrations";
+import { createMemoryStores } from "@flank/shared/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseApp, silent } from "../middleware/test-support.js";
 import { embeddedSignupRoutes } from "./embedded-signup.js";
@@ -15,7 +17,7 @@ const PNID = "106540352242922";
 
 /**
  * The two Graph endpoints of Embedded Signup, speaking Meta's wire format. Records what it was
- * asked so the test can check the exact calls (to move into shared/src/simulator later).
+ * asked so the test can check the exact calls (to move into devtools/src/simulator later).
  */
 function graphServer() {
   const seen: { method: string; path: string; query: URLSearchParams; auth?: string }[] = [];

@@ -4,7 +4,7 @@ import {
   type IntegrationService,
   integrationToWire,
   subscribeAppToWaba,
-} from "@flank/shared";
+} from "@flank/shared/integrations";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { EMBEDDED_SIGNUP_PATH } from "../api-paths.js";

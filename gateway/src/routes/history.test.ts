@@ -1,4 +1,4 @@
-import type { StoredMessage } from "@flank/shared";
+import type { StoredMessage } from "@flank/shared/store";
 import { describe, expect, it } from "vitest";
 import { AUTH, jsonPost, makeApp, PNID } from "../test-harness.js";
 

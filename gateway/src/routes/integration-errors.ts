@@ -1,4 +1,4 @@
-import { IntegrationConflict, IntegrationInvalid, WIRE_FIELD } from "@flank/shared";
+import { IntegrationConflict, IntegrationInvalid, WIRE_FIELD } from "@flank/shared/integrations";
 import type { Context } from "hono";
 import type { GatewayEnv } from "../deps.js";
 import { errorBody } from "../errors.js";

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createIntegrationService, createKeyring, createMemoryStores } from "@flank/shared";
+import { createKeyring } from "@flank/shared/crypto";
+import { createIntegrationService } from "@flank/shared/integrations";
+import { createMemoryStores } from "@flank/shared/store";
 import { describe, expect, it } from "vitest";
 import { requireApiKey } from "../middleware/api-keys.js";
 import { baseApp, bearer, silent } from "../middleware/test-support.js";

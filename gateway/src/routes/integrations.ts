@@ -3,7 +3,7 @@ import {
   type IntegrationService,
   integrationToWire,
   UpdateIntegrationBody,
-} from "@flank/shared";
+} from "@flank/shared/integrations";
 import { type Context, Hono } from "hono";
 import type { GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";

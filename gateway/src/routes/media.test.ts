@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import { type GraphTestServer, MemoryMediaStore, startGraphServer } from "@flank/shared";
+import { type GraphTestServer, startGraphServer } from "@flank/devtools";
+import { MemoryMediaStore } from "@flank/shared/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApi } from "../openapi.js";
 import { AUTH, makeApp, PNID } from "../test-harness.js";

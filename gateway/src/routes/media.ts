@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import { MEDIA_LIMITS, type MediaType, meter, multipartBody, readText, streamRequest } from "@flank/shared";
+import { multipartBody, readText, streamRequest } from "@flank/shared/http";
+import { MEDIA_LIMITS, type MediaType, meter } from "@flank/shared/media";
 import { type Context, Hono } from "hono";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { ApiError } from "../errors.js";

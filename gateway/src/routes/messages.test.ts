@@ -1,5 +1,5 @@
-import { createEvent, type FlankEvent, type OutboundResultData } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import { createEvent, type FlankEvent, type OutboundResultData } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { AUTH, collect, jsonPost, makeApp, PNID } from "../test-harness.js";
 

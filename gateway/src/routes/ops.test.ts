@@ -1,5 +1,6 @@
-import { createMemoryStores } from "@flank/shared";
-import { captureLog, whatsappFixtures as fx } from "@flank/shared/testing";
+import { captureLog } from "@flank/devtools";
+import { createMemoryStores } from "@flank/shared/store";
+import { whatsappFixtures as fx } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { makeApp, signed } from "../test-harness.js";
 

@@ -1,4 +1,4 @@
-import type { PartHealth } from "@flank/shared";
+import type { PartHealth } from "@flank/shared/lifecycle";
 import { Hono } from "hono";
 import type { GatewayContext, GatewayEnv } from "../deps.js";
 import { routeOn } from "../mount-op.js";

@@ -1,5 +1,6 @@
-import { type Bus, createEvent, type FlankEvent } from "@flank/shared";
-import { waitFor } from "@flank/shared/testing";
+import type { Bus } from "@flank/shared/bus";
+import { createEvent, type FlankEvent } from "@flank/shared/contract";
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { AUTH, makeApp, PNID, sseReader } from "../test-harness.js";
 

@@ -1,4 +1,4 @@
-import { CHANNEL_PREFIX, conversationChannel, type FlankEvent, topicChannel } from "@flank/shared";
+import { CHANNEL_PREFIX, conversationChannel, type FlankEvent, topicChannel } from "@flank/shared/contract";
 import { Hono } from "hono";
 import { StreamQuery } from "../api-schemas.js";
 import type { GatewayContext, GatewayEnv } from "../deps.js";

@@ -1,5 +1,7 @@
-import { type createLogger, createMemoryStores, type IntegrationStore } from "@flank/shared";
-import { captureLog, whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
+import { captureLog } from "@flank/devtools";
+import type { createLogger } from "@flank/shared/log";
+import { createMemoryStores, type IntegrationStore } from "@flank/shared/store";
+import { whatsappFixtures as fx, waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { collect, makeApp, SECRET, signed } from "../test-harness.js";
 

@@ -1,4 +1,6 @@
-import { type FlankEvent, type IntegrationLookup, SecretError } from "@flank/shared";
+import type { FlankEvent } from "@flank/shared/contract";
+import { SecretError } from "@flank/shared/crypto";
+import type { IntegrationLookup } from "@flank/shared/integrations";
 import type { GatewayContext } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { numberOf } from "../webhook-tenants.js";

@@ -1,5 +1,6 @@
-import { createMemoryStores, type FlankEvent } from "@flank/shared";
-import { whatsappFixtures as fx, waitFor } from "@flank/shared/testing";
+import type { FlankEvent } from "@flank/shared/contract";
+import { createMemoryStores } from "@flank/shared/store";
+import { whatsappFixtures as fx, waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { collect, makeApp, signed, VERIFY } from "../test-harness.js";
 import { WEBHOOK_PATHS } from "./webhook.js";

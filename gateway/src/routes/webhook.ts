@@ -1,4 +1,5 @@
-import { SecretError, SIGNATURE_HEADER } from "@flank/shared";
+import { SecretError } from "@flank/shared/crypto";
+import { SIGNATURE_HEADER } from "@flank/shared/whatsapp";
 import { type Context, Hono } from "hono";
 import { WEBHOOK_PATHS } from "../api-paths.js";
 import { readBody, WEBHOOK_BODY_LIMIT } from "../body.js";

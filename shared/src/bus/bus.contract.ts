@@ -1,7 +1,7 @@
+import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEvent, InvalidEventError } from "../events/event.js";
 import type { FlankEvent } from "../events/schemas.js";
-import { waitFor } from "../testing/wait.js";
 import type { BusBackend } from "./backend.js";
 import type { Bus, BusTuning, Consumer } from "./bus.js";
 import { partitionOf } from "./partition.js";

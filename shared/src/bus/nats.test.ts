@@ -1,8 +1,7 @@
+import { hasBinary, startNatsServer, type TestServer, waitFor } from "@flank/testing";
 import { connect, type NatsConnection } from "nats";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasBinary, startNatsServer, type TestServer } from "../testing/servers.js";
-import { waitFor } from "../testing/wait.js";
 import { busContract } from "./bus.contract.js";
 import { NatsBackend } from "./nats.js";
 import { deliveryCount } from "./nats-pull.js";

@@ -1,9 +1,8 @@
+import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createEvent } from "../events/event.js";
 import { connectRedis } from "../redis/client.js";
-import { hasBinary, startRedisServer, type TestServer } from "../testing/servers.js";
-import { waitFor } from "../testing/wait.js";
 import { busContract } from "./bus.contract.js";
 import { PartitionedBus } from "./partitioned-bus.js";
 import { createRedisBus, RedisBackend } from "./redis.js";

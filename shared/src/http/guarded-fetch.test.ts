@@ -1,5 +1,5 @@
+import { type RedirectServers, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedirectServers, startRedirectServers } from "../testing/redirect-servers.js";
 import { guardedFetch, ResponseTooLargeError } from "./guarded-fetch.js";
 
 describe("guardedFetch", () => {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { startRedirectServers } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startRedirectServers } from "../testing/redirect-servers.js";
 import { multipartBody, parseMultipart } from "./multipart.js";
 import { readText, streamRequest } from "./stream-request.js";
 

@@ -1,11 +1,11 @@
+import { waitFor } from "@flank/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createBus } from "../bus/factory.js";
 import { parseConfig } from "../config/load.js";
+import { createLogger } from "../log/logger.js";
 import { createStores } from "../store/factory.js";
 import { createMemoryStores } from "../store/memory.js";
-import { captureLog } from "../testing/log.js";
-import { waitFor } from "../testing/wait.js";
 import { createHealthLog } from "./health-log.js";
 import { waitHealthy, watchHealth } from "./service.js";
 
@@ -33,7 +33,11 @@ describe("service wiring", () => {
 
 describe("health watch", () => {
   it("logs an outage once when it starts and once when it ends, however often it checks", async () => {
-    const { log: captured, lines } = captureLog();
+    const lines: Record<string, unknown>[] = [];
+    const captured = createLogger({
+      level: "info",
+      destination: { write: (l: string) => void lines.push(JSON.parse(l)) },
+    });
     const bus = await createBus(parseConfig({}), log);
     const stores = createMemoryStores();
     let down = false;

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { captureLog } from "../testing/log.js";
 import { FileMediaStore } from "./file-store.js";
 import { MemoryMediaStore } from "./memory-store.js";
 import { mediaStoreContract } from "./store.contract.js";
@@ -60,7 +60,12 @@ describe("startMediaSweeper", () => {
         cutoffs.push(cutoff.toISOString());
         return 0;
       };
-      const stop = startMediaSweeper({ store, retentionDays: 30, log: captureLog().log, clock: () => now });
+      const stop = startMediaSweeper({
+        store,
+        retentionDays: 30,
+        log: pino({ level: "silent" }),
+        clock: () => now,
+      });
       await vi.advanceTimersByTimeAsync(3600_000);
       stop();
       await vi.advanceTimersByTimeAsync(3 * 3600_000);

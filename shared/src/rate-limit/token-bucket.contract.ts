@@ -1,6 +1,6 @@
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
 import { newId } from "../events/event.js";
-import { waitFor } from "../testing/wait.js";
 import type { Bucket, TokenBuckets } from "./token-bucket.js";
 
 /** One suite for every TokenBuckets adapter: they must behave alike. */

@@ -1,9 +1,9 @@
+import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../events/event.js";
 import { redisApiRateLimitKey, redisRateLimitKey } from "../events/names.js";
 import { connectRedis, type RedisClient } from "../redis/client.js";
-import { hasBinary, startRedisServer, type TestServer } from "../testing/servers.js";
 import { tokenBucketsContract } from "./token-bucket.contract.js";
 import { type Bucket, keepMs, takeAll } from "./token-bucket.js";
 import { MemoryTokenBuckets } from "./token-bucket-memory.js";

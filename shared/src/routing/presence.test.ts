@@ -1,7 +1,7 @@
+import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe } from "vitest";
 import { connectRedis, type RedisClient } from "../redis/client.js";
-import { hasBinary, startRedisServer, type TestServer } from "../testing/servers.js";
 import { presenceContract } from "./presence.contract.js";
 import { createMemoryAgentPresence } from "./presence.js";
 import { createRedisAgentPresence } from "./redis-presence.js";

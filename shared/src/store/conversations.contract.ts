@@ -1,5 +1,5 @@
+import { waitFor } from "@flank/testing";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../testing/wait.js";
 import type { ContractContext } from "./store.contract.js";
 import type { Conversation, ConversationDraft, ConversationFilter } from "./types.js";
 

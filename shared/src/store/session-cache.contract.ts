@@ -1,5 +1,5 @@
+import { waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../testing/wait.js";
 import type { SessionCache, SessionEntry } from "./session-cache.js";
 import type { Conversation } from "./types.js";
 

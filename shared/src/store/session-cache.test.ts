@@ -1,8 +1,8 @@
+import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisSessionKey, redisSessionMessagesKey } from "../events/names.js";
 import { connectRedis, type RedisClient } from "../redis/client.js";
-import { hasBinary, startRedisServer, type TestServer } from "../testing/servers.js";
 import { sessionCacheContract } from "./session-cache.contract.js";
 import { MemorySessionCache } from "./session-cache-memory.js";
 import { RedisSessionCache } from "./session-cache-redis.js";

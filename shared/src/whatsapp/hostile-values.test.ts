@@ -1,8 +1,12 @@
+import {
+  FIELD_CASES,
+  MESSAGE_CASES,
+  STATUS_CASES,
+  TEMPLATE_STATUS_BODY,
+  VALUE_ERRORS_BODY,
+} from "@flank/testing/fixtures";
 import { describe, expect, it } from "vitest";
 import { FlankEvent } from "../events/schemas.js";
-import { FIELD_CASES } from "./fixtures/fields.js";
-import { MESSAGE_CASES } from "./fixtures/messages.js";
-import { STATUS_CASES, TEMPLATE_STATUS_BODY, VALUE_ERRORS_BODY } from "./fixtures/statuses.js";
 import { normalizeWebhook } from "./normalize.js";
 
 /**

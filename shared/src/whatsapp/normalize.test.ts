@@ -1,9 +1,19 @@
+import {
+  ECHO_CASES,
+  envelope,
+  FIELD_CASES,
+  inbound,
+  MESSAGE_CASES,
+  PNID,
+  STATUS_CASES,
+  TEMPLATE_STATUS_BODY,
+  TIMESTAMP,
+  VALUE_ERRORS_BODY,
+  WA_ID,
+  WABA_ID,
+} from "@flank/testing/fixtures";
 import { describe, expect, it } from "vitest";
 import { assertEvent } from "../events/event.js";
-import { envelope, inbound, PNID, TIMESTAMP, WA_ID, WABA_ID } from "./fixtures/envelope.js";
-import { ECHO_CASES, FIELD_CASES } from "./fixtures/fields.js";
-import { MESSAGE_CASES } from "./fixtures/messages.js";
-import { STATUS_CASES, TEMPLATE_STATUS_BODY, VALUE_ERRORS_BODY } from "./fixtures/statuses.js";
 import { normalizeWebhook, SYSTEM_USER, UNATTRIBUTED_TENANT } from "./normalize.js";
 
 const RECEIVED = new Date("2026-01-02T03:04:05.000Z");

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, signPayload } from "../whatsapp/signature.js";
+import { SIGNATURE_HEADER, signPayload } from "@flank/shared/whatsapp";
 
 export interface WebhookTarget {
   /** The gateway's webhook URL, e.g. http://127.0.0.1:3001/webhook/whatsapp */

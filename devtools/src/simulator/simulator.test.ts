@@ -1,9 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { normalizeWebhook, SIGNATURE_HEADER, verifySignature } from "@flank/shared/whatsapp";
+import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../testing/wait.js";
-import { normalizeWebhook } from "../whatsapp/normalize.js";
-import { SIGNATURE_HEADER, verifySignature } from "../whatsapp/signature.js";
 import { type GraphTestServer, startGraphServer } from "./graph-server.js";
 import { inboundTextWebhook } from "./meta-payloads.js";
 

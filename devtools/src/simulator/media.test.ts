@@ -1,5 +1,5 @@
+import { normalizeWebhook } from "@flank/shared/whatsapp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizeWebhook } from "../whatsapp/normalize.js";
 import { type GraphTestServer, startGraphServer } from "./graph-server.js";
 import { inboundMediaWebhook } from "./meta-payloads.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ParsedMultipart, parseMultipart } from "../http/multipart.js";
+import { type ParsedMultipart, parseMultipart } from "@flank/shared/http";
 import { handleControl } from "./control.js";
 import { type FaultSettings, type GraphReply, NO_FAULTS, standingFailure, withLatency } from "./faults.js";
 import { graphErrorBody, graphErrorStatus } from "./graph-errors.js";

@@ -1,5 +1,5 @@
+import { createLogger } from "@flank/shared/log";
 import type { Logger } from "pino";
-import { createLogger } from "../log/logger.js";
 
 /** A logger whose lines are kept, parsed, for tests that assert on what was logged. */
 export function captureLog(level = "info"): { log: Logger; lines: Record<string, unknown>[] } {

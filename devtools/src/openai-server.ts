@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseMultipart } from "../http/multipart.js";
+import { parseMultipart } from "@flank/shared/http";
 
 /**
  * A local OpenAI-compatible server (POST /v1/chat/completions, the real wire format) for tests and

@@ -1,0 +1,3 @@
+export * from "./log.js";
+export * from "./openai-server.js";
+export * from "./simulator/index.js";

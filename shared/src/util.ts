@@ -1,0 +1,2 @@
+export * from "./bounded-map.js";
+export * from "./semaphore.js";

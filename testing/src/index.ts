@@ -1,0 +1,5 @@
+export * as whatsappFixtures from "./fixtures/index.js";
+export * from "./process.js";
+export * from "./redirect-servers.js";
+export * from "./servers.js";
+export * from "./wait.js";
