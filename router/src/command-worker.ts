@@ -14,6 +14,7 @@ import {
   type OpResult,
   type RoutingDeps,
   releaseConversation,
+  routingOf,
   takeConversation,
   transferConversation,
 } from "./conversation-ops.js";
@@ -76,17 +77,7 @@ export async function applyCommand(
 export function createCommandWorker(
   deps: Pick<RouterDeps, "bus" | "stores" | "presence" | "log" | "cache" | "clock">,
 ): CommandWorker {
-  const routing: RoutingDeps = {
-    conversations: deps.stores.conversations,
-    presence: deps.presence,
-    bus: deps.bus,
-    log: deps.log,
-    agents: deps.stores.agents,
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    onSaved: async (c) => {
-      await deps.cache?.putConversation(c);
-    },
-  };
+  const routing = routingOf(deps);
   let consumer: Consumer | undefined;
 
   async function handle(event: FlankEvent): Promise<void> {

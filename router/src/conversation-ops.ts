@@ -29,6 +29,35 @@ export interface RoutingDeps {
   clock?: () => Date;
 }
 
+/**
+ * The routing deps of one of the router's workers: its stores, presence and bus, and every save
+ * written through to the session cache (`also` sees it too).
+ */
+export function routingOf(
+  deps: {
+    stores: { conversations: ConversationStore; agents?: Pick<AgentStore, "list"> };
+    presence: AgentPresence;
+    bus: Bus;
+    log: Logger;
+    cache?: { putConversation(c: Conversation): Promise<void> } | undefined;
+    clock?: (() => Date) | undefined;
+  },
+  also?: (conversation: Conversation) => void,
+): RoutingDeps {
+  return {
+    conversations: deps.stores.conversations,
+    presence: deps.presence,
+    bus: deps.bus,
+    log: deps.log,
+    ...(deps.stores.agents ? { agents: deps.stores.agents } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    onSaved: async (c) => {
+      also?.(c);
+      await deps.cache?.putConversation(c);
+    },
+  };
+}
+
 const nowIso = (deps: Pick<RoutingDeps, "clock">) => (deps.clock?.() ?? new Date()).toISOString();
 
 export type Mutation<R> = { result: R; save?: ConversationDraft };

@@ -7,7 +7,7 @@ import type { Conversation, SessionEntry, Stores } from "@flank/shared/store";
 import { BoundedMap } from "@flank/shared/util";
 import { applyAmendment } from "./amendments.js";
 import type { IntentClassifier } from "./classifier.js";
-import { assignQueued, mutateConversation, type RoutingDeps } from "./conversation-ops.js";
+import { assignQueued, mutateConversation, routingOf } from "./conversation-ops.js";
 import { messageTime, nextDraft, storedInbound } from "./conversation-state.js";
 import { type Decision, decide, stageIntents } from "./decide.js";
 import { createFlowLookup } from "./flow-lookup.js";
@@ -71,17 +71,7 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
   const flowFor = createFlowLookup(deps.stores.integrations, deps.flows);
   // The conversations this router saved last: the first guess for a conversation's next message.
   const recent = new BoundedMap<string, Conversation>(deps.recentConversations ?? 10_000);
-  const routing: RoutingDeps = {
-    conversations: deps.stores.conversations,
-    presence: deps.presence,
-    bus: deps.bus,
-    log: deps.log,
-    agents: deps.stores.agents,
-    onSaved: async (c) => {
-      recent.set(c.id, c);
-      await deps.cache?.putConversation(c);
-    },
-  };
+  const routing = routingOf(deps, (c) => recent.set(c.id, c));
   const lines = sessionLinesFrom(deps);
   const amendDeps = { messages: deps.stores.messages, lines, log: deps.log };
   let consumer: Consumer | undefined;

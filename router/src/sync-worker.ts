@@ -1,6 +1,6 @@
 import type { Consumer } from "@flank/shared/bus";
 import { type FlankEvent, GROUPS, type Topic } from "@flank/shared/contract";
-import type { RoutingDeps } from "./conversation-ops.js";
+import { routingOf } from "./conversation-ops.js";
 import type { RouterDeps } from "./router-worker.js";
 import { sessionLinesFrom } from "./session-lines.js";
 import { handleAccount, handlePreference, handleTemplate } from "./sync-account.js";
@@ -32,15 +32,7 @@ export const SYNC_TOPICS = [
  * logged (as alerts when a person must act).
  */
 export function createSyncWorker(deps: RouterDeps): SyncWorker {
-  const routing: RoutingDeps = {
-    conversations: deps.stores.conversations,
-    presence: deps.presence,
-    bus: deps.bus,
-    log: deps.log,
-    onSaved: async (c) => {
-      await deps.cache?.putConversation(c);
-    },
-  };
+  const routing = routingOf(deps);
   const lines = sessionLinesFrom(deps);
   const ctx: SyncContext = {
     stores: deps.stores,

@@ -78,11 +78,41 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
       { what: "the model given the transcript", timeoutMs: 15_000 },
     );
 
-    const shown = await fetch(`${flank.url}/playground/media/${mediaId}`, { headers });
+    const file = `${flank.url}/playground/media/${mediaId}?from=16505550123`;
+    const shown = await fetch(file, { headers });
     expect(shown.headers.get("content-type")).toBe("audio/ogg");
     expect(Buffer.from(await shown.arrayBuffer()).equals(voice)).toBe(true);
-    expect((await fetch(`${flank.url}/playground/media/${mediaId}`)).status).toBe(401);
+    expect((await fetch(file)).status).toBe(401);
+    // Only chats this playground opened: another business number is refused.
+    expect((await fetch(`${file}&biz=999999999`, { headers })).status).toBe(404);
   }, 30_000);
+
+  it("sends media in the chat of a picked flow, on that flow's own number", async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${flank.url}/playground${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { ...headers, "content-type": "application/json" },
+      });
+    const chat = (await (await post("/chat", { flow: "appointment-booking", fresh: true })).json()) as {
+      biz: string;
+    };
+    const res = await post("/send-media", {
+      from: "16505550777",
+      biz: chat.biz,
+      mimeType: "image/png",
+      data: Buffer.from("PNG of the menu").toString("base64"),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ conversationId: `${chat.biz}:16505550777` });
+    const refused = await post("/send-media", {
+      from: "16505550777",
+      biz: "999999999",
+      mimeType: "image/png",
+      data: Buffer.from("PNG").toString("base64"),
+    });
+    expect(refused.status).toBe(404);
+  });
 
   it.skipIf(!hasBinary("chromium"))(
     "in Chromium: the attach button sends a voice note, and the stored file and its transcript appear",

@@ -19,7 +19,9 @@ export const PLAYGROUND_MEDIA_LIMIT = 5 * 1024 * 1024;
 
 /** JSON like every playground POST (guard.ts): the file as base64. */
 const SendMediaBody = z.object({
-  from: z.string().regex(/^\d{6,15}$/, "a phone number: 6 to 15 digits, no +"),
+  from: z.string(),
+  /** The chat's business number (a flow's own number): PHONE_NUMBER_ID when left out. */
+  biz: z.string().optional(),
   name: z.string().trim().min(1).max(60).optional(),
   caption: z.string().trim().min(1).max(1024).optional(),
   mimeType: z
@@ -37,9 +39,16 @@ const SendMediaBody = z.object({
  * media webhook goes to the gateway); `GET /media/{id}` shows a file the media worker stored.
  * Behind the playground's token and origin checks (routes.ts).
  */
+/** The chat a request names (its business number and user), or why the playground refuses it. */
+export type ChatOf = (
+  biz: string | undefined,
+  from: string | undefined,
+) => { biz: string; from: string } | { error: string; status: 400 | 404 };
+
 export function playgroundMediaRoutes(deps: {
   media: PlaygroundMedia;
-  phoneNumberId: string;
+  /** The chat a request names, when this playground opened it (routes.ts). */
+  chatOf: ChatOf;
   target: () => WebhookTarget;
   log: Logger;
 }): Hono {
@@ -61,7 +70,10 @@ export function playgroundMediaRoutes(deps: {
         400,
       );
     }
-    const { from, name, caption, mimeType } = parsed.data;
+    const { name, caption, mimeType } = parsed.data;
+    const chat = deps.chatOf(parsed.data.biz, parsed.data.from);
+    if ("error" in chat) return c.json({ error: chat.error }, chat.status);
+    const { biz, from } = chat;
     const bytes = Buffer.from(parsed.data.data, "base64");
     if (bytes.length === 0 || bytes.length > PLAYGROUND_MEDIA_LIMIT) {
       return c.json({ error: `a file of 1 to ${PLAYGROUND_MEDIA_LIMIT} bytes` }, 400);
@@ -70,7 +82,7 @@ export function playgroundMediaRoutes(deps: {
     deps.media.simulator.addMedia(mediaId, { bytes, mime_type: mimeType });
     const audio = mimeType.startsWith("audio/");
     const { payload, wamid } = inboundMediaWebhook({
-      phoneNumberId: deps.phoneNumberId,
+      phoneNumberId: biz,
       from,
       name: name ?? from,
       type: audio ? "audio" : mimeType === "image/webp" ? "sticker" : "image",
@@ -83,7 +95,7 @@ export function playgroundMediaRoutes(deps: {
       const body = {
         wamid,
         mediaId,
-        conversationId: conversationIdOf(deps.phoneNumberId, from),
+        conversationId: conversationIdOf(biz, from),
         gateway: res.status,
       };
       return c.json(res.status === 200 ? body : { ...body, error: res.body }, res.status === 200 ? 200 : 502);
@@ -94,7 +106,9 @@ export function playgroundMediaRoutes(deps: {
   });
 
   app.get("/media/:id", async (c) => {
-    const file = await deps.media.store.get(deps.phoneNumberId, c.req.param("id"));
+    const chat = deps.chatOf(c.req.query("biz"), c.req.query("from"));
+    if ("error" in chat) return c.json({ error: chat.error }, chat.status);
+    const file = await deps.media.store.get(chat.biz, c.req.param("id"));
     if (!file) return c.json({ error: "not stored (yet)" }, 404);
     return new Response(Readable.toWeb(file.open()) as ReadableStream, {
       headers: { "content-type": file.meta.mimeType, "x-content-type-options": "nosniff" },
@@ -138,15 +152,9 @@ export const PLAYGROUND_MEDIA_SCRIPT = `
       reader.readAsDataURL(file);
     })
       .then(function (data) {
-        var body = { from: from, name: name, mimeType: file.type, data: data };
+        var body = { mimeType: file.type, data: data };
         if (caption) body.caption = caption;
-        return fetch(base + "/send-media", { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(body) });
-      })
-      .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
-      .then(function (r) {
-        if (!r.ok) return setStatus(el, "failed", JSON.stringify(r.body.error));
-        setStatus(el, "sent");
-        attachWamid(el, r.body.wamid);
+        return post("/send-media", body, el);
       })
       .catch(function (err) { setStatus(el, "failed", String(err)); });
   };
@@ -156,7 +164,7 @@ export const PLAYGROUND_MEDIA_SCRIPT = `
     withBubble(d.wamid, function (el) { show(el, d); });
   };
   function show(el, d) {
-    fetch(base + "/media/" + encodeURIComponent(d.mediaId), { headers: auth })
+    fetch(base + "/media/" + encodeURIComponent(d.mediaId) + "?biz=" + encodeURIComponent(biz) + "&from=" + encodeURIComponent(from), { headers: auth })
       .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.blob(); })
       .then(function (blob) {
         var url = URL.createObjectURL(blob);

@@ -289,11 +289,14 @@ function frame(text) {
 }
 
 function send(payload, shown) {
-  var el = bubble("me", shown);
+  post("/send", payload, bubble("me", shown));
+}
+/** Posts what the user sent (with who and where) and marks its bubble sent, or failed. */
+function post(path, payload, el) {
   payload.from = from;
   payload.name = name;
   payload.biz = biz;
-  fetch(base + "/send", { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(payload) })
+  return fetch(base + path, { method: "POST", headers: Object.assign({ "content-type": "application/json" }, auth), body: JSON.stringify(payload) })
     .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
     .then(function (r) {
       if (!r.ok) return setStatus(el, "failed", JSON.stringify(r.body.error));

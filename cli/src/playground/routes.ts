@@ -15,7 +15,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Chats, TooManyChats, UnknownFlow } from "./chats.js";
 import { requireToken, sameOriginOnly } from "./guard.js";
-import { type PlaygroundMedia, playgroundMediaRoutes } from "./media.js";
+import { type ChatOf, type PlaygroundMedia, playgroundMediaRoutes } from "./media.js";
 import { playgroundPage } from "./page.js";
 
 export interface PlaygroundDeps {
@@ -114,10 +114,7 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
   const slots = new StreamSlots(deps.maxStreams ?? 8);
   /** The user and a chat this playground opened (no other number is signed for or streamed). */
-  const chatOf = (
-    biz: string | undefined,
-    from: string | undefined,
-  ): { biz: string; from: string } | { error: string; status: 400 | 404 } => {
+  const chatOf: ChatOf = (biz, from) => {
     const user = WaId.safeParse(from);
     if (!user.success) return { error: "from: a phone number, 6 to 15 digits", status: 400 };
     const number = biz ?? deps.phoneNumberId;
@@ -137,7 +134,7 @@ export function createPlayground(deps: PlaygroundDeps): Playground {
       onError: (c) => c.json({ error: `the body is larger than ${PLAYGROUND_BODY_LIMIT} bytes` }, 413),
     }),
   );
-  if (deps.media) app.route("/", playgroundMediaRoutes({ ...deps, media: deps.media }));
+  if (deps.media) app.route("/", playgroundMediaRoutes({ ...deps, media: deps.media, chatOf }));
   app.get("/info", (c) =>
     c.json({
       phoneNumberId: deps.phoneNumberId,
