@@ -1,6 +1,7 @@
 // npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
-// Options: --quick (shorter runs), --only=ingest|client|e2e|latency. npm run bench builds first.
+// Options: --quick (shorter runs), --only=ingest|client|e2e|latency, --profile=responder1,router1
+// (CPU profiles of those e2e processes in bench/results/profiles). npm run bench builds first.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createClient } from "redis";
@@ -15,6 +16,12 @@ import { baseEnv, serviceArgs, startStack } from "./lib/stack.mjs";
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
+/** --profile=responder1,router1: those processes of the e2e stack write a CPU profile on exit. */
+const profiled =
+  [...args]
+    .find((a) => a.startsWith("--profile="))
+    ?.slice(10)
+    .split(",") ?? [];
 if (only && !["ingest", "client", "e2e", "latency"].includes(only))
   throw new Error(`--only=${only}: expected ingest, client, e2e or latency`);
 const SATURATION_S = quick ? 3 : 6;
@@ -113,7 +120,14 @@ async function ingest(redis, nats) {
  * Redis, so the report can give Flank's cost as a ratio to the essential work's.
  */
 async function endToEnd(redis, start = startStack) {
-  const stack = await start({ redisUrl: redis.url });
+  const profileDir = `${root}bench/results/profiles`;
+  const perProcessArgs = Object.fromEntries(
+    profiled.map((name) => [
+      name,
+      ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`],
+    ]),
+  );
+  const stack = await start({ redisUrl: redis.url, perProcessArgs });
   const meter = await costMeter(stack, redis);
   try {
     const phases = [];
