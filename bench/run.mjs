@@ -1,6 +1,7 @@
 // npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
-// Options: --quick (shorter runs), --only=ingest|client|e2e|latency. npm run bench builds first.
+// Options: --quick (shorter runs), --only=ingest|client|e2e|latency, --profile=responder1,router1
+// (CPU profiles of those e2e processes in bench/results/profiles). npm run bench builds first.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createClient } from "redis";
@@ -8,12 +9,19 @@ import { freePort, startNatsServer, startRedisServer } from "../testing/dist/ser
 import { matchReplies, percentile } from "./lib/match.mjs";
 import { APP_SECRET } from "./lib/payload.mjs";
 import { cpuMs, httpReady, runJson, startProcess } from "./lib/procs.mjs";
-import { markdown } from "./lib/report.mjs";
+import { startReference } from "./lib/reference.mjs";
+import { markdown, referenceRatios } from "./lib/report.mjs";
 import { baseEnv, serviceArgs, startStack } from "./lib/stack.mjs";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
+/** --profile=responder1,router1: those processes of the e2e stack write a CPU profile on exit. */
+const profiled =
+  [...args]
+    .find((a) => a.startsWith("--profile="))
+    ?.slice(10)
+    .split(",") ?? [];
 if (only && !["ingest", "client", "e2e", "latency"].includes(only))
   throw new Error(`--only=${only}: expected ingest, client, e2e or latency`);
 const SATURATION_S = quick ? 3 : 6;
@@ -106,9 +114,20 @@ async function ingest(redis, nats) {
   }
 }
 
-/** gateway → router → responder → Graph API simulator, as separate processes on Redis. */
-async function endToEnd(redis) {
-  const stack = await startStack({ redisUrl: redis.url });
+/**
+ * gateway → router → responder → Graph API simulator, as separate processes on Redis; the same
+ * phases then drive the minimal reference pipeline (bench/reference-pipeline.mjs), on its own
+ * Redis, so the report can give Flank's cost as a ratio to the essential work's.
+ */
+async function endToEnd(redis, start = startStack) {
+  const profileDir = `${root}bench/results/profiles`;
+  const perProcessArgs = Object.fromEntries(
+    profiled.map((name) => [
+      name,
+      ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`],
+    ]),
+  );
+  const stack = await start({ redisUrl: redis.url, perProcessArgs });
   const meter = await costMeter(stack, redis);
   try {
     const phases = [];
@@ -214,10 +233,14 @@ async function costMeter(stack, redis) {
   };
   const client = createClient({ url: redis.url });
   await client.connect();
+  // Calls by command name (scripts' inner commands included).
   const commands = async () => {
     const info = await client.info("commandstats");
-    return [...info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    return Object.fromEntries(
+      [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]),
+    );
   };
+  const total = (byName) => Object.values(byName).reduce((sum, n) => sum + n, 0);
   const snapshot = async () => ({
     cpu: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)])),
     commands: await commands(),
@@ -232,7 +255,14 @@ async function costMeter(stack, redis) {
           Object.entries(now.cpu).map(([name, ms]) => [name, per(ms - before.cpu[name])]),
         ),
         // Less the INFO calls themselves: one per snapshot.
-        redisCommandsPerMessage: Number(((now.commands - before.commands - 1) / messages).toFixed(1)),
+        redisCommandsPerMessage: Number(
+          ((total(now.commands) - total(before.commands) - 1) / messages).toFixed(1),
+        ),
+        redisCommandsByName: Object.fromEntries(
+          Object.entries(now.commands)
+            .map(([name, n]) => [name, Number(((n - (before.commands[name] ?? 0)) / messages).toFixed(2))])
+            .filter(([, n]) => n > 0),
+        ),
       };
     },
     close: () => client.close(),
@@ -326,7 +356,11 @@ if (!only || only === "ingest") {
 }
 if (!only || only === "client")
   results.redisClient = await withRedis((redis) => runJson(["bench/redis-client.mjs", redis.url]));
-if (!only || only === "e2e") results.endToEnd = await withRedis(endToEnd);
+if (!only || only === "e2e") {
+  results.endToEnd = await withRedis(endToEnd);
+  results.endToEnd.reference = await withRedis((redis) => endToEnd(redis, startReference));
+  results.endToEnd.vsReference = referenceRatios(results.endToEnd);
+}
 if (!only || only === "latency") results.realLatency = await withRedis(realLatency);
 
 mkdirSync(`${root}bench/results`, { recursive: true });

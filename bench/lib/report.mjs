@@ -32,26 +32,10 @@ export function markdown(r) {
   }
   if (r.endToEnd) {
     const e = r.endToEnd;
-    lines.push(
-      "| end to end (webhook → Graph API call) | messages | msg/s | p50 / p95 / p99 ms | one reply each |",
-    );
-    lines.push("| --- | --- | --- | --- | --- |");
-    for (const p of e.phases) {
-      lines.push(
-        `| ${p.name} | ${p.messages} | ${p.throughputPerS} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${answeredOnce(p)} |`,
-      );
-    }
-    lines.push("");
-    const sustained = e.phases.find((p) => p.name.startsWith("sustained"));
-    if (sustained?.cpuUsPerMessage) {
-      const cpu = Object.entries(sustained.cpuUsPerMessage).map(([k, v]) => `${k} ${v}`);
-      lines.push(
-        `Per message in the sustained phase: CPU µs ${cpu.join(", ")}; Redis commands ${sustained.redisCommandsPerMessage}.`,
-      );
-      lines.push("");
-    }
+    lines.push(...e2eLines("end to end (webhook → Graph API call)", e));
     lines.push(peakRss(e));
     lines.push("");
+    if (e.reference) lines.push(...referenceLines(e));
   }
   if (r.realLatency) {
     const e = r.realLatency;
@@ -77,6 +61,82 @@ export function markdown(r) {
   }
   return lines.join("\n");
 }
+
+const e2eLines = (title, e) => {
+  const lines = [`| ${title} | messages | msg/s | p50 / p95 / p99 ms | one reply each |`];
+  lines.push("| --- | --- | --- | --- | --- |");
+  for (const p of e.phases) {
+    lines.push(
+      `| ${p.name} | ${p.messages} | ${p.throughputPerS} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${answeredOnce(p)} |`,
+    );
+  }
+  lines.push("");
+  const sustained = e.phases.find((p) => p.name.startsWith("sustained"));
+  if (sustained?.cpuUsPerMessage) {
+    const cpu = Object.entries(sustained.cpuUsPerMessage).map(([k, v]) => `${k} ${v}`);
+    lines.push(
+      `Per message in the sustained phase: CPU µs ${cpu.join(", ")}; Redis commands ${sustained.redisCommandsPerMessage}.`,
+    );
+    lines.push("");
+  }
+  return lines;
+};
+
+/** CPU a message cost the pipeline itself: its processes and redis-server, not the stand-ins. */
+const pipelineCpuUs = (p) =>
+  Object.entries(p.cpuUsPerMessage)
+    .filter(([name]) => name !== "stubs")
+    .reduce((sum, [, us]) => sum + us, 0);
+
+/**
+ * Flank's cost as a ratio to the minimal reference pipeline's, phase by phase (same names, same
+ * load): CPU per message of the pipeline (services + redis-server), Redis commands per message,
+ * and msg/s delivered. Pure, from the e2e results.
+ */
+export function referenceRatios(e) {
+  const ratio = (a, b) => (b > 0 ? Number((a / b).toFixed(2)) : null);
+  return e.phases.flatMap((p) => {
+    const ref = e.reference.phases.find((q) => q.name === p.name);
+    if (!ref?.cpuUsPerMessage || !p.cpuUsPerMessage) return [];
+    const flank = {
+      cpuUs: pipelineCpuUs(p),
+      redisCommands: p.redisCommandsPerMessage,
+      msgPerS: p.throughputPerS,
+    };
+    const reference = {
+      cpuUs: pipelineCpuUs(ref),
+      redisCommands: ref.redisCommandsPerMessage,
+      msgPerS: ref.throughputPerS,
+    };
+    return [
+      {
+        phase: p.name,
+        flank,
+        reference,
+        cpu: ratio(flank.cpuUs, reference.cpuUs),
+        redisCommands: ratio(flank.redisCommands, reference.redisCommands),
+        msgPerS: ratio(flank.msgPerS, reference.msgPerS),
+      },
+    ];
+  });
+}
+
+const referenceLines = (e) => {
+  const lines = e2eLines("reference pipeline (bench/reference-pipeline.mjs)", e.reference);
+  lines.push(peakRss(e.reference));
+  lines.push("");
+  lines.push(
+    "| Flank ÷ reference (same phase, same load) | CPU µs/msg, services + redis | ratio | Redis commands/msg | ratio | msg/s | ratio |",
+  );
+  lines.push("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of referenceRatios(e)) {
+    lines.push(
+      `| ${r.phase} | ${r.flank.cpuUs} / ${r.reference.cpuUs} | ${r.cpu} | ${r.flank.redisCommands} / ${r.reference.redisCommands} | ${r.redisCommands} | ${r.flank.msgPerS} / ${r.reference.msgPerS} | ${r.msgPerS} |`,
+    );
+  }
+  lines.push("");
+  return lines;
+};
 
 const answeredOnce = (p) =>
   p.everyMessageAnsweredOnce ? "yes" : `no (${p.lost} lost, ${p.duplicates} answered twice)`;

@@ -27,6 +27,33 @@ export const baseEnv = {
 };
 
 /**
+ * The stand-ins for Meta and OpenAI (bench/stubs.mjs) in their own process, with its control API:
+ * `control(path, body?)` and `replies()`, every reply so far: [to, at, tokens[]].
+ */
+export async function startStubs() {
+  const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
+  await stubs.ready();
+  const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
+  const control = async (path, body) => {
+    const res = await fetch(`${graph}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    return res.json();
+  };
+  // Replies so far, fetched incrementally: the whole log is tens of thousands of entries by the
+  // last phase, and serializing it often would take CPU from the services under test.
+  const log = [];
+  const replies = async () => {
+    log.push(...(await control(`/__bench/replies/${log.length}`)));
+    return log;
+  };
+  return { stubs, graph, openai, control, replies };
+}
+
+/**
  * The stand-ins (bench/stubs.mjs) and gateway → routers → responders as separate processes on one
  * Redis, the way they are deployed. Any worker can be killed and started again by name.
  * `perProcessArgs` adds node flags to one process by name (a CPU profile: `--cpu-prof`).
@@ -39,9 +66,7 @@ export async function startStack({
   logLevel = "warn",
   perProcessArgs = {},
 }) {
-  const stubs = startProcess("stubs", ["bench/stubs.mjs"], {}, { ready: (o) => o.includes('"graph"') });
-  await stubs.ready();
-  const { graph, openai } = JSON.parse(stubs.output().trim().split("\n").at(-1));
+  const { stubs, graph, openai, control, replies } = await startStubs();
   const port = await freePort();
   const common = {
     ...baseEnv,
@@ -94,27 +119,11 @@ export async function startStack({
   };
   for (const name of specs.keys()) launch(name);
   for (const proc of procs.values()) await proc.ready();
-  const control = async (path, body) => {
-    const res = await fetch(`${graph}${path}`, {
-      method: body === undefined ? "GET" : "POST",
-      ...(body === undefined
-        ? {}
-        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    });
-    return res.json();
-  };
-  // Replies so far, fetched incrementally: the whole log is tens of thousands of entries by the
-  // last phase, and serializing it often would take CPU from the services under test.
-  const log = [];
   return {
     url: `http://127.0.0.1:${port}/webhook/whatsapp`,
     stubs,
     procs,
-    /** Every reply so far: [to, at, tokens[]]. */
-    replies: async () => {
-      log.push(...(await control(`/__bench/replies/${log.length}`)));
-      return log;
-    },
+    replies,
     control,
     /** kill -9 of one service. */
     kill: (name) => procs.get(name).kill("SIGKILL"),

@@ -108,9 +108,9 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const r = config.responder;
   const metrics = deps.metrics ?? createMemoryMetrics();
   // One keep-alive pool for the model and the Graph API (see lean-fetch.ts for why not the global
-  // fetch); the Graph API client takes its Response-free `request`.
+  // fetch); both take its Response-free `request`.
   const lean = createLeanHttp({ maxSockets: r.httpMaxSockets });
-  const http = deps.fetch ?? lean.fetch;
+  const request = deps.fetch ? fetchRequest(deps.fetch) : lean.request;
   const model =
     deps.model ??
     (config.openai.apiKey
@@ -122,7 +122,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
           maxTokens: r.maxTokens,
           timeoutMs: r.openaiTimeoutMs,
           maxRetries: r.openaiMaxRetries,
-          fetch: http,
+          request,
         })
       : undefined);
   if (!model) log.info("no OPENAI_API_KEY: offline mode, replies come from the flows' scripts");
@@ -154,7 +154,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   const graph = createGraphClient({
     base: config.whatsapp.graphApiBase,
     timeoutMs: r.sendTimeoutMs,
-    request: deps.fetch ? fetchRequest(deps.fetch) : lean.request,
+    request,
   });
   const sender = run.sender
     ? new SenderWorker({

@@ -105,11 +105,16 @@ describe("lean request (no Response)", () => {
     const answer = await post("/echo");
     expect(answer.status).toBe(201);
     expect(JSON.parse(answer.text)).toEqual({ method: "POST", url: "/echo", body: "hi", h: "v" });
+    expect(answer.header("content-type")).toBe("application/json");
+    expect(answer.header("set-cookie")).toBe("a=1, b=2");
+    expect(answer.header("x-missing")).toBeUndefined();
   });
 
   it("answers a redirect as it is and a 204 with no text", async () => {
-    expect(await post("/moved")).toEqual({ status: 302, statusText: "", text: "" });
-    expect(await post("/empty")).toEqual({ status: 204, statusText: "", text: "" });
+    const moved = await post("/moved");
+    expect(moved).toMatchObject({ status: 302, statusText: "", text: "" });
+    expect(moved.header("location")).toBe("/echo");
+    expect(await post("/empty")).toMatchObject({ status: 204, statusText: "", text: "" });
   });
 
   it("rejects with a TimeoutError past the deadline, also while the body is arriving", async () => {

@@ -8,6 +8,8 @@ export interface LeanAnswer {
   /** Empty, as on the `Response` the lean fetch builds (node:http's reason phrase is not kept). */
   statusText: string;
   text: string;
+  /** A response header by its lower-case name (the model client reads `retry-after`). */
+  header(name: string): string | undefined;
 }
 
 /**
@@ -23,15 +25,20 @@ export type LeanRequest = (
 export function fetchRequest(doFetch: typeof fetch = guardedFetch()): LeanRequest {
   return async (url, { timeoutMs, ...init }) => {
     const res = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, statusText: res.statusText, text: await res.text() };
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      text: await res.text(),
+      header: (name) => res.headers.get(name) ?? undefined,
+    };
   };
 }
 
 /**
- * The responder's HTTP clients on node:http(s) keep-alive agents: a `fetch` (for the openai SDK's
- * `fetch` option) and, on the same pool, `request`, the same exchange without building a
- * `Response` (Headers, a body stream) or an AbortSignal per call, for the Graph API client, which
- * reads the body as text anyway: the `Response` and its body reading were about half of a lean
+ * The responder's HTTP clients on node:http(s) keep-alive agents: a `fetch` and, on the same pool,
+ * `request`, the same exchange without building a `Response` (Headers, a body stream) or an
+ * AbortSignal per call, for the Graph API client and the model call (openai-composer.ts), which
+ * read the body as text anyway: the `Response` and its body reading were about half of a lean
  * fetch call's CPU on the bench machine.
  *
  * Why not the global fetch: it wraps every call in WHATWG streams, AbortSignal plumbing and spec
@@ -101,7 +108,15 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
         agents,
       );
       const status = res.statusCode ?? 500;
-      return { status, statusText: "", text: nullBodyStatus(status) ? "" : bytes.toString("utf8") };
+      return {
+        status,
+        statusText: "",
+        text: nullBodyStatus(status) ? "" : bytes.toString("utf8"),
+        header: (name) => {
+          const value = res.headers[name];
+          return Array.isArray(value) ? value.join(", ") : value;
+        },
+      };
     } finally {
       deadline.clear();
     }

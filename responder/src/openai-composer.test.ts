@@ -1,7 +1,7 @@
 import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
 import { type RedirectServers, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLeanHttp } from "./lean-fetch.js";
+import { createLeanHttp, fetchRequest, type LeanRequest } from "./lean-fetch.js";
 import { createOpenAIModel, modelFailureReason } from "./openai-composer.js";
 
 let server: OpenAITestServer;
@@ -10,11 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-// The responder gives the SDK its lean fetch: the SDK must behave the same on it (retries, timeouts).
-let transport: typeof fetch;
+// The responder gives the model its lean request; over the global fetch it must behave the same.
+let transport: LeanRequest;
 const model = (over: Partial<Parameters<typeof createOpenAIModel>[0]> = {}) =>
   createOpenAIModel({
-    fetch: transport,
+    request: transport,
     apiKey: "sk-test",
     baseUrl: server.url,
     model: "gpt-test",
@@ -35,9 +35,9 @@ const failure = async (promise: Promise<unknown>) => {
 };
 
 describe.each([
-  ["global fetch", fetch],
-  ["lean fetch", createLeanHttp().fetch],
-])("OpenAI model (real SDK against a local server) on %s", (_, f) => {
+  ["global fetch", fetchRequest(fetch)],
+  ["lean request", createLeanHttp().request],
+])("OpenAI model against a local OpenAI-compatible server on %s", (_, f) => {
   beforeAll(() => {
     transport = f;
   });
@@ -61,7 +61,7 @@ describe.each([
     });
   });
 
-  it("the SDK retries a 429 before giving up", async () => {
+  it("retries a 429 before giving up, waiting what retry-after-ms says", async () => {
     const before = server.requests.length;
     server.setHandler(() => ({
       status: 429,
@@ -72,6 +72,32 @@ describe.each([
       "rate_limited",
     );
     expect(server.requests.length - before).toBe(3);
+  });
+
+  it("retries what the SDK retries and nothing else: x-should-retry, then 408/409/429/5xx and timeouts", async () => {
+    const noWait = { sleep: async () => {} };
+    let before = server.requests.length;
+    server.setHandler(() => ({ status: 400, error: { message: "bad" } }));
+    expect(
+      await failure(model({ maxRetries: 2, ...noWait }).complete([{ role: "user", content: "x" }])),
+    ).toBe("http_400");
+    expect(server.requests.length - before).toBe(1);
+    before = server.requests.length;
+    server.setHandler(() => ({
+      status: 400,
+      error: { message: "bad" },
+      headers: { "x-should-retry": "true" },
+    }));
+    await failure(model({ maxRetries: 1, ...noWait }).complete([{ role: "user", content: "x" }]));
+    expect(server.requests.length - before).toBe(2);
+    before = server.requests.length;
+    server.setHandler(() => ({ hang: true }));
+    expect(
+      await failure(
+        model({ maxRetries: 1, timeoutMs: 100, ...noWait }).complete([{ role: "user", content: "x" }]),
+      ),
+    ).toBe("timeout");
+    expect(server.requests.length - before).toBe(2);
   });
 
   it("labels 5xx, timeouts and empty answers", async () => {
@@ -94,7 +120,7 @@ describe("OpenAI model behind a redirect", () => {
   afterAll(() => servers.stop());
 
   it("does not follow a 307 from OPENAI_BASE_URL to another origin: the key stays home", async () => {
-    transport = createLeanHttp().fetch;
+    transport = createLeanHttp().request;
     expect(
       await failure(
         model({ baseUrl: `${servers.redirector}/v1` }).complete([{ role: "user", content: "q" }]),

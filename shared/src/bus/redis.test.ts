@@ -23,6 +23,43 @@ describe.skipIf(!hasBinary("redis-server"))("redis", () => {
   });
 });
 
+describe.skipIf(!hasBinary("redis-server"))("redis taps", () => {
+  it("publishes an event once, on one channel naming all its tap channels", async () => {
+    const own = await startRedisServer();
+    const bus = await createRedisBus(own.url, log, { partitions: 1 });
+    const raw = await connectRedis(own.url, log);
+    try {
+      const seen: string[] = [];
+      await raw.pSubscribe("flank.*", (_message, channel) => void seen.push(channel));
+      const tapped: string[] = [];
+      await bus.tap("flank.>", (_e, channel) => void tapped.push(channel));
+      const event = () =>
+        createEvent({
+          type: "conversation.updated",
+          tenant: "106540352242922",
+          conversationId: "106540352242922:16505551234",
+          data: { change: "closed", reason: "test" },
+        });
+      await bus.publish(event());
+      await bus.announce(event());
+      await waitFor(() => tapped.length === 4, { what: "both channels of both events on the tap" });
+      const combined =
+        "flank.tap\nflank.conversation.updated\nflank.conversation.106540352242922:16505551234\n";
+      expect(seen).toEqual([combined, combined]);
+      expect(tapped).toEqual([
+        "flank.conversation.updated",
+        "flank.conversation.106540352242922:16505551234",
+        "flank.conversation.updated",
+        "flank.conversation.106540352242922:16505551234",
+      ]);
+    } finally {
+      await raw.close();
+      await bus.close();
+      await own.stop();
+    }
+  });
+});
+
 describe.skipIf(!hasBinary("redis-server"))("redis bus through a Redis restart", () => {
   it("a handler failing while Redis is down is retried once it is back, without spending attempts", async () => {
     const own = await startRedisServer({ appendonly: true });

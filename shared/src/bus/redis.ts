@@ -4,7 +4,9 @@ import {
   redisLeaseKey,
   redisMembersKey,
   redisStreamKey,
+  redisTapChannel,
   type Topic,
+  tapChannelsOf,
 } from "../events/names.js";
 import type { ConnectOptions } from "../lifecycle/connect.js";
 import {
@@ -17,13 +19,14 @@ import {
 import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
 import type { BusHealth, BusTuning } from "./bus.js";
 import { PartitionedBus } from "./partitioned-bus.js";
-import { patternToGlob } from "./subject.js";
+import { redisTapGlob } from "./subject.js";
 
 /**
  * Dedup check, XADD and tap PUBLISH for a whole batch in one atomic script (no other command runs
  * between them). A dedup key is checked and set in one step (SET NX EX); the keys are set before
  * the appends, which cannot fail short of Redis running out of memory.
- * KEYS: per item, stream then dedup key. ARGV: ttl, maxlen, then per item: hasDedup, raw, channels.
+ * KEYS: per item, stream then dedup key. ARGV: ttl, maxlen, then per item: hasDedup, raw, and the
+ * combined tap channel (redisTapChannel; empty for none).
  */
 const APPEND = new RedisScript(`
 local ttl, maxlen = ARGV[1], ARGV[2]
@@ -41,7 +44,8 @@ for i = 1, n do
     out[i] = 0
     local raw = ARGV[3 * i + 1]
     redis.call('XADD', KEYS[2 * i - 1], 'MAXLEN', '~', maxlen, '*', 'e', raw)
-    for ch in string.gmatch(ARGV[3 * i + 2], '[^\\n]+') do redis.call('PUBLISH', ch, raw) end
+    local ch = ARGV[3 * i + 2]
+    if ch ~= '' then redis.call('PUBLISH', ch, raw) end
   end
 end
 return out`);
@@ -284,7 +288,7 @@ export class RedisBackend implements BusBackend {
       for (const item of items) {
         const stream = redisStreamKey(item.topic, item.partition);
         keys.push(stream, item.dedupKey ? redisDedupKey(item.dedupKey) : stream);
-        args.push(item.dedupKey ? "1" : "0", item.raw, item.channels.join("\n"));
+        args.push(item.dedupKey ? "1" : "0", item.raw, redisTapChannel(item.channels));
       }
     }
     try {
@@ -302,7 +306,9 @@ export class RedisBackend implements BusBackend {
   async broadcast(items: readonly AppendItem[]): Promise<void> {
     // Sent in one go: node-redis pipelines the commands of one turn.
     await Promise.all(
-      items.flatMap((item) => item.channels.map((ch) => this.client.sendCommand(["PUBLISH", ch, item.raw]))),
+      items
+        .filter((item) => item.channels.length > 0)
+        .map((item) => this.client.sendCommand(["PUBLISH", redisTapChannel(item.channels), item.raw])),
     );
   }
 
@@ -316,8 +322,11 @@ export class RedisBackend implements BusBackend {
   async subscribe(pattern: string, onMessage: (channel: string, raw: string) => void) {
     this.subscriber ??= duplicateConnected(this.client, this.log);
     const subscriber = await this.subscriber;
-    const glob = patternToGlob(pattern);
-    const listener = (message: string, channel: string) => onMessage(channel, message);
+    const glob = redisTapGlob(pattern);
+    // One message per event: each channel it carries is handed on (the bus filters by pattern).
+    const listener = (message: string, combined: string) => {
+      for (const channel of tapChannelsOf(combined)) onMessage(channel, message);
+    };
     await subscriber.pSubscribe(glob, listener);
     return { close: () => subscriber.pUnsubscribe(glob, listener) };
   }

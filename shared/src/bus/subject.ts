@@ -1,3 +1,5 @@
+import { REDIS_TAP_PREFIX } from "../events/names.js";
+
 /**
  * NATS subject matching, used by every adapter so taps behave the same everywhere:
  * `*` matches one dot-separated token, `>` (last) matches one or more tokens.
@@ -29,3 +31,9 @@ export const patternToGlob = (pattern: string): string =>
     .split(".")
     .map((t) => (t === "*" || t === ">" ? "*" : t.replace(/[?*[\]\\]/g, "\\$&")))
     .join(".");
+
+/**
+ * Redis glob over combined tap channels (`redisTapChannel` in shared/src/events/names.ts) that
+ * covers a NATS pattern: some channel of the event between newlines matches the pattern's glob.
+ */
+export const redisTapGlob = (pattern: string): string => `${REDIS_TAP_PREFIX}*\n${patternToGlob(pattern)}\n*`;

@@ -56,6 +56,19 @@ export function channelsFor(event: { type: Topic; conversationId: string; data: 
   return channels;
 }
 
+/**
+ * Redis: an event's tap channels travel as one pub/sub channel, `flank.tap` then each channel,
+ * every one followed by a newline: one PUBLISH per event instead of one per channel (taps cost
+ * about a quarter of the commands a message took). Subscribers match it with `redisTapGlob` and
+ * split it again with `tapChannelsOf`, so a tap still sees each channel it matches.
+ */
+export const REDIS_TAP_PREFIX = `${CHANNEL_PREFIX}.tap`;
+export const redisTapChannel = (channels: readonly string[]): string =>
+  channels.length === 0 ? "" : `${REDIS_TAP_PREFIX}\n${channels.map((c) => `${c}\n`).join("")}`;
+/** The channels a combined Redis tap channel carries. */
+export const tapChannelsOf = (combined: string): string[] =>
+  combined.split("\n").filter((c, i) => i > 0 && c !== "");
+
 /** Redis: one stream per topic partition. */
 export const redisStreamKey = (topic: Topic, partition: number): string =>
   `flank:stream:${topic}:${partition}`;

@@ -1,22 +1,38 @@
 import { type RedisClient, RedisScript } from "../redis/client.js";
 import { type Bucket, blockMs, keepBlockedMs, keepMs, type TokenBuckets } from "./token-bucket.js";
 
+// Writes a bucket's fields and keeps the key at least `keep` ms from now. The expiry is set one
+// keep further than needed and noted in the hash ('exp'), so the takes that follow within that
+// keep write no PEXPIRE: one command less per bucket and take. A key's expiry only lengthens
+// (PEXPIRE GT), so a block's longer keep survives; a new key has none yet and gets one.
+const KEEP_FOR = `local function keepFor(key, fresh, expires, now, keep, ...)
+  if not fresh and now + keep <= expires then
+    redis.call('HSET', key, ...)
+    return
+  end
+  redis.call('HSET', key, 'exp', string.format('%d', now + 2 * keep), ...)
+  if fresh then redis.call('PEXPIRE', key, 2 * keep) else redis.call('PEXPIRE', key, 2 * keep, 'GT') end
+end
+`;
+
 // Every bucket of one take in one atomic step, on Redis's clock so instances with skewed clocks
 // agree. Same arithmetic as token-bucket.ts (refill, block, take from all or none); ARGV holds
-// rate, burst and keep (ms) per key. A key's expiry only lengthens (PEXPIRE GT), so a block's
-// longer keep survives; a new key has none yet and gets one.
+// rate, burst and keep (ms) per key. Keys are kept up to twice as long as needed (keepFor): a
+// full bucket is the same as none, so the longer keep changes no answer.
 const TAKE = new RedisScript(`
+${KEEP_FOR}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tokens, fresh = {}, {}
+local tokens, fresh, expires = {}, {}, {}
 local wait = 0
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
-  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked')
+  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked', 'exp')
   local tk = tonumber(h[1])
   local ts = tonumber(h[2])
   local blocked = tonumber(h[3]) or 0
+  expires[i] = tonumber(h[4]) or 0
   fresh[i] = tk == nil or ts == nil
   if fresh[i] then tk = burst; ts = now end
   tk = math.min(burst, tk + math.max(0, now - ts) / 1000 * rate)
@@ -28,9 +44,8 @@ end
 for i = 1, #KEYS do
   local tk = tokens[i]
   if wait == 0 then tk = tk - 1 end
-  redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', now))
-  local keep = tonumber(ARGV[i * 3])
-  if fresh[i] then redis.call('PEXPIRE', KEYS[i], keep) else redis.call('PEXPIRE', KEYS[i], keep, 'GT') end
+  keepFor(KEYS[i], fresh[i], expires[i], now, tonumber(ARGV[i * 3]),
+    'tokens', string.format('%.6f', tk), 'ts', string.format('%d', now))
 end
 return wait
 `);
@@ -38,17 +53,19 @@ return wait
 // reserveAll (token-bucket.ts) in Lua: the earliest moment every bucket has a token, booked.
 // ARGV as TAKE's. A bucket's ts may lie in the future: it is booked until then.
 const RESERVE = new RedisScript(`
+${KEEP_FOR}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local at = now
-local tokens, ts, fresh = {}, {}, {}
+local tokens, ts, fresh, expires = {}, {}, {}, {}
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
-  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked')
+  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked', 'exp')
   local tk = tonumber(h[1])
   local t0 = tonumber(h[2])
   local blocked = tonumber(h[3]) or 0
+  expires[i] = tonumber(h[4]) or 0
   fresh[i] = tk == nil or t0 == nil
   if fresh[i] then tk = burst; t0 = now end
   if now > t0 then tk = math.min(burst, tk + (now - t0) / 1000 * rate); t0 = now end
@@ -63,9 +80,8 @@ for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
   local tk = math.min(burst, tokens[i] + (at - ts[i]) / 1000 * rate) - 1
-  redis.call('HSET', KEYS[i], 'tokens', string.format('%.6f', tk), 'ts', string.format('%d', math.ceil(at)))
-  local keep = tonumber(ARGV[i * 3]) + wait
-  if fresh[i] then redis.call('PEXPIRE', KEYS[i], keep) else redis.call('PEXPIRE', KEYS[i], keep, 'GT') end
+  keepFor(KEYS[i], fresh[i], expires[i], now, tonumber(ARGV[i * 3]) + wait,
+    'tokens', string.format('%.6f', tk), 'ts', string.format('%d', math.ceil(at)))
 end
 return wait
 `);

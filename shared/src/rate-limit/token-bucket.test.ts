@@ -107,15 +107,27 @@ describe.skipIf(!hasBinary("redis-server"))("redis token buckets", () => {
     expect(await client.exists(redisRateLimitKey(bucket.key))).toBe(0);
   });
 
-  it("expires a key once the bucket would be full, later while a block lasts", async () => {
+  it("expires a key at most one keep after the bucket would be full, later while a block lasts", async () => {
     const limiter = new RedisTokenBuckets(client, redisRateLimitKey);
     const bucket: Bucket = { key: `ttl:${newId()}`, ratePerSec: 1, burst: 2 };
     await limiter.take([bucket]);
     const ttl = await client.pTTL(redisRateLimitKey(bucket.key));
-    expect(ttl).toBeGreaterThan(2000);
-    expect(ttl).toBeLessThanOrEqual(3000);
+    expect(ttl).toBeGreaterThan(5000);
+    expect(ttl).toBeLessThanOrEqual(6000);
     await limiter.block(bucket.key, 120_000);
     await limiter.take([bucket]);
     expect(await client.pTTL(redisRateLimitKey(bucket.key))).toBeGreaterThan(170_000);
+  });
+
+  it("writes a key's expiry once per keep, not on every take", async () => {
+    const limiter = new RedisTokenBuckets(client, redisRateLimitKey);
+    const bucket: Bucket = { key: `few:${newId()}`, ratePerSec: 100, burst: 50 };
+    const pexpires = async () => {
+      const info = await client.info("commandstats");
+      return Number(/^cmdstat_pexpire:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+    };
+    const before = await pexpires();
+    for (let i = 0; i < 10; i++) await limiter.reserve([bucket]);
+    expect(await pexpires()).toBe(before + 1);
   });
 });
