@@ -5,7 +5,13 @@ const root = new URL("../../", import.meta.url).pathname;
 
 /** CPU time a process has used so far, in ms (user + system, from /proc; Linux clock ticks are 10 ms). */
 export function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return Number.NaN; // the process is gone (its death was reported when it happened)
+  }
+  const fields = stat.split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
