@@ -22,7 +22,6 @@ const body = {
 // The responder runs the client on the lean request; the global fetch is the default elsewhere.
 describe.each([
   ["global fetch", fetchRequest()],
-  ["lean fetch", fetchRequest(createLeanHttp().fetch)],
   ["lean request", createLeanHttp().request],
 ])("Graph client on %s", (_, request) => {
   const createGraphClient = (opts: GraphClientOptions) => createClient({ ...opts, request });

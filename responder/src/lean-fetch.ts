@@ -35,30 +35,21 @@ export function fetchRequest(doFetch: typeof fetch = guardedFetch()): LeanReques
 }
 
 /**
- * The responder's HTTP clients on node:http(s) keep-alive agents: a `fetch` and, on the same pool,
- * `request`, the same exchange without building a `Response` (Headers, a body stream) or an
- * AbortSignal per call, for the Graph API client and the model call (openai-composer.ts), which
- * read the body as text anyway: the `Response` and its body reading were about half of a lean
- * fetch call's CPU on the bench machine.
+ * The responder's HTTP client on node:http(s) keep-alive agents: `request` makes one exchange
+ * and reads the whole body as text, without building a `Response` (Headers, a body stream) or an
+ * AbortSignal per call, for the Graph API client and the model call (openai-composer.ts).
  *
  * Why not the global fetch: it wraps every call in WHATWG streams, AbortSignal plumbing and spec
  * bookkeeping. Measured on the bench machine, a small JSON POST and reading its JSON answer, 32 at
- * a time: about 210 µs of CPU a call through the global fetch, about 80 µs through this function
- * (of which reading the `Response` body is about 45). The responder makes three such calls per
- * answered message (model, read receipt, reply), which made fetch the largest item in its CPU
- * profile. node:http rather than undici's `request` (about 20 µs cheaper a call): undici compiles
- * its WebAssembly HTTP parser on first use, which cost about 25 MB more resident memory.
+ * a time: about 210 µs of CPU a call through the global fetch, about 35 µs this way. node:http
+ * rather than undici's `request` (about 20 µs cheaper a call): undici compiles its WebAssembly
+ * HTTP parser on first use, which cost about 25 MB more resident memory.
  *
- * What it keeps of fetch: the same signature and a real `Response`; a signal aborts the call with
- * the signal's reason (so `AbortSignal.timeout` still rejects with a TimeoutError). What it does
- * not: follow redirects. Every call carries a credential (the OpenAI key, a WhatsApp token), and a
- * 3xx to another origin or to plain http would take it along; a 3xx is answered as it is. Answers
- * larger than `maxResponseBytes` reject with ResponseTooLargeError. Bodies it does not send itself
- * (streams, form data, a `Request` as input) go to the global fetch under the same two rules
- * (`guardedFetch`).
+ * It follows no redirects: every call carries a credential (the OpenAI key, a WhatsApp token), and
+ * a 3xx to another origin or to plain http would take it along; a 3xx is answered as it is.
+ * Answers larger than `maxResponseBytes` reject with ResponseTooLargeError.
  */
 export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: number } = {}): {
-  fetch: typeof fetch;
   request: LeanRequest;
 } {
   // Idle sockets are kept up to the cap (the default keeps 256): with hundreds of slow model calls
@@ -67,32 +58,6 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
   const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets };
   const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
   const maxBytes = opts.maxResponseBytes ?? RESPONSE_BODY_LIMIT;
-  const fallback = guardedFetch({ maxBytes });
-  const lean = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const body = init.body;
-    if (
-      input instanceof Request ||
-      !(body == null || typeof body === "string" || body instanceof Uint8Array)
-    ) {
-      return fallback(input, init);
-    }
-    const { res, bytes } = await exchange(
-      {
-        url: new URL(input),
-        method: (init.method ?? "GET").toUpperCase(),
-        headers: headersOf(init.headers),
-        body: body ?? undefined,
-        abort: init.signal ? signalAbort(init.signal) : undefined,
-        maxBytes,
-      },
-      agents,
-    );
-    const status = res.statusCode ?? 500;
-    const responseHeaders = new Headers();
-    for (let i = 0; i < res.rawHeaders.length; i += 2)
-      responseHeaders.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-    return new Response(nullBodyStatus(status) ? null : bytes, { status, headers: responseHeaders });
-  };
   const request: LeanRequest = async (url, init) => {
     const deadline = new Deadline(init.timeoutMs);
     try {
@@ -121,30 +86,15 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
       deadline.clear();
     }
   };
-  return { fetch: lean as typeof fetch, request };
+  return { request };
 }
 
-/** What `exchange` needs of an AbortSignal: the lean request's own deadline is one too. */
+/** What `exchange` needs to end a call: the request's deadline. */
 interface Abort {
   readonly aborted: boolean;
   readonly reason: unknown;
   /** Calls `listener` once on abort; returns the function that stops listening. */
   listen(listener: () => void): () => void;
-}
-
-function signalAbort(signal: AbortSignal): Abort {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    get reason() {
-      return signal.reason;
-    },
-    listen(listener) {
-      signal.addEventListener("abort", listener, { once: true });
-      return () => signal.removeEventListener("abort", listener);
-    },
-  };
 }
 
 /** One timer for a whole call; rejects as `AbortSignal.timeout` does. */
@@ -225,9 +175,7 @@ function exchange({ url, method, headers, body, abort, maxBytes }: Call, agents:
   });
 }
 
-/** node:http takes a plain record; fetch callers pass a record, pairs or a Headers (names lower-cased here). */
-function headersOf(h: RequestInit["headers"]): Record<string, string> {
-  const pairs =
-    h === undefined ? [] : h instanceof Headers ? [...h] : Array.isArray(h) ? h : Object.entries(h);
-  return Object.fromEntries(pairs.map(([name, value]) => [String(name).toLowerCase(), String(value)]));
+/** Header names lower-cased, as node:http sends them and as the tests read them. */
+function headersOf(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([name, value]) => [name.toLowerCase(), value]));
 }
