@@ -52,7 +52,7 @@ export interface ResponderDeps {
   metrics?: ResponderMetrics;
   /** Replaces the OpenAI model built from config (tests, custom models). */
   model?: ChatModel;
-  /** The transport for the Graph API and the model; the lean fetch (lean-fetch.ts) by default. */
+  /** A fetch for the Graph API and the model instead of the lean request (lean-fetch.ts): tests. */
   fetch?: typeof fetch;
   /** Where inbound media is kept: the filesystem store at MEDIA_DIR by default (docs/media.md). */
   mediaStore?: MediaStore;
