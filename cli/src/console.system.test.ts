@@ -120,6 +120,8 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
     // The user's side in the playground (the same conversation's events), to see who answers.
     const user = await context.newPage();
     await user.goto(flank.playgroundUrl ?? "");
+    // The page connects by itself once it knows the flows; switch user after that.
+    await user.waitForSelector("#send:not([disabled])");
     await user.fill("#from", ZE);
     await user.fill("#name", "Zé");
     await user.click("#start");

@@ -340,6 +340,8 @@ api("/info").then(function (info) {
   flow = known ? last.flow : info.defaultFlow;
   biz = known && last.biz ? last.biz : "";
   pick.value = flow;
+  // Until now a click could only have connected without a flow: the button waits for the flows.
+  $("start").disabled = false;
   connect();
 }).catch(function (err) { setConn(err.message, false); });
 `;

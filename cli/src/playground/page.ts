@@ -37,7 +37,7 @@ export function playgroundPage(): string {
       <label>Phone number (wa_id)<input id="from" value="16505551234" inputmode="numeric" autocomplete="off"></label>
       <label>Name<input id="name" value="Ana" autocomplete="off"></label>
     </div>
-    <button id="start" type="button">Chat as this user</button>
+    <button id="start" type="button" disabled>Chat as this user</button>
     <h2>Conversation</h2>
     <dl class="facts">
       <dt>stage</dt><dd id="stage">–</dd>
