@@ -223,7 +223,7 @@ describe("media worker: under load", () => {
       })();
       return { ...answer, body: held as unknown as IncomingMessage };
     };
-    // One partition: both conversations share it, as any two may.
+    // One partition, so the two conversations share it (any two conversations may).
     const h = await harness({ open, partitions: 1 });
     await h.bus.publish(inbound("15550000010", { type: "video", media: { id: "m-slow" } }));
     await waitFor(() => sim.requests.some((r) => r.path === "/media-download/m-slow"), {

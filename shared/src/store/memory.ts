@@ -1,11 +1,16 @@
-import { MemoryAgentStore } from "./memory-agents.js";
 import { MemoryConversationStore } from "./memory-conversations.js";
-import { MemoryIntegrationStore } from "./memory-integrations.js";
 import { MemoryMessageStore } from "./memory-messages.js";
+import { MemoryRecords } from "./memory-records.js";
 import { MemoryTemplateStore } from "./memory-templates.js";
 import { MemoryUserStore } from "./memory-users.js";
 import { readTtl } from "./page.js";
-import type { DedupStore, Stores, Summary, SummaryStore } from "./types.js";
+import {
+  agentStore,
+  integrationStore,
+  UNIQUE_AGENT_FIELDS,
+  UNIQUE_INTEGRATION_FIELDS,
+} from "./record-stores.js";
+import type { Agent, DedupStore, Integration, Stores, Summary, SummaryStore } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; tests pass a fake clock. */
@@ -26,8 +31,8 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
     messages: new MemoryMessageStore(opts.maxMessages),
     users: new MemoryUserStore(iso),
     summaries: new MemorySummaryStore(),
-    integrations: new MemoryIntegrationStore(iso),
-    agents: new MemoryAgentStore(iso),
+    integrations: integrationStore(new MemoryRecords<Integration>(UNIQUE_INTEGRATION_FIELDS, iso)),
+    agents: agentStore(new MemoryRecords<Agent>(UNIQUE_AGENT_FIELDS, iso)),
     templates: new MemoryTemplateStore(iso),
     dedup: new MemoryDedupStore(clock),
     init: async () => {},

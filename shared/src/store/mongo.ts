@@ -7,14 +7,19 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   pause,
 } from "../lifecycle/connect.js";
-import { MongoAgentStore } from "./mongo-agents.js";
 import { MongoConversationStore } from "./mongo-conversations.js";
 import type { Doc } from "./mongo-docs.js";
-import { MongoIntegrationStore } from "./mongo-integrations.js";
 import { type MessageDoc, MongoMessageStore } from "./mongo-messages.js";
+import { MongoRecords } from "./mongo-records.js";
 import { type DedupDoc, MongoDedupStore, MongoSummaryStore, type SummaryDoc } from "./mongo-small-stores.js";
 import { MongoTemplateStore } from "./mongo-templates.js";
 import { MongoUserStore } from "./mongo-users.js";
+import {
+  agentStore,
+  integrationStore,
+  UNIQUE_AGENT_FIELDS,
+  UNIQUE_INTEGRATION_FIELDS,
+} from "./record-stores.js";
 import type { Agent, Conversation, Integration, Stores, TemplateRecord, User } from "./types.js";
 
 export interface MongoStoreOptions {
@@ -89,11 +94,16 @@ export async function createMongoStores(
     messages: new MongoMessageStore(db.collection<MessageDoc>(MONGO_COLLECTIONS.messages)),
     users: new MongoUserStore(db.collection<Doc<User>>(MONGO_COLLECTIONS.users), iso),
     summaries: new MongoSummaryStore(db.collection<SummaryDoc>(MONGO_COLLECTIONS.summaries)),
-    integrations: new MongoIntegrationStore(
-      db.collection<Doc<Integration>>(MONGO_COLLECTIONS.integrations),
-      iso,
+    integrations: integrationStore(
+      new MongoRecords(
+        db.collection<Doc<Integration>>(MONGO_COLLECTIONS.integrations),
+        UNIQUE_INTEGRATION_FIELDS,
+        iso,
+      ),
     ),
-    agents: new MongoAgentStore(db.collection<Doc<Agent>>(MONGO_COLLECTIONS.agents), iso),
+    agents: agentStore(
+      new MongoRecords(db.collection<Doc<Agent>>(MONGO_COLLECTIONS.agents), UNIQUE_AGENT_FIELDS, iso),
+    ),
     templates: new MongoTemplateStore(db.collection<Doc<TemplateRecord>>(MONGO_COLLECTIONS.templates), iso),
     dedup: new MongoDedupStore(db.collection<DedupDoc>(MONGO_COLLECTIONS.dedup), clock),
     init: async () => {
