@@ -15,26 +15,39 @@ const KEEP_FOR = `local function keepFor(key, fresh, expires, now, keep, ...)
 end
 `;
 
+// Redis's clock in ms: every instance's scripts agree on it.
+const NOW_MS = `local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+// One bucket as stored: a missing one reads full (burst tokens, now).
+const READ_BUCKET = `local function readBucket(key, now, burst)
+  local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'exp')
+  local tk, ts = tonumber(h[1]), tonumber(h[2])
+  local fresh = tk == nil or ts == nil
+  if fresh then tk = burst; ts = now end
+  return tk, ts, tonumber(h[3]) or 0, tonumber(h[4]) or 0, fresh
+end
+`;
+
 // Every bucket of one take in one atomic step, on Redis's clock so instances with skewed clocks
 // agree. Same arithmetic as token-bucket.ts (refill, block, take from all or none); ARGV holds
 // rate, burst and keep (ms) per key. Keys are kept up to twice as long as needed (keepFor): a
 // full bucket is the same as none, so the longer keep changes no answer.
 const TAKE = new RedisScript(`
 ${KEEP_FOR}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${NOW_MS}
+${READ_BUCKET}
+local now = nowMs()
 local tokens, fresh, expires = {}, {}, {}
 local wait = 0
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
-  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked', 'exp')
-  local tk = tonumber(h[1])
-  local ts = tonumber(h[2])
-  local blocked = tonumber(h[3]) or 0
-  expires[i] = tonumber(h[4]) or 0
-  fresh[i] = tk == nil or ts == nil
-  if fresh[i] then tk = burst; ts = now end
+  local tk, ts, blocked
+  tk, ts, blocked, expires[i], fresh[i] = readBucket(KEYS[i], now, burst)
   tk = math.min(burst, tk + math.max(0, now - ts) / 1000 * rate)
   tokens[i] = tk
   local w = math.max(0, blocked - now)
@@ -54,20 +67,16 @@ return wait
 // ARGV as TAKE's. A bucket's ts may lie in the future: it is booked until then.
 const RESERVE = new RedisScript(`
 ${KEEP_FOR}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${NOW_MS}
+${READ_BUCKET}
+local now = nowMs()
 local at = now
 local tokens, ts, fresh, expires = {}, {}, {}, {}
 for i = 1, #KEYS do
   local rate = tonumber(ARGV[i * 3 - 2])
   local burst = tonumber(ARGV[i * 3 - 1])
-  local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'blocked', 'exp')
-  local tk = tonumber(h[1])
-  local t0 = tonumber(h[2])
-  local blocked = tonumber(h[3]) or 0
-  expires[i] = tonumber(h[4]) or 0
-  fresh[i] = tk == nil or t0 == nil
-  if fresh[i] then tk = burst; t0 = now end
+  local tk, t0, blocked
+  tk, t0, blocked, expires[i], fresh[i] = readBucket(KEYS[i], now, burst)
   if now > t0 then tk = math.min(burst, tk + (now - t0) / 1000 * rate); t0 = now end
   tokens[i] = tk
   ts[i] = t0
@@ -88,8 +97,8 @@ return wait
 
 // ARGV: block ms, keep ms.
 const BLOCK = new RedisScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${NOW_MS}
+local now = nowMs()
 local untilMs = now + tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
 if untilMs > blocked then redis.call('HSET', KEYS[1], 'blocked', string.format('%d', untilMs)) end
