@@ -21,8 +21,8 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function setup() {
-  const t = makeApp();
+async function setup(env: Record<string, string> = {}) {
+  const t = makeApp({ env });
   closers.push(await startCommandWorker(t));
   const events: { channel: string; event: FlankEvent }[] = [];
   const tap = await t.inner.tap("flank.>", (event, channel) => {
@@ -211,6 +211,18 @@ describe("agent routes", () => {
     expect((await post("handoff")).status).toBe(200);
     expect(await stores.conversations.get(`${PNID}:7`)).toMatchObject({ route: "queue" });
     expect(saves).toEqual([]);
+  });
+
+  it("an agent at its cap asks the router for no assignments on a heartbeat", async () => {
+    const t = await setup({ AGENT_MAX_CONVERSATIONS: "1" });
+    const ana = await t.agent("ana", "Ana", [PNID]);
+    await t.seed("1", "agent:ana");
+    await t.seed("2", "queue");
+    const hb = await t.post("/v1/agents/ana/heartbeat", ana);
+    expect(await hb.json()).toMatchObject({ load: 1, assignedFromQueue: 0 });
+    const commands = t.bus.calls.flatMap((c) => c.events).filter((e) => e.type === "conversation.command");
+    expect(commands).toEqual([]);
+    expect(await t.stores.conversations.get(`${PNID}:2`)).toMatchObject({ route: "queue" });
   });
 
   it("handoff by API queues the conversation; a heartbeat assigns it to the least-loaded agent for its number", async () => {

@@ -106,11 +106,18 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<GatewayEnv> {
     const agentId = actingAgent(c, agentParam(c));
     const status = await deps.presence.heartbeat(agentId);
     let assigned = 0;
-    // An agent key picks up waiting chats of its own numbers; the router gives each to the least loaded.
-    const queued = await deps.stores.conversations.list(
-      { ...tenantScope(c, undefined), route: "queue" },
-      { limit: ASSIGN_PER_HEARTBEAT },
-    );
+    // An agent key picks up waiting chats of its own numbers; the router gives each to the least
+    // loaded. An agent at its cap asks for none: a heartbeat is no occasion for commands that
+    // cannot succeed (another agent with room asks on its own heartbeat).
+    const cap = deps.config.router.agentMaxConversations;
+    const room = cap > 0 ? Math.max(0, cap - status.load) : ASSIGN_PER_HEARTBEAT;
+    const queued =
+      room === 0
+        ? { items: [] }
+        : await deps.stores.conversations.list(
+            { ...tenantScope(c, undefined), route: "queue" },
+            { limit: Math.min(room, ASSIGN_PER_HEARTBEAT) },
+          );
     const outcomes = await Promise.all(
       queued.items.map((conversation) =>
         runCommand(conversation, { command: "assign", reason: "agent online" }),
