@@ -1,5 +1,5 @@
 import { inboundTextWebhook, postWebhook } from "@flank/devtools";
-import { type FlankEvent, topicChannel } from "@flank/shared/contract";
+import { createEvent, type FlankEvent, topicChannel } from "@flank/shared/contract";
 import { waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Embedded, startEmbedded } from "./embedded.js";
@@ -111,5 +111,52 @@ describe("embedded mode (npm start)", () => {
     await Promise.all([other.stop(), other.stop()]);
     await other.stop();
     await expect(fetch(`${other.url}/healthz`)).rejects.toThrow();
+  });
+
+  it("shares one integration service: a number added through the admin API is sent from at once", async () => {
+    const number = "106540352249999";
+    const send = async (key: string) => {
+      await flank.bus.publish(
+        createEvent({
+          type: "outbound.request",
+          tenant: number,
+          conversationId: `${number}:16505550199`,
+          data: {
+            idempotencyKey: key,
+            to: "16505550199",
+            message: { type: "template", name: "hello_world", language: "en_US" },
+            source: "api",
+          },
+        }),
+      );
+      await waitFor(
+        () =>
+          events.some(
+            (e) =>
+              e.type === "outbound.result" &&
+              e.data.idempotencyKey === key &&
+              (e.data.status === "sent" || e.data.final),
+          ),
+        { what: key },
+      );
+      return events.find(
+        (e) =>
+          e.type === "outbound.result" &&
+          e.data.idempotencyKey === key &&
+          (e.data.status === "sent" || e.data.final),
+      );
+    };
+    // Unknown to the sender: refused (and remembered as unknown for a few seconds).
+    expect(await send("before-integration")).toMatchObject({
+      data: { status: "failed", error: { reason: "no_token" } },
+    });
+    const created = await fetch(`${flank.url}/api/v1/channels/whatsapp/integrations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${flank.generated.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ phone_number_id: number, access_token: flank.generated.simulatorToken }),
+    });
+    expect(created.status).toBe(201);
+    // The gateway's write cleared the cache the sender reads: no wait for its TTL.
+    expect(await send("after-integration")).toMatchObject({ data: { status: "sent" } });
   });
 });

@@ -7,7 +7,6 @@ import { createAgent } from "@flank/shared/agents";
 import type { Bus } from "@flank/shared/bus";
 import type { Config } from "@flank/shared/config";
 import type { FlowRegistry } from "@flank/shared/flows";
-import { integrationServiceFromConfig } from "@flank/shared/integrations";
 import {
   createServiceContext,
   type Service,
@@ -123,10 +122,7 @@ export async function startEmbedded(
             defaultFlowId: flows.default.id,
             defaultNumber: config.whatsapp.phoneNumberId ?? "",
             flowIds: flows.ids(),
-            newNumber: flowNumbers(
-              integrationServiceFromConfig(config, stores.integrations, log),
-              config.whatsapp.token ?? "",
-            ),
+            newNumber: flowNumbers(ctx.integrations, config.whatsapp.token ?? ""),
           }),
           stores,
           target: () => ({ url: webhookUrl, appSecret: config.whatsapp.appSecret }),

@@ -4,7 +4,7 @@ import { type StartOptions, startGateway } from "./gateway.js";
 
 /** The gateway: HTTP (webhook and API) on the context's bus and stores; `opts` for embedded mode. */
 export async function service(ctx: ServiceContext, opts: StartOptions = {}): Promise<RunningService> {
-  const { config, log, bus, stores, redis, presence, healthLog, media } = ctx;
+  const { config, log, bus, stores, redis, presence, healthLog, media, integrations } = ctx;
   const gateway = await startGateway(
     {
       config,
@@ -15,6 +15,7 @@ export async function service(ctx: ServiceContext, opts: StartOptions = {}): Pro
       healthLog,
       registry: new Registry(),
       mediaStore: media,
+      integrations,
       // With Redis, every instance shares one rate limit per key and per address.
       ...(redis ? { redis } : {}),
     },

@@ -1,9 +1,18 @@
-import { integrationServiceFromConfig } from "@flank/shared/integrations";
 import type { Service } from "@flank/shared/lifecycle";
 import { startResponder } from "./index.js";
 
 /** The responder: the bot and sender workers on the context's bus, stores and Redis. */
-export const service: Service = async ({ config, log, bus, stores, redis, sessionCache, flows, media }) => {
+export const service: Service = async ({
+  config,
+  log,
+  bus,
+  stores,
+  redis,
+  sessionCache,
+  flows,
+  media,
+  integrations,
+}) => {
   if (!redis) log.warn("no REDIS_URL: pacing and idempotency are per process (fine for one instance)");
   const responder = await startResponder({
     config,
@@ -13,7 +22,7 @@ export const service: Service = async ({ config, log, bus, stores, redis, sessio
     flows: await flows(),
     // The sender reads each number's token through it, decrypted with keyringFromConfig(config):
     // ENCRYPTION_KEY, or one of ENCRYPTION_KEYS_OLD until `flank rotate-keys` has run.
-    integrations: integrationServiceFromConfig(config, stores.integrations, log),
+    integrations,
     sessionCache,
     mediaStore: media,
     log,

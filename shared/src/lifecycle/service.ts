@@ -6,6 +6,7 @@ import { configSecrets, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { FlankError } from "../errors.js";
 import { type FlowRegistry, loadFlowRegistry } from "../flows/registry.js";
+import { type IntegrationService, integrationServiceFromConfig } from "../integrations/service.js";
 import { createLogger } from "../log/logger.js";
 import { FileMediaStore } from "../media/file-store.js";
 import type { MediaStore } from "../media/store.js";
@@ -36,6 +37,11 @@ export interface ServiceContext {
   sessionCache: SessionCache;
   /** Inbound media (MEDIA_DIR): the responder's media worker writes, the gateway serves. */
   media: MediaStore;
+  /**
+   * Business numbers and their decrypted tokens (ENCRYPTION_KEY), cached briefly: one per
+   * process, so a change made through the gateway is seen at once by the services beside it.
+   */
+  integrations: IntegrationService;
   /** The flows of FLOW / FLOW_DIRS, loaded on first call (the gateway never needs them). */
   flows(): Promise<FlowRegistry>;
 }
@@ -85,6 +91,7 @@ export async function createServiceContext(opts: {
     presence: createAgentPresence(config, redis),
     sessionCache: createSessionCache(config, redis, log),
     media: new FileMediaStore(config.media.dir),
+    integrations: integrationServiceFromConfig(config, stores.integrations, log),
     flows: () => {
       flows ??= loadFlowRegistry({ defaultFlow: config.flow, dirs: config.router.flowDirs });
       return flows;
