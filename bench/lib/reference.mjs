@@ -1,4 +1,4 @@
-import { freePort } from "../../shared/dist/testing/servers.js";
+import { freePort } from "../../testing/dist/servers.js";
 import { startProcess } from "./procs.mjs";
 import { startStubs } from "./stack.mjs";
 

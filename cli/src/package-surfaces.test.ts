@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./stack.js";
@@ -56,5 +56,28 @@ describe("package surfaces", () => {
         expect(text, file).not.toMatch(/from "@flank\/(devtools|testing)/);
       }
     }
+  });
+});
+
+describe("bench scripts", () => {
+  // The bench runs from the built packages, which no test imports: a moved module broke
+  // `npm run bench` on a fresh clone while every suite passed.
+  it("import only files that exist (a package's dist/X.js from its src/X.ts)", () => {
+    const scripts = ["bench", "bench/lib"].flatMap((dir) =>
+      readdirSync(join(REPO_ROOT, dir))
+        .filter((f) => f.endsWith(".mjs"))
+        .map((f) => `${dir}/${f}`),
+    );
+    const missing: string[] = [];
+    for (const script of scripts) {
+      for (const [, spec] of readFileSync(join(REPO_ROOT, script), "utf8").matchAll(
+        /from "(\.{1,2}\/[^"]+)"/g,
+      )) {
+        const target = join(REPO_ROOT, script, "..", spec as string);
+        const source = target.replace(/\/dist\/(.*)\.js$/, "/src/$1.ts");
+        if (!existsSync(target) && !existsSync(source)) missing.push(`${script}: ${spec}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
