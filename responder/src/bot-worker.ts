@@ -105,6 +105,7 @@ export class BotWorker {
 
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.consumer?.close({ timeoutMs });
+    await this.deps.memory.settled();
   }
 
   async handle(

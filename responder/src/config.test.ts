@@ -15,6 +15,7 @@ describe("responder configuration", () => {
       temperature: 0.7,
       fallbackReply: "Sorry, I can't answer right now. Please try again in a moment.",
       summaryEvery: 10,
+      summaryMaxInFlight: 100,
       historyMessages: 20,
       historyTokenBudget: 3000,
       markRead: true,

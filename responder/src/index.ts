@@ -188,6 +188,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
           history: sessionHistoryFrom(deps.sessionCache, sessionHistoryKeep(r)),
           ...(model ? { model } : {}),
           summaryEvery: r.summaryEvery,
+          summaryMaxInFlight: r.summaryMaxInFlight,
           metrics,
           log: log.child({ component: "memory" }),
         }),

@@ -55,7 +55,9 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
   // Idle sockets are kept up to the cap (the default keeps 256): with hundreds of slow model calls
   // at once, every burst above it would otherwise open and close connections again.
   const maxSockets = opts.maxSockets ?? 64;
-  const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets };
+  // Idle sockets close after 4 s, before the 5 s keep-alive timeout of Node and uvicorn servers:
+  // reusing a socket the server is closing fails the call (the bench's load generator saw it).
+  const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4000 };
   const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
   const maxBytes = opts.maxResponseBytes ?? RESPONSE_BODY_LIMIT;
   const request: LeanRequest = async (url, init) => {

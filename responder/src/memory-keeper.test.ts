@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startBotHarness, TENANT, USER } from "./bot.harness.js";
 import { MemoryKeeper } from "./memory-keeper.js";
 import { countOf, createMemoryMetrics } from "./metrics.js";
-import { createOpenAIModel } from "./openai-composer.js";
+import { type ChatModel, createOpenAIModel } from "./openai-composer.js";
 import { MemorySessionHistory } from "./session-history.js";
 
 const CONVERSATION = `${TENANT}:${USER}`;
@@ -120,13 +120,87 @@ describe("MemoryKeeper.record with prepare's state", () => {
       const prepared = await withState.keeper.prepare("c", 60 * MIN, 10);
       const readsBefore = { ...withState.reads };
       await withState.keeper.record("c", exchange(n), prepared.state);
-      expect(withState.reads).toEqual(readsBefore);
+      await withState.keeper.settled();
+      // Only the summary due at the second exchange reads, when it starts in the background.
+      const summaryReads = n === 2 ? 1 : 0;
+      expect(withState.reads).toEqual({
+        history: readsBefore.history + summaryReads,
+        summaries: readsBefore.summaries + summaryReads,
+      });
       await without.keeper.prepare("c", 60 * MIN, 10);
       await without.keeper.record("c", exchange(n));
+      await without.keeper.settled();
     }
     expect(await withState.history.recent("c", 10)).toEqual(await without.history.recent("c", 10));
     const a = await withState.summaries.get("c");
     expect(a?.text).toMatch(/^The user said: question/);
     expect(a).toEqual(await without.summaries.get("c"));
+  });
+});
+
+describe("periodic summaries run beside the conversation", () => {
+  /** A model whose summary calls wait until released; counts them. */
+  const heldModel = () => {
+    const held: (() => void)[] = [];
+    let calls = 0;
+    let running = 0;
+    let maxRunning = 0;
+    const model = {
+      complete: async () => {
+        calls++;
+        maxRunning = Math.max(maxRunning, ++running);
+        await new Promise<void>((resolve) => held.push(resolve));
+        running--;
+        return "a summary";
+      },
+    };
+    const release = () => {
+      for (const r of held.splice(0)) r();
+    };
+    return { model, release, stats: () => ({ calls, running, maxRunning, held: held.length }) };
+  };
+  const keeperWith = (model: ChatModel, summaryMaxInFlight: number) => {
+    const summaries = createMemoryStores().summaries;
+    const keeper = new MemoryKeeper({
+      history: new MemorySessionHistory(),
+      summaries,
+      model,
+      summaryEvery: 1,
+      summaryMaxInFlight,
+      metrics: createMemoryMetrics(),
+      log: createLogger({ level: "silent" }),
+    });
+    return { keeper, summaries };
+  };
+  const turns = (n: number) => [
+    { role: "user" as const, text: `q${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString() },
+    { role: "assistant" as const, text: `a${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString() },
+  ];
+
+  it("record returns while the summary's model call is still running", async () => {
+    const m = heldModel();
+    const { keeper, summaries } = keeperWith(m.model, 10);
+    // Before: record awaited the summary, so a reply's event was held for a second model call.
+    await keeper.record("c", turns(1));
+    await waitFor(() => m.stats().held === 1, { what: "the summary's model call" });
+    expect(await summaries.get("c")).toBeUndefined();
+    m.release();
+    await keeper.settled();
+    expect((await summaries.get("c"))?.text).toBe("a summary");
+  });
+
+  it("runs at most SUMMARY_MAX_IN_FLIGHT at once, the rest when room frees, one per conversation", async () => {
+    const m = heldModel();
+    const { keeper, summaries } = keeperWith(m.model, 2);
+    for (const id of ["a", "b", "c", "d"]) await keeper.record(id, turns(1));
+    await keeper.record("a", turns(2)); // already running: not scheduled twice
+    await waitFor(() => m.stats().held === 2);
+    expect(m.stats().calls).toBe(2);
+    m.release();
+    await waitFor(() => m.stats().held === 2);
+    m.release();
+    await waitFor(async () => (await summaries.get("d")) !== undefined);
+    await keeper.settled();
+    expect(m.stats()).toMatchObject({ calls: 4, maxRunning: 2 });
   });
 });

@@ -19,6 +19,8 @@ export interface MemoryState {
   summary?: Summary;
 }
 
+export const DEFAULT_SUMMARY_MAX_IN_FLIGHT = 100;
+
 export interface MemoryKeeperDeps {
   summaries: SummaryStore;
   history: SessionHistory;
@@ -26,18 +28,33 @@ export interface MemoryKeeperDeps {
   model?: ChatModel;
   /** Summarize after this many user messages (SUMMARY_EVERY). */
   summaryEvery: number;
+  /** Summaries composed at once, beside the replies (SUMMARY_MAX_IN_FLIGHT). */
+  summaryMaxInFlight?: number;
   metrics: ResponderMetrics;
   log: Logger;
   now?: () => number;
 }
 
+/** Conversations waiting for their periodic summary; past it, one is summarized at a later exchange. */
+const MAX_WAITING_SUMMARIES = 10_000;
+
 /**
  * Long-term memory (summaries) and short-term memory (the session's turns). A session ends after
  * the flow's idle timeout; it is summarized then, when the user's next message shows it expired
  * (so no sweeper is needed and any instance can do it), and every SUMMARY_EVERY exchanges.
+ *
+ * The periodic summary runs beside the conversation, not in its turn: it is a model call as long
+ * as a reply's, and held in the turn it delayed the conversation's next reply and, when many
+ * conversations reached it together, filled the model calls in flight that replies wait for.
+ * At most SUMMARY_MAX_IN_FLIGHT run at once; each reads the conversation when it starts, so a
+ * summary that waited covers what came meanwhile, and a crash before it is stored loses nothing
+ * (the exchanges stay uncovered and the next one schedules it again).
  */
 export class MemoryKeeper {
   private readonly now: () => number;
+  private readonly running = new Map<string, Promise<void>>();
+  /** In arrival order: the oldest waits least long. */
+  private readonly waiting = new Set<string>();
 
   constructor(private readonly deps: MemoryKeeperDeps) {
     this.now = deps.now ?? Date.now;
@@ -61,6 +78,12 @@ export class MemoryKeeper {
     const turns = await this.deps.history.recent(conversationId, Math.max(maxTurns, this.window));
     let summary = await this.deps.summaries.get(conversationId);
     if (sessionExpired(turns, now, idleMs)) {
+      // A periodic summary of this conversation still being written is the one to build on.
+      const running = this.running.get(conversationId);
+      if (running) {
+        await running;
+        summary = await this.deps.summaries.get(conversationId);
+      }
       const pending = uncovered(turns, summary?.updatedAt);
       if (pending.length > 0) summary = await this.write(conversationId, summary, pending, "expired");
     }
@@ -73,9 +96,10 @@ export class MemoryKeeper {
   }
 
   /**
-   * After replying: remember the turns and summarize every SUMMARY_EVERY exchanges. With the
-   * `state` its `prepare` returned, the history and summary are not read again: the bus hands one
-   * conversation's messages to one handler at a time, so nothing was added in between.
+   * After replying: remember the turns, and schedule the summary every SUMMARY_EVERY exchanges
+   * (it runs in the background). With the `state` its `prepare` returned, the history and summary
+   * are not read again: the bus hands one conversation's messages to one handler at a time, so
+   * nothing was added in between.
    */
   async record(conversationId: string, turns: readonly Turn[], state?: MemoryState): Promise<void> {
     await this.deps.history.append(conversationId, turns);
@@ -83,9 +107,46 @@ export class MemoryKeeper {
       ? [...state.turns, ...turns].slice(-this.window)
       : await this.deps.history.recent(conversationId, this.window);
     const summary = state ? state.summary : await this.deps.summaries.get(conversationId);
-    const pending = uncovered(recent, summary?.updatedAt);
-    if (userExchanges(pending) >= this.deps.summaryEvery)
-      await this.write(conversationId, summary, pending, "every");
+    if (userExchanges(uncovered(recent, summary?.updatedAt)) >= this.deps.summaryEvery)
+      this.schedule(conversationId);
+  }
+
+  /** Resolves once the summaries running now are stored (those still waiting are left). */
+  async settled(): Promise<void> {
+    this.waiting.clear();
+    await Promise.all(this.running.values());
+  }
+
+  private schedule(conversationId: string): void {
+    if (this.running.has(conversationId) || this.waiting.has(conversationId)) return;
+    if (this.waiting.size >= MAX_WAITING_SUMMARIES) return;
+    this.waiting.add(conversationId);
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    const max = this.deps.summaryMaxInFlight ?? DEFAULT_SUMMARY_MAX_IN_FLIGHT;
+    for (const conversationId of this.waiting) {
+      if (this.running.size >= max) return;
+      this.waiting.delete(conversationId);
+      const job = this.summarize(conversationId).finally(() => {
+        this.running.delete(conversationId);
+        this.startWaiting();
+      });
+      this.running.set(conversationId, job);
+    }
+  }
+
+  private async summarize(conversationId: string): Promise<void> {
+    try {
+      const recent = await this.deps.history.recent(conversationId, this.window);
+      const summary = await this.deps.summaries.get(conversationId);
+      const pending = uncovered(recent, summary?.updatedAt);
+      if (userExchanges(pending) >= this.deps.summaryEvery)
+        await this.write(conversationId, summary, pending, "every");
+    } catch (err) {
+      this.deps.log.warn({ err, conversationId }, "summary not stored; retried at a later exchange");
+    }
   }
 
   private async write(

@@ -137,6 +137,8 @@ export const EnvSchema = z
       .max(4096)
       .default("Sorry, I can't answer right now. Please try again in a moment."),
     SUMMARY_EVERY: envInt(10, 1, 1000),
+    /** Conversation summaries composed at once, in the background beside the replies. */
+    SUMMARY_MAX_IN_FLIGHT: envInt(100, 1, 100_000),
     HISTORY_MESSAGES: envInt(20, 0, 500),
     HISTORY_TOKEN_BUDGET: envInt(3000, 100, 1_000_000),
     MARK_READ: envBool(true),
@@ -257,6 +259,7 @@ export const EnvSchema = z
       temperature: env.OPENAI_TEMPERATURE,
       fallbackReply: env.FALLBACK_REPLY,
       summaryEvery: env.SUMMARY_EVERY,
+      summaryMaxInFlight: env.SUMMARY_MAX_IN_FLIGHT,
       historyMessages: env.HISTORY_MESSAGES,
       historyTokenBudget: env.HISTORY_TOKEN_BUDGET,
       markRead: env.MARK_READ,
