@@ -65,6 +65,9 @@ describe("router worker", () => {
       reason: "regex → confirm",
       flowId: "appointment-booking",
     });
+    // The normalized message travels on; Meta's original object stays on inbound.message.
+    expect(r.seen.routed()[2]?.data.message).toMatchObject({ type: "text", text: "12/05 at 10:30" });
+    expect(r.seen.routed().every((e) => !("raw" in e.data.message))).toBe(true);
     await waitFor(() => r.seen.updated().length >= 4);
     expect(r.seen.updated().map((e) => [e.data.change, e.data.stage, e.data.previous?.stage])).toEqual([
       ["stage", "greeting", undefined],

@@ -169,7 +169,9 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       tenant,
       conversationId: id,
       data: {
-        message,
+        // Meta's original object stays on inbound.message: nothing after the router reads it, and it
+        // was nearly half of every routed event the bot holds while its model call runs.
+        message: { ...message, raw: undefined },
         stageBefore: before?.stage ?? null,
         stageAfter: final.stage ?? decision.stage,
         route: final.route,
