@@ -2,7 +2,8 @@
 // as fast as it goes, or paced evenly at a fixed rate.
 // Usage: node load.mjs <url> <json options> — prints one JSON result line.
 //   options: { connections, duration, rate?, warmupS?, amount?, users, secret, tag?, recordFile? }
-//   recordFile gets [token, user, due, timed] per request (timed: false during a paced warm-up);
+//   recordFile gets [token, user, due, timed, answeredAt] per request (timed: false during a paced
+//   warm-up; answeredAt: when the gateway answered it, paced loads only);
 //   the token (`#<tag>-<n>`) is in the message text, and the stand-in model echoes it in its reply.
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
@@ -43,6 +44,9 @@ if (opts.rate) {
       warmupS: opts.warmupS,
       connections: opts.connections ?? 100,
       next: request,
+      answered: (i, at) => {
+        if (sent?.[i]) sent[i][4] = Math.round(at);
+      },
     }),
   );
 } else {

@@ -21,6 +21,8 @@ const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
 const RATES = ([...args].find((a) => a.startsWith("--rates="))?.slice(8) ?? "300,1000")
   .split(",")
   .map(Number);
+/** --dump: each phase's record (messages sent, model calls, replies) to bench/results/phase-<tag>.json. */
+const dump = args.has("--dump");
 /** --profile=responder1,router1: those processes of the e2e stack write a CPU profile on exit. */
 const profiled =
   [...args]
@@ -306,6 +308,11 @@ async function e2ePhase(stack, meter, options) {
   const firstAsked = new Map();
   for (const [at, tokens] of await stack.control(`/__bench/model/${modelBefore}`))
     for (const token of tokens) if (!firstAsked.has(token)) firstAsked.set(token, at);
+  if (dump)
+    writeFileSync(
+      `${root}bench/results/phase-${options.tag}.json`,
+      JSON.stringify({ sent, model: await stack.control(`/__bench/model/${modelBefore}`), replies: got }),
+    );
   const waits = sent
     .filter(([token, , , timed]) => timed !== false && firstAsked.has(token))
     .map(([token, , sentAt]) => Math.round(firstAsked.get(token) - sentAt))
@@ -326,6 +333,8 @@ async function e2ePhase(stack, meter, options) {
     lost: matched.lost,
     duplicates: matched.duplicates,
     outOfOrder: matched.outOfOrder,
+    outOfSendOrder: matched.outOfSendOrder,
+    lateWebhooks: matched.lateWebhooks,
     everyMessageAnsweredOnce: matched.lost === 0 && matched.duplicates === 0 && matched.unknown === 0,
     throughputPerS: Math.round(steadyRate * answeredPerReply),
     latencyMs: {

@@ -14,9 +14,10 @@ import { Agent, request } from "node:http";
  * Requests, failures and the rate cover the warm-up too.
  *
  * `next(due, timed)` gives each request's body and headers, and is told when it is due (epoch ms)
- * and whether its latency is counted. Returns autocannon's result fields the bench reads.
+ * and whether its latency is counted; `answered(i, at)`, if given, when request i was answered
+ * (epoch ms). Returns autocannon's result fields the bench reads.
  */
-export async function pacedLoad({ url, rate, amount, warmupS = 0, connections, next }) {
+export async function pacedLoad({ url, rate, amount, warmupS = 0, connections, next, answered }) {
   // Idle sockets close after 4 s, before the server's 5 s keep-alive timeout: a socket the agent
   // reused just as the server closed it failed its request (2 of 9,600 in a 300 msg/s phase).
   const agent = new Agent({ keepAlive: true, maxSockets: connections, noDelay: true, timeout: 4000 });
@@ -38,6 +39,7 @@ export async function pacedLoad({ url, rate, amount, warmupS = 0, connections, n
       const timed = i >= untimed;
       const finish = () => {
         done++;
+        answered?.(i, epochAt + (performance.now() - startedAt));
         if (timed) latencies[timedDone++] = performance.now() - due;
         resolve();
       };
