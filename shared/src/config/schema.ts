@@ -71,6 +71,8 @@ export const EnvSchema = z
     /** How long a process tries to reach Redis, NATS and MongoDB at start before it exits 1. */
     CONNECT_TIMEOUT_MS: envInt(10_000, 500, 120_000),
     STORE: z.enum(["memory", "mongo"]).default("memory"),
+    /** Messages the in-memory store keeps (oldest dropped first); with STORE=mongo, unused. */
+    MEMORY_MAX_MESSAGES: envInt(10_000, 100, 10_000_000),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
     BUS_CLAIM_TIMEOUT_MS: envInt(2500, 500, 3_600_000),
@@ -218,7 +220,11 @@ export const EnvSchema = z
       dedupTtlSeconds: env.BUS_DEDUP_TTL_SECONDS,
       streamMaxLen: env.BUS_STREAM_MAXLEN,
     },
-    store: { kind: env.STORE, sessionTtlSeconds: env.SESSION_TTL_SECONDS },
+    store: {
+      kind: env.STORE,
+      sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+      memoryMaxMessages: env.MEMORY_MAX_MESSAGES,
+    },
     connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
     redis: { url: env.REDIS_URL ?? redisUrlFromParts(env.REDIS_HOST, env.REDIS_PORT, env.REDIS_PASSWORD) },
     mongo: { uri: env.MONGODB_URI, db: env.MONGODB_DB },

@@ -12,6 +12,26 @@ describe("store factory", () => {
     expect(await stores.health()).toEqual({ ok: true, backend: "memory" });
   });
 
+  it("keeps MEMORY_MAX_MESSAGES messages in the memory store", async () => {
+    const stores = await createStores(parseConfig({ STORE: "memory", MEMORY_MAX_MESSAGES: "100" }), log);
+    for (let n = 1; n <= 101; n++)
+      await stores.messages.insert({
+        id: `m${n}`,
+        wamid: `wamid.${n}`,
+        conversationId: "1:2",
+        tenant: "1",
+        direction: "inbound",
+        from: "2",
+        to: "1",
+        type: "text",
+        timestamp: "2026-09-01T00:00:00.000Z",
+        statuses: [],
+        raw: {},
+      });
+    expect(await stores.messages.get("m1")).toBeUndefined();
+    expect((await stores.messages.get("m2"))?.id).toBe("m2");
+  });
+
   it("refuses mongo without a URI in a hand-built config", async () => {
     const config = parseConfig({});
     await expect(createStores({ ...config, store: { ...config.store, kind: "mongo" } }, log)).rejects.toThrow(
