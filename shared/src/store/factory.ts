@@ -13,7 +13,8 @@ import type { Stores } from "./types.js";
  * it). Call `init()` on the result before serving.
  */
 export async function createStores(config: Config, log: Logger, signal?: AbortSignal): Promise<Stores> {
-  if (config.store.kind === "memory") return createMemoryStores({ maxMessages: config.store.memoryMaxMessages });
+  if (config.store.kind === "memory")
+    return createMemoryStores({ maxMessages: config.store.memoryMaxMessages });
   const { uri, db } = config.mongo;
   // parseConfig already requires MONGODB_URI with STORE=mongo; this guards hand-built configs.
   if (!uri) throw new FlankError("ConfigError", "MONGODB_URI is required when STORE=mongo");
