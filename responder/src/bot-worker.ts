@@ -105,7 +105,15 @@ export class BotWorker {
 
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.consumer?.close({ timeoutMs });
-    await this.deps.memory.settled();
+    // Summaries still running get as long again; one left unfinished is scheduled at the next exchange.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.deps.memory.settled(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async handle(

@@ -127,6 +127,9 @@ export class PartitionWorker {
         }).then((sent) => (sent ? this.ack([delivery]) : this.settle(1)));
         continue;
       }
+      // The handler needs the parsed event; the text would be held until the ack (a slow model's
+      // seconds) for nothing.
+      delivery.raw = "";
       const entry = { delivery, event: decoded.event };
       const key = decoded.event.conversationId;
       const chain = this.chains.get(key);
