@@ -57,7 +57,16 @@ export function matchReplies(sent, replies) {
     else if (timed !== false) latencies.push(Math.round(answer[1] - sentAt));
   }
   latencies.sort((a, b) => a - b);
-  return { answered: firstAnswer.size, lost, duplicates, unknown, outOfOrder, outOfSendOrder, lateWebhooks, latencies };
+  return {
+    answered: firstAnswer.size,
+    lost,
+    duplicates,
+    unknown,
+    outOfOrder,
+    outOfSendOrder,
+    lateWebhooks,
+    latencies,
+  };
 }
 
 /** The p-th percentile of sorted numbers, or null for none. */
