@@ -14,17 +14,13 @@ describe("store factory", () => {
 
   it("keeps MEMORY_MAX_MESSAGES messages in the memory store", async () => {
     const stores = await createStores(parseConfig({ STORE: "memory", MEMORY_MAX_MESSAGES: "100" }), log);
+    const base = { conversationId: "1:2", tenant: "1", direction: "inbound", from: "2", to: "1" } as const;
     for (let n = 1; n <= 101; n++)
       await stores.messages.insert({
+        ...base,
         id: `m${n}`,
-        wamid: `wamid.${n}`,
-        conversationId: "1:2",
-        tenant: "1",
-        direction: "inbound",
-        from: "2",
-        to: "1",
         type: "text",
-        timestamp: "2026-09-01T00:00:00.000Z",
+        timestamp: "",
         statuses: [],
         raw: {},
       });
