@@ -53,7 +53,7 @@ const MAX_WAITING_SUMMARIES = 10_000;
 export class MemoryKeeper {
   private readonly now: () => number;
   private readonly running = new Map<string, Promise<void>>();
-  /** In arrival order: the oldest waits least long. */
+  /** Conversations whose summary waits for room, started oldest first (a Set keeps insertion order). */
   private readonly waiting = new Set<string>();
 
   constructor(private readonly deps: MemoryKeeperDeps) {
