@@ -2,6 +2,7 @@ import { inboundTextWebhook, postWebhook } from "@flank/devtools";
 import { createEvent, type FlankEvent, topicChannel } from "@flank/shared/contract";
 import { waitFor } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embeddedLogger } from "./commands/start.js";
 import { type Embedded, startEmbedded } from "./embedded.js";
 import { LOCAL_PHONE_NUMBER_ID } from "./local-config.js";
 import { bareConfig, FAST_STATUSES, silentLog } from "./test-helpers.js";
@@ -104,6 +105,22 @@ describe("embedded mode (npm start)", () => {
       conversationId: `${LOCAL_PHONE_NUMBER_ID}:16505551234`,
       data: { route: "bot" },
     });
+  });
+
+  it("names each part once in its log lines (one service key: flank, router, responder or gateway)", async () => {
+    const lines: string[] = [];
+    const config = bareConfig({ LOG_LEVEL: "info" });
+    const other = await startEmbedded(
+      config,
+      embeddedLogger(config, { write: (l: string) => void lines.push(l) }),
+      {
+        port: 0,
+      },
+    );
+    await other.stop();
+    const services = lines.map((line) => [...line.matchAll(/"service":"([^"]*)"/g)].map((m) => m[1]));
+    expect(services.filter((s) => s.length !== 1)).toEqual([]);
+    expect(new Set(services.flat())).toEqual(new Set(["flank", "router", "responder", "gateway"]));
   });
 
   it("stops idempotently", async () => {

@@ -66,9 +66,11 @@ export interface Embedded {
  */
 export async function startEmbedded(
   base: Config,
-  log: Logger,
+  root: Logger,
   opts: EmbeddedOptions = {},
 ): Promise<Embedded> {
+  // Each part names itself (`service`); the root passed in names none (commands/start.ts).
+  const log = root.child({ service: "flank" });
   const local = withLocalDefaults(base);
   let config = local.config;
   const components: Stoppable[] = [];
@@ -146,7 +148,7 @@ export async function startEmbedded(
     ];
     let port = 0;
     for (const [name, service] of services) {
-      const running = await service({ ...ctx, log: log.child({ service: name }) });
+      const running = await service({ ...ctx, log: root.child({ service: name }) });
       started(running);
       if (name === "gateway") port = running.details?.port as number;
     }

@@ -1,10 +1,21 @@
 import { parseArgs } from "node:util";
-import { configSecrets, parseConfig, readEnvFiles } from "@flank/shared/config";
-import { createLogger } from "@flank/shared/log";
+import { type Config, configSecrets, parseConfig, readEnvFiles } from "@flank/shared/config";
+import { createLogger, type LoggerOptions } from "@flank/shared/log";
 import { banner } from "../banner.js";
 import { startEmbedded } from "../embedded.js";
 import { EXIT, type Io, untilAborted } from "../io.js";
 import { portOption } from "./options.js";
+
+/**
+ * The embedded mode's root logger: unnamed, because each part adds its own `service` (a named
+ * root gave every line a second `service` key, "flank" and then the part's).
+ */
+export const embeddedLogger = (config: Config, destination?: LoggerOptions["destination"]) =>
+  createLogger({
+    level: config.logLevel,
+    secrets: configSecrets(config),
+    ...(destination ? { destination } : {}),
+  });
 
 /** `flank start` (`npm start`): the embedded mode until Ctrl-C. */
 export async function startCommand(args: string[], io: Io): Promise<number> {
@@ -19,7 +30,7 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   const env = { ...readEnvFiles(io.cwd), ...io.env };
   env.LOG_LEVEL ||= "warn";
   const config = parseConfig(env);
-  const log = createLogger({ level: config.logLevel, name: "flank", secrets: configSecrets(config) });
+  const log = embeddedLogger(config);
   let embedded: Awaited<ReturnType<typeof startEmbedded>>;
   try {
     embedded = await startEmbedded(config, log, {
