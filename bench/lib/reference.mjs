@@ -1,6 +1,6 @@
 import { freePort } from "../../testing/dist/servers.js";
 import { startProcess } from "./procs.mjs";
-import { startStubs } from "./stack.mjs";
+import { readyPipeline, startStubs } from "./stack.mjs";
 
 /**
  * The minimal reference pipeline (bench/reference-pipeline.mjs), gateway and worker as separate
@@ -35,16 +35,5 @@ export async function startReference({ redisUrl }) {
       ),
     ],
   ]);
-  for (const proc of procs.values()) await proc.ready();
-  return {
-    url: `http://127.0.0.1:${port}/webhook/whatsapp`,
-    stubs,
-    procs,
-    replies,
-    control,
-    async stop() {
-      for (const proc of [...procs.values()].reverse()) await proc.stop();
-      await stubs.stop();
-    },
-  };
+  return readyPipeline({ port, procs, stubs: { stubs, replies, control } });
 }

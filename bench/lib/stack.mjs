@@ -118,13 +118,8 @@ export async function startStack({
     return proc;
   };
   for (const name of specs.keys()) launch(name);
-  for (const proc of procs.values()) await proc.ready();
   return {
-    url: `http://127.0.0.1:${port}/webhook/whatsapp`,
-    stubs,
-    procs,
-    replies,
-    control,
+    ...(await readyPipeline({ port, procs, stubs: { stubs, replies, control } })),
     /** kill -9 of one service. */
     kill: (name) => procs.get(name).kill("SIGKILL"),
     /** Starts a killed or stopped service again, under its name; resolves when it is ready. */
@@ -132,6 +127,21 @@ export async function startStack({
       await procs.get(name).stop();
       await launch(name).ready();
     },
+  };
+}
+
+/**
+ * A pipeline's processes once ready, as the phases drive it: its webhook URL, processes, the
+ * stand-ins' control and replies, and a stop of everything (processes last started first).
+ */
+export async function readyPipeline({ port, procs, stubs: { stubs, replies, control } }) {
+  for (const proc of procs.values()) await proc.ready();
+  return {
+    url: `http://127.0.0.1:${port}/webhook/whatsapp`,
+    stubs,
+    procs,
+    replies,
+    control,
     async stop() {
       for (const proc of [...procs.values()].reverse()) await proc.stop();
       await stubs.stop();

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { inboundTextWebhook, postWebhook } from "@flank/devtools";
 import { hasBinary, waitFor } from "@flank/testing";
@@ -20,7 +19,6 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
   let flank: Embedded;
   let context: BrowserContext;
   let phone: BrowserContext;
-  const profiles: string[] = [];
   const keys: Record<string, string> = {};
 
   const say = async (from: string, name: string, text: string) => {
@@ -84,9 +82,7 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
       keys[id] = ((await res.json()) as { key: string }).key;
     }
     for (const viewport of [undefined, { width: 390, height: 844 }]) {
-      const profile = mkdtempSync(join(tmpdir(), "flank-console-"));
-      profiles.push(profile);
-      const ctx = await launchChromium(profile, viewport);
+      const ctx = await launchChromium(viewport);
       if (viewport) phone = ctx;
       else context = ctx;
     }
@@ -96,7 +92,6 @@ describe.skipIf(!hasBinary("chromium"))("operator console in Chromium", () => {
     await context?.close();
     await phone?.close();
     await flank?.stop();
-    for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
   it("queue → take → reply → the user receives it → release → the bot answers again", async () => {

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hasBinary } from "@flank/testing";
 import type { BrowserContext } from "playwright-core";
@@ -13,16 +12,13 @@ import { bareConfig, launchChromium, silentLog } from "./test-helpers.js";
 describe.skipIf(!hasBinary("chromium"))("/docs in Chromium", () => {
   let flank: Embedded;
   let context: BrowserContext;
-  let profile: string;
   beforeAll(async () => {
     flank = await startEmbedded(bareConfig(), silentLog(), { port: 0 });
-    profile = mkdtempSync(join(tmpdir(), "flank-chromium-"));
-    context = await launchChromium(profile);
+    context = await launchChromium();
   });
   afterAll(async () => {
     await context?.close();
     await flank?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it("renders every operation, with its operationId, from same-origin files only", async () => {

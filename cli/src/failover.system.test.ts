@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   type GraphTestServer,
   type OpenAITestServer,
@@ -13,6 +13,7 @@ import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/te
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, serviceEntry } from "./stack.js";
+import { buildPackages } from "./test-helpers.js";
 
 const TENANT = "106540352242922";
 const USERS = 16;
@@ -97,18 +98,7 @@ describe.skipIf(!hasBinary("redis-server"))("failover after kill -9", () => {
     (await owners(kind)).every((group) => new Set(group).size === 2 && !group.includes(null));
 
   beforeAll(async () => {
-    execFileSync(
-      "npx",
-      [
-        "turbo",
-        "run",
-        "build",
-        "--output-logs=errors-only",
-        "--filter=@flank/router",
-        "--filter=@flank/responder",
-      ],
-      { cwd: REPO_ROOT, stdio: "pipe", timeout: 240_000 },
-    );
+    buildPackages(["router", "responder"]);
     redis = await startRedisServer({ appendonly: true });
     graph = await startGraphServer();
     // The model answers the user messages it was given since its last answer (a burst, or one).

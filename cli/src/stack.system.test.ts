@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { inboundTextWebhook, postWebhook } from "@flank/devtools";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_PHONE_NUMBER_ID } from "./local-config.js";
 import { planRedis, probeRedis, startLocalRedis } from "./local-redis.js";
 import { REPO_ROOT, startStack } from "./stack.js";
-import { FAST_STATUSES } from "./test-helpers.js";
+import { buildPackages, FAST_STATUSES } from "./test-helpers.js";
 
 describe("which Redis the stack uses", () => {
   const probe = (answers: Record<number, boolean>) => async (_host: string, port: number) =>
@@ -38,17 +38,7 @@ describe.skipIf(!hasBinary("redis-server"))("the stack on a real Redis", () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     // The stack runs the built services (node <service>/dist/main.js): build them, as npm run stack does.
-    execFileSync(
-      "npx",
-      [
-        "turbo",
-        "run",
-        "build",
-        "--output-logs=errors-only",
-        ...["gateway", "router", "responder", "cli"].map((p) => `--filter=@flank/${p}`),
-      ],
-      { cwd: REPO_ROOT, stdio: "pipe", timeout: 240_000 },
-    );
+    buildPackages(["gateway", "router", "responder", "cli"]);
   }, 300_000);
   afterAll(() => redis?.stop());
 

@@ -117,8 +117,7 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
   it.skipIf(!hasBinary("chromium"))(
     "in Chromium: the attach button sends a voice note, and the stored file and its transcript appear",
     async () => {
-      const profile = mkdtempSync(join(tmpdir(), "flank-chromium-media-"));
-      const context = await launchChromium(profile);
+      const context = await launchChromium();
       try {
         const page = await context.newPage();
         await page.goto(flank.playgroundUrl ?? "");
@@ -151,7 +150,6 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
         await tap.close();
       } finally {
         await context.close();
-        rmSync(profile, { recursive: true, force: true });
       }
     },
     60_000,

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createMemoryBus } from "@flank/shared/bus";
 import { createMemoryStores, type StoredMessage } from "@flank/shared/store";
@@ -311,19 +310,16 @@ type Win = { getComputedStyle(el: unknown): { color: string }; innerWidth: numbe
 describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
   let flank: Embedded;
   let context: BrowserContext;
-  let profile: string;
   beforeAll(async () => {
     flank = await startEmbedded(bareConfig(), silentLog(), {
       port: 0,
       statusTiming: { deliveredMs: 150, readMs: 400, retryDelayMs: 50 },
     });
-    profile = mkdtempSync(join(tmpdir(), "flank-chromium-"));
-    context = await launchChromium(profile);
+    context = await launchChromium();
   });
   afterAll(async () => {
     await context?.close();
     await flank?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it("chats as a WhatsApp user: the reply appears with its ticks, the stage and the route", async () => {

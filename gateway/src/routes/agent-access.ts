@@ -6,7 +6,7 @@ import { ApiError } from "../errors.js";
 import type { Principal } from "../middleware/api-keys.js";
 
 // What a key may do on the agent API (docs/architecture.md "HTTP surface"). An agent key acts as
-// its own agent, on its own business numbers; an admin key may act as any agent (naming it); an
+// its own agent, on its own business numbers; an admin key may act for any agent (naming it); an
 // api key reads and hands off, but never acts as an agent.
 
 export function principalOf(c: Context<GatewayEnv>): Principal {
