@@ -1,5 +1,6 @@
 import type { Topic } from "../events/names.js";
 import type { FlankEvent } from "../events/schemas.js";
+import { heapNearLimit } from "./heap-pressure.js";
 
 export interface PublishOptions {
   /**
@@ -118,6 +119,8 @@ export interface BusTuning {
    * a read in flight (NATS holds a pull request open this long). New events end the wait at once.
    */
   readWaitMs: number;
+  /** Whether memory is short: consumers then take no new events until some in hand are done. */
+  memoryShort: () => boolean;
 }
 
 export const DEFAULT_TUNING: BusTuning = {
@@ -131,4 +134,5 @@ export const DEFAULT_TUNING: BusTuning = {
   maxInFlight: 1000,
   streamMaxLen: 100_000,
   readWaitMs: 1000,
+  memoryShort: heapNearLimit,
 };

@@ -33,7 +33,7 @@ export class PartitionConsumer implements Consumer {
     private readonly deadLetter: DeadLetter,
     private readonly log: Logger,
   ) {
-    this.limit = new InFlightLimit(opts.maxInFlight ?? tuning.maxInFlight);
+    this.limit = new InFlightLimit(opts.maxInFlight ?? tuning.maxInFlight, tuning.memoryShort);
     this.membersKey = `${opts.group}:${opts.topic}`;
   }
 

@@ -3,14 +3,19 @@
  * readers. A reader waits while the bound is reached, and otherwise reads its share of the free
  * room (at least one event), so the readers together stay within the bound plus one event per
  * reader. Readers never hold room while they wait for events: a reader blocked on an idle
- * partition takes nothing from the others.
+ * partition takes nothing from the others. While `pressure()` says memory is short (the heap near
+ * its limit, heap-pressure.ts), readers also wait, for as long as the consumer holds any event:
+ * each one finished frees memory, and a consumer holding none reads again, so it cannot stall.
  */
 export class InFlightLimit {
   private used = 0;
   private readers = 0;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly max: number) {
+  constructor(
+    readonly max: number,
+    private readonly pressure: () => boolean = () => false,
+  ) {
     if (!(max >= 1)) throw new RangeError(`in-flight bound must be at least 1, got ${max}`);
   }
 
@@ -30,11 +35,12 @@ export class InFlightLimit {
   }
 
   /**
-   * How many events this reader may read now (at least 1), once the consumer is below its bound;
+   * How many events this reader may read now (at least 1), once the consumer is below its bound
+   * and memory is not short;
    * 0 when `cancelled()` turns true while waiting (a stopping reader is woken by `wake()`).
    */
   async room(cancelled: () => boolean): Promise<number> {
-    while (this.used >= this.max) {
+    while (this.used >= this.max || (this.used > 0 && this.pressure())) {
       if (cancelled()) return 0;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }

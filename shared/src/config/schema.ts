@@ -72,7 +72,7 @@ export const EnvSchema = z
     CONNECT_TIMEOUT_MS: envInt(10_000, 500, 120_000),
     STORE: z.enum(["memory", "mongo"]).default("memory"),
     /** Messages the in-memory store keeps (oldest dropped first); with STORE=mongo, unused. */
-    MEMORY_MAX_MESSAGES: envInt(10_000, 100, 10_000_000),
+    MEMORY_MAX_MESSAGES: envInt(5_000, 100, 10_000_000),
     BUS_PARTITIONS: envInt(16, 1, 1024),
     BUS_MAX_ATTEMPTS: envInt(5, 1, 100),
     BUS_CLAIM_TIMEOUT_MS: envInt(2500, 500, 3_600_000),

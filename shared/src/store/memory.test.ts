@@ -32,3 +32,15 @@ describe("memory message store", () => {
     ]);
   });
 });
+
+describe("memory dedup store", () => {
+  it("remembers as many claims as the store keeps messages, forgetting the oldest first", async () => {
+    const { dedup } = createMemoryStores({ maxMessages: 100 });
+    const week = 7 * 24 * 3600;
+    for (let n = 0; n < 150; n++) expect(await dedup.claim(`k${n}`, week)).toBe(true);
+    // Within their TTL the newest 100 still hold; the 50 oldest were forgotten.
+    expect(await dedup.claim("k149", week)).toBe(false);
+    expect(await dedup.claim("k50", week)).toBe(false);
+    expect(await dedup.claim("k49", week)).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { MemoryConversationStore } from "./memory-conversations.js";
-import { MemoryMessageStore } from "./memory-messages.js";
+import { DEFAULT_MAX_MEMORY_MESSAGES, MemoryMessageStore } from "./memory-messages.js";
 import { MemoryRecords } from "./memory-records.js";
 import { MemoryTemplateStore } from "./memory-templates.js";
 import { MemoryUserStore } from "./memory-users.js";
@@ -15,7 +15,10 @@ import type { Agent, DedupStore, Integration, Stores, Summary, SummaryStore } fr
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; tests pass a fake clock. */
   now?: () => number;
-  /** Messages kept, oldest dropped first (default 10,000): process memory is not a database. */
+  /**
+   * Messages kept, oldest dropped first (default 5,000): process memory is not a database. Dedup
+   * claims are bounded the same way.
+   */
   maxMessages?: number;
 }
 
@@ -34,7 +37,7 @@ export function createMemoryStores(opts: MemoryStoreOptions = {}): Stores {
     integrations: integrationStore(new MemoryRecords<Integration>(UNIQUE_INTEGRATION_FIELDS, iso)),
     agents: agentStore(new MemoryRecords<Agent>(UNIQUE_AGENT_FIELDS, iso)),
     templates: new MemoryTemplateStore(iso),
-    dedup: new MemoryDedupStore(clock),
+    dedup: new MemoryDedupStore(clock, opts.maxMessages),
     init: async () => {},
     health: async () => ({ ok: true, backend: "memory" }),
     close: async () => {},
@@ -57,11 +60,20 @@ export class MemorySummaryStore implements SummaryStore {
 /** Expired keys are swept every SWEEP_EVERY claims so a long-running process does not grow. */
 const SWEEP_EVERY = 1000;
 
+/**
+ * Claims in insertion order, the oldest forgotten once there are more than `maxKeys`: a TTL of
+ * days (BUS_DEDUP_TTL_SECONDS) let a busy process grow without end (5 MB after the bench's
+ * 86,000 messages). A process-memory claim only guards redeliveries within this process's life,
+ * which come within minutes; as many as the store keeps messages is plenty.
+ */
 export class MemoryDedupStore implements DedupStore {
   private readonly expiries = new Map<string, number>();
   private claims = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly maxKeys = DEFAULT_MAX_MEMORY_MESSAGES,
+  ) {}
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     const ttl = readTtl(ttlSeconds);
@@ -69,7 +81,10 @@ export class MemoryDedupStore implements DedupStore {
     if (++this.claims % SWEEP_EVERY === 0) this.sweep(now);
     const expiresAt = this.expiries.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
+    // Deleted first so a renewed claim moves to the end: the first key is the oldest claim.
+    this.expiries.delete(key);
     this.expiries.set(key, now + ttl * 1000);
+    if (this.expiries.size > this.maxKeys) this.expiries.delete(this.expiries.keys().next().value as string);
     return true;
   }
 

@@ -61,7 +61,10 @@ export const conversationUser = (conversationId: string): string =>
 /** Users are looked up as wa_id/phone without "+", or BSUID. */
 export const normalizeUser = (user: string): string => user.trim().replace(/^\+/, "");
 
-export function messageMatchesUser(message: Omit<StoredMessage, "raw">, user: string): boolean {
+export function messageMatchesUser(
+  message: Pick<StoredMessage, "from" | "to" | "conversationId">,
+  user: string,
+): boolean {
   return message.from === user || message.to === user || conversationUser(message.conversationId) === user;
 }
 
