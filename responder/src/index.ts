@@ -8,7 +8,6 @@ import { FileMediaStore, type MediaStore, startMediaSweeper } from "@flank/share
 import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
 import type { RedisClient } from "@flank/shared/redis";
 import { type IntegrationStore, type Stores, sessionHistoryKeep } from "@flank/shared/store";
-import OpenAI from "openai";
 import { BotWorker } from "./bot-worker.js";
 import { createGraphClient } from "./graph-client.js";
 import { createLeanHttp, fetchRequest } from "./lean-fetch.js";
@@ -116,7 +115,9 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
     (config.openai.apiKey
       ? createOpenAIModel({
           apiKey: config.openai.apiKey,
-          ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+          baseUrl: config.openai.baseUrl,
+          ...(config.openai.organization ? { organization: config.openai.organization } : {}),
+          ...(config.openai.project ? { project: config.openai.project } : {}),
           model: config.openai.model,
           temperature: r.temperature,
           maxTokens: r.maxTokens,
@@ -231,8 +232,7 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
         ...(transcribeModel && config.openai.apiKey
           ? {
               transcriber: createTranscriber({
-                // The openai SDK's default when OPENAI_BASE_URL is unset.
-                baseUrl: config.openai.baseUrl ?? new OpenAI({ apiKey: config.openai.apiKey }).baseURL,
+                baseUrl: config.openai.baseUrl,
                 apiKey: config.openai.apiKey,
                 model: transcribeModel,
                 timeoutMs: config.media.timeoutMs,

@@ -129,3 +129,22 @@ describe("OpenAI model behind a redirect", () => {
     expect(servers.seen).toEqual([]);
   });
 });
+
+describe("OpenAI model headers", () => {
+  it("sends the organization and project when configured, as the openai SDK does, and neither otherwise", async () => {
+    const seen: Record<string, string>[] = [];
+    const request: LeanRequest = async (_url, init) => {
+      seen.push({ ...init.headers });
+      const text = JSON.stringify({ choices: [{ message: { content: "ok" } }] });
+      return { status: 200, statusText: "", text, header: () => undefined };
+    };
+    await model({ request, organization: "org-1", project: "proj-1" }).complete([
+      { role: "user", content: "q" },
+    ]);
+    await model({ request }).complete([{ role: "user", content: "q" }]);
+    expect(seen[0]).toMatchObject({ "openai-organization": "org-1", "openai-project": "proj-1" });
+    expect(seen[1]).not.toHaveProperty("openai-organization");
+    expect(seen[1]).not.toHaveProperty("openai-project");
+    expect(seen[1]?.authorization).toBe("Bearer sk-test");
+  });
+});

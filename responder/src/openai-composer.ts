@@ -1,4 +1,3 @@
-import OpenAI from "openai";
 import { fetchRequest, type LeanAnswer, type LeanRequest } from "./lean-fetch.js";
 import type { ChatMessage } from "./prompt.js";
 
@@ -9,8 +8,11 @@ export interface ChatModel {
 
 export interface OpenAIModelOptions {
   apiKey: string;
-  /** OPENAI_BASE_URL: any OpenAI-compatible server; the SDK's default when left out. */
-  baseUrl?: string;
+  /** OPENAI_BASE_URL: any OpenAI-compatible server (config gives the SDK's default when unset). */
+  baseUrl: string;
+  /** OPENAI_ORG_ID and OPENAI_PROJECT_ID, sent as the SDK sends them. */
+  organization?: string;
+  project?: string;
   model: string;
   temperature: number;
   maxTokens: number;
@@ -61,19 +63,18 @@ export class ModelConnectionError extends Error {
  * bench profile (docs/benchmarks.md). It keeps the SDK's behaviour for this call: the same body,
  * the per-attempt timeout, and its retries (connection errors and timeouts, 408, 409, 429 and 5xx,
  * `x-should-retry`, `retry-after-ms` / `retry-after`, else 0.5 s doubling up to 8 s with up to a
- * quarter of jitter). Redirects are not followed (the key stays with OPENAI_BASE_URL's origin).
- * The SDK is still the source of the default base URL and of the organization and project it
- * reads from the environment.
+ * quarter of jitter) and its organization and project headers. Redirects are not followed (the key
+ * stays with OPENAI_BASE_URL's origin). The SDK is not loaded at all: it was kept for its default
+ * base URL and environment reading, which cost the responder ~4 MB resident (now in config).
  */
 export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
-  const sdk = new OpenAI({ apiKey: opts.apiKey, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) });
-  const url = `${sdk.baseURL.replace(/\/+$/, "")}/chat/completions`;
+  const url = `${opts.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   const headers: Record<string, string> = {
     authorization: `Bearer ${opts.apiKey}`,
     "content-type": "application/json",
     accept: "application/json",
-    ...(sdk.organization ? { "openai-organization": sdk.organization } : {}),
-    ...(sdk.project ? { "openai-project": sdk.project } : {}),
+    ...(opts.organization ? { "openai-organization": opts.organization } : {}),
+    ...(opts.project ? { "openai-project": opts.project } : {}),
   };
   const request = opts.request ?? fetchRequest();
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

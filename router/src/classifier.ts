@@ -3,7 +3,7 @@ import type { Intent } from "@flank/shared/flows";
 import { guardedFetch } from "@flank/shared/http";
 import type { Logger } from "@flank/shared/log";
 import { Semaphore } from "@flank/shared/util";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 
 export interface ClassifyInput {
   text: string;
@@ -33,16 +33,23 @@ export interface OpenAIClassifierOptions {
  * Intent classifier on the official SDK with structured output: the schema's enum holds the flow's
  * intent names plus "none", so the model cannot answer outside the list. No retries: a slow or
  * failing model must not hold up routing. No redirects either, and a capped answer (guardedFetch):
- * the API key must not follow a 3xx to another host.
+ * the API key must not follow a 3xx to another host. The SDK is loaded by the first message
+ * that needs a classification (about 3.5 MB of a router's resident memory): flows without
+ * intents never load it.
  */
 export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentClassifier {
-  const client = new OpenAI({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    timeout: opts.timeoutMs,
-    maxRetries: 0,
-    fetch: guardedFetch(),
-  });
+  let client: Promise<OpenAI> | undefined;
+  const sdk = () =>
+    (client ??= import("openai").then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          apiKey: opts.apiKey,
+          baseURL: opts.baseURL,
+          timeout: opts.timeoutMs,
+          maxRetries: 0,
+          fetch: guardedFetch(),
+        }),
+    ));
   const slots = new Semaphore(opts.maxInFlight ?? 1000);
   return {
     async classify({ text, intents, stageGoal }) {
@@ -50,8 +57,8 @@ export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentCla
       const names = [...intents.map((i) => i.name), "none"];
       const started = Date.now();
       try {
-        const completion = await slots.run(() =>
-          client.chat.completions.create(
+        const completion = await slots.run(async () =>
+          (await sdk()).chat.completions.create(
             {
               model: opts.model,
               temperature: 0,

@@ -26,6 +26,9 @@ describe("config", () => {
     expect(c.store.kind).toBe("memory");
     expect(c.mongo.db).toBe("flank");
     expect(c.whatsapp.graphApiBase).toMatch(/^https:\/\/graph\.facebook\.com\/v\d+\.\d+$/);
+    // The openai SDK's defaults, so the responder need not load it to learn them.
+    expect(c.openai.baseUrl).toBe("https://api.openai.com/v1");
+    expect(c.openai.organization).toBeUndefined();
   });
 
   it("accepts the names of the systems Flank replaces", () => {

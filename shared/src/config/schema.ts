@@ -16,6 +16,9 @@ const isUrl = (v: string, protocols: readonly string[]) => {
   }
 };
 
+/** The openai SDK's default base URL, for OPENAI_BASE_URL left unset. */
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
 const url = (protocols: string[], parse = true) =>
   envStr().refine(
     (v) => v === undefined || (parse ? isUrl(v, protocols) : protocols.some((p) => v.startsWith(`${p}://`))),
@@ -57,6 +60,8 @@ export const EnvSchema = z
     OPENAI_API_KEY: envStr(),
     OPENAI_BASE_URL: url(["http", "https"]),
     OPENAI_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
+    OPENAI_ORG_ID: envStr(),
+    OPENAI_PROJECT_ID: envStr(),
 
     REDIS_URL: url(["redis", "rediss"]),
     REDIS_HOST: envStr(),
@@ -207,8 +212,10 @@ export const EnvSchema = z
     },
     openai: {
       apiKey: env.OPENAI_API_KEY,
-      baseUrl: env.OPENAI_BASE_URL,
+      baseUrl: env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL,
       model: env.OPENAI_MODEL,
+      organization: env.OPENAI_ORG_ID,
+      project: env.OPENAI_PROJECT_ID,
     },
     bus: {
       kind: env.BUS,
