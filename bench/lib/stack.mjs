@@ -1,19 +1,16 @@
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { freePort } from "../../testing/dist/servers.js";
+import { composeNodeFlags, freePort } from "../../testing/dist/index.js";
 import { APP_SECRET, PHONE_NUMBER_ID } from "./payload.mjs";
 import { httpReady, startProcess } from "./procs.mjs";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-// Each service runs with the node flags docker-compose.yml gives it (the workers' heap sizing),
-// so the memory figures are those of the shipped settings.
-const compose = parse(readFileSync(`${root}docker-compose.yml`, "utf8"), { merge: true });
-export const serviceArgs = (name) => {
-  const command = compose.services[name]?.command;
-  if (command?.[0] !== "node") throw new Error(`docker-compose.yml: ${name} is not run with node`);
-  return command.slice(1);
-};
+/**
+ * A service as docker-compose.yml runs it: its node flags (the workers' heap sizing), so the memory
+ * figures are those of the shipped settings, then `extra` flags (they win: a CPU profile), then its entry.
+ */
+export const serviceArgs = (name, extra = []) => [
+  ...composeNodeFlags(name),
+  ...extra,
+  `${name}/dist/main.js`,
+];
 
 export const baseEnv = {
   NODE_ENV: "production",
@@ -105,12 +102,7 @@ export async function startStack({
     const spec = specs.get(name);
     const proc = startProcess(
       name,
-      // Extra flags after docker-compose.yml's, so they win (`--max-old-space-size=72` over 96).
-      [
-        ...serviceArgs(spec.service).slice(0, -1),
-        ...(perProcessArgs[name] ?? []),
-        ...serviceArgs(spec.service).slice(-1),
-      ],
+      serviceArgs(spec.service, perProcessArgs[name]),
       { ...common, ...spec.env },
       { ready: spec.ready },
     );

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { freePort, spawnNode, waitFor } from "@flank/testing";
+import { composeNodeFlags, freePort, spawnNode, waitFor } from "@flank/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildGateway, GATEWAY_MAIN } from "./test-build.js";
 
@@ -30,8 +30,8 @@ function largeBody(n: number, tag: string): string {
   });
 }
 
-// The gateway as shipped (docker-compose.yml: node --max-old-space-size=96 gateway/dist/main.js),
-// as its own process, so its resident memory can be read.
+// The gateway as shipped (docker-compose.yml's node flags), as its own process, so its resident
+// memory can be read.
 describe("the gateway under large webhook bodies in parallel", () => {
   beforeAll(buildGateway, 120_000);
 
@@ -48,7 +48,7 @@ describe("the gateway under large webhook bodies in parallel", () => {
         LOG_LEVEL: "error",
         NODE_ENV: "test",
       },
-      ["--max-old-space-size=96"],
+      composeNodeFlags("gateway"),
     );
     const url = `http://127.0.0.1:${port}/webhook/whatsapp`;
     const post = async (body: string) => {

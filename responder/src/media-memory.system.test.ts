@@ -7,7 +7,14 @@ import { captureLog, type GraphTestServer, startGraphServer } from "@flank/devto
 import { type Bus, createBus } from "@flank/shared/bus";
 import { parseConfig } from "@flank/shared/config";
 import { createEvent, type EventOf } from "@flank/shared/contract";
-import { hasBinary, spawnNode, startRedisServer, type TestServer, waitFor } from "@flank/testing";
+import {
+  composeNodeFlags,
+  hasBinary,
+  spawnNode,
+  startRedisServer,
+  type TestServer,
+  waitFor,
+} from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const RESPONDER_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -63,7 +70,7 @@ describe.skipIf(!hasBinary("redis-server"))("the responder's resident memory whi
         WHATSAPP_TOKEN: TOKEN,
         MEDIA_DIR: dir,
       },
-      ["--max-semi-space-size=4", "--max-old-space-size=96"],
+      composeNodeFlags("responder"),
     );
     try {
       await bus.publish(

@@ -1,3 +1,4 @@
+export * from "./compose.js";
 export * as whatsappFixtures from "./fixtures/index.js";
 export * from "./process.js";
 export * from "./redirect-servers.js";
