@@ -174,7 +174,15 @@ export class MemoryBackend implements BusBackend {
   private readonly dedup = new Map<string, number>();
   private readonly subscribers = new Set<(channel: string, raw: string) => void>();
 
-  constructor(private readonly maxLen: number) {}
+  /**
+   * `maxDedupKeys`: published dedup keys remembered, the oldest forgotten first. Their TTL is days
+   * (BUS_DEDUP_TTL_SECONDS), so without a bound a busy embedded process kept every key of the week
+   * and, past 100,000, scanned them all on every publish.
+   */
+  constructor(
+    private readonly maxLen: number,
+    private readonly maxDedupKeys = 100_000,
+  ) {}
 
   private stream(topic: Topic, partition: number): MemoryStream {
     const key = `${topic}:${partition}`;
@@ -198,11 +206,15 @@ export class MemoryBackend implements BusBackend {
     });
     items.forEach((item, i) => {
       if (duplicate[i]) return;
-      if (item.dedupKey) this.dedup.set(item.dedupKey, now + dedupTtlSeconds * 1000);
+      if (item.dedupKey) {
+        // Deleted first so the map stays in publish order: the first key is the oldest.
+        this.dedup.delete(item.dedupKey);
+        this.dedup.set(item.dedupKey, now + dedupTtlSeconds * 1000);
+      }
       this.stream(item.topic, item.partition).append(item.raw);
       for (const channel of item.channels) for (const deliver of this.subscribers) deliver(channel, item.raw);
     });
-    if (this.dedup.size > 100_000) for (const [k, exp] of this.dedup) if (exp <= now) this.dedup.delete(k);
+    while (this.dedup.size > this.maxDedupKeys) this.dedup.delete(this.dedup.keys().next().value as string);
     return duplicate;
   }
 
