@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type OpenAITestServer, startOpenAIServer } from "@flank/devtools";
 import { createLogger } from "@flank/shared/log";
 import { startRedirectServers } from "@flank/testing";
@@ -80,5 +82,55 @@ describe("OpenAI intent classifier", () => {
     const before = server.requests.length;
     expect(await classifier().classify({ text: "x", intents: [] })).toBe("none");
     expect(server.requests.length).toBe(before);
+  });
+});
+
+describe("OpenAI intent classifier headers", () => {
+  it("sends the configured organization and project, not the process environment's", async () => {
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            id: "c",
+            object: "chat.completion",
+            created: 0,
+            model: "gpt-test",
+            choices: [
+              {
+                index: 0,
+                finish_reason: "stop",
+                message: { role: "assistant", content: '{"intent":"book"}' },
+              },
+            ],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const saved = process.env.OPENAI_ORG_ID;
+    process.env.OPENAI_ORG_ID = "org-from-process-env";
+    try {
+      const classifier = createOpenAIClassifier({
+        apiKey: "sk-test",
+        baseURL: `http://127.0.0.1:${port}/v1`,
+        organization: "org-1",
+        project: "proj-1",
+        model: "gpt-test",
+        timeoutMs: 2000,
+        log,
+      });
+      expect(await classifier.classify({ text: "Monday?", intents })).toBe("book");
+      expect(seen[0]?.["openai-organization"]).toBe("org-1");
+      expect(seen[0]?.["openai-project"]).toBe("proj-1");
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_ORG_ID;
+      else process.env.OPENAI_ORG_ID = saved;
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -21,6 +21,9 @@ export interface IntentClassifier {
 export interface OpenAIClassifierOptions {
   apiKey: string;
   baseURL?: string;
+  /** OPENAI_ORG_ID and OPENAI_PROJECT_ID from config: `npm start` reads them from .env files, not process.env. */
+  organization?: string;
+  project?: string;
   model: string;
   /** Whole-request budget; routing waits at most this long for an answer. */
   timeoutMs: number;
@@ -45,6 +48,8 @@ export function createOpenAIClassifier(opts: OpenAIClassifierOptions): IntentCla
         new OpenAI({
           apiKey: opts.apiKey,
           baseURL: opts.baseURL,
+          organization: opts.organization ?? null,
+          project: opts.project ?? null,
           timeout: opts.timeoutMs,
           maxRetries: 0,
           fetch: guardedFetch(),

@@ -20,6 +20,8 @@ export function classifierFromConfig(config: Config, log: Logger): IntentClassif
   return createOpenAIClassifier({
     apiKey: config.openai.apiKey,
     baseURL: config.openai.baseUrl,
+    organization: config.openai.organization,
+    project: config.openai.project,
     model: config.router.classifierModel,
     timeoutMs: config.router.classifierTimeoutMs,
     maxInFlight: config.responder.modelMaxInFlight,

@@ -17,7 +17,7 @@ const isUrl = (v: string, protocols: readonly string[]) => {
 };
 
 /** The openai SDK's default base URL, for OPENAI_BASE_URL left unset. */
-export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
 const url = (protocols: string[], parse = true) =>
   envStr().refine(

@@ -9,7 +9,7 @@ export type AmendPlan =
  * replaces in `edits`, so the original stays in the message's history; a revoke marks the time.
  * The amendment's id (the edit's or revoke's own wamid) makes a redelivery a no-op.
  */
-export function planAmend(message: Omit<StoredMessage, "raw">, amendment: MessageAmendment): AmendPlan {
+export function planAmend(message: StoredMessage, amendment: MessageAmendment): AmendPlan {
   const edits = message.edits ?? [];
   if (amendment.kind === "revoke") {
     return message.deletedAt
