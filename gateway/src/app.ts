@@ -3,6 +3,7 @@ import { integrationServiceFromConfig } from "@flank/shared/integrations";
 import { createHealthLog } from "@flank/shared/lifecycle";
 import { FileMediaStore } from "@flank/shared/media";
 import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
+import { RedisClock } from "@flank/shared/redis";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { createAgentKeys } from "./agent-keys.js";
@@ -55,7 +56,9 @@ export function scopeOf(path: string): Scope {
 
 const limiterFor = (deps: GatewayDeps): TokenBuckets =>
   deps.rateLimiter ??
-  (deps.redis ? new RedisTokenBuckets(deps.redis, redisApiRateLimitKey) : new MemoryTokenBuckets());
+  (deps.redis
+    ? new RedisTokenBuckets(deps.redis, new RedisClock(deps.redis), redisApiRateLimitKey)
+    : new MemoryTokenBuckets());
 
 /** The taps a gateway waits on for answers: send results and conversation command results. */
 export const createWaiters = (deps: Pick<GatewayDeps, "bus" | "log">): Waiters => ({

@@ -6,7 +6,7 @@ import { type IntegrationService, integrationServiceFromConfig } from "@flank/sh
 import type { Logger } from "@flank/shared/log";
 import { FileMediaStore, type MediaStore, startMediaSweeper } from "@flank/shared/media";
 import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
-import type { RedisClient } from "@flank/shared/redis";
+import { type RedisClient, RedisClock } from "@flank/shared/redis";
 import { type IntegrationStore, type Stores, sessionHistoryKeep } from "@flank/shared/store";
 import { BotWorker } from "./bot-worker.js";
 import { createGraphClient } from "./graph-client.js";
@@ -129,11 +129,13 @@ export async function startResponder(deps: ResponderDeps): Promise<Responder> {
   if (!model) log.info("no OPENAI_API_KEY: offline mode, replies come from the flows' scripts");
 
   const ledgerTtlMs = config.bus.dedupTtlSeconds * 1000;
-  const limiter: TokenBuckets = deps.redis
-    ? new RedisTokenBuckets(deps.redis, redisRateLimitKey)
+  // Pacing and the ledger read one estimate of Redis's clock (one TIME per 30 s, not per script).
+  const shared = deps.redis ? { redis: deps.redis, clock: new RedisClock(deps.redis) } : undefined;
+  const limiter: TokenBuckets = shared
+    ? new RedisTokenBuckets(shared.redis, shared.clock, redisRateLimitKey)
     : new MemoryTokenBuckets();
-  const ledger: SendLedger = deps.redis
-    ? new RedisSendLedger(deps.redis, ledgerTtlMs)
+  const ledger: SendLedger = shared
+    ? new RedisSendLedger(shared.redis, shared.clock, ledgerTtlMs)
     : new MemorySendLedger(ledgerTtlMs);
 
   const run = {

@@ -53,11 +53,7 @@ async function run(
     0,
   );
   const results: EventOf<"outbound.result">["data"][] = [];
-  await bus.consume({
-    topic: "outbound.result",
-    group: "test",
-    handler: async (e) => void (e.type === "outbound.result" && results.push(e.data)),
-  });
+  await bus.tap("flank.outbound.result", (e) => void (e.type === "outbound.result" && results.push(e.data)));
   const responder = await startResponder({
     config,
     bus,

@@ -389,8 +389,12 @@ export class SenderWorker {
     else ctx.log.warn(fields, "send failed");
   }
 
+  /**
+   * On the taps only (docs/architecture.md "Events"): no Flank service consumes results from a
+   * stream, and the durable record of a send is the ledger and the message's status in the store.
+   */
   private async publishResult(cause: Request, data: OutboundResultData): Promise<void> {
-    await this.deps.bus.publish(
+    await this.deps.bus.announce(
       createEvent({
         type: "outbound.result",
         tenant: cause.tenant,

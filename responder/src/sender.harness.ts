@@ -139,11 +139,11 @@ export async function startSenderHarness(
   const results: EventOf<"outbound.result">["data"][] = [];
   const dlq: EventOf<"dlq">["data"][] = [];
   const watchers = [
-    await bus.consume({
-      topic: "outbound.result",
-      group: "test",
-      handler: async (e) => void (e.type === "outbound.result" && results.push(e.data)),
-    }),
+    // Results are on the taps only (sender-worker.ts publishResult).
+    await bus.tap(
+      "flank.outbound.result",
+      (e) => void (e.type === "outbound.result" && results.push(e.data)),
+    ),
     await bus.consume({
       topic: "dlq",
       group: "test",

@@ -1,6 +1,6 @@
 import { newId, redisApiRateLimitKey } from "@flank/shared/contract";
 import { MemoryTokenBuckets, RedisTokenBuckets } from "@flank/shared/rate-limit";
-import { connectRedis, type RedisClient } from "@flank/shared/redis";
+import { connectRedis, type RedisClient, RedisClock } from "@flank/shared/redis";
 import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyFingerprint, requireApiKey } from "./api-keys.js";
@@ -133,7 +133,8 @@ describe.skipIf(!hasBinary("redis-server"))("rateLimit middleware on Redis", () 
   });
 
   // The prefix keeps a test's buckets apart from any other on the server.
-  const redisLimiter = (p = prefix) => new RedisTokenBuckets(client, (b) => redisApiRateLimitKey(`${p}${b}`));
+  const redisLimiter = (p = prefix) =>
+    new RedisTokenBuckets(client, new RedisClock(client), (b) => redisApiRateLimitKey(`${p}${b}`));
 
   it("shares one limit between gateway instances, with 429 and Retry-After", async () => {
     const [a, b] = [appWith(redisLimiter(), 3, 0), appWith(redisLimiter(), 3, 0)];
@@ -153,7 +154,7 @@ describe.skipIf(!hasBinary("redis-server"))("rateLimit middleware on Redis", () 
     const app = appWith(redisLimiter(own), 600, 5);
     for (let i = 0; i < 200; i++)
       await app.request("/v1/ping", { headers: bearer(`random-${i}-${newId()}`) }, fromIp("10.1.2.3"));
-    expect(await client.keys(`flank:ratelimit:api:${own}*`)).toEqual([
+    expect(await client.keys(redisApiRateLimitKey(`${own}*`))).toEqual([
       redisApiRateLimitKey(`${own}ip:10.1.2.3`),
     ]);
   });

@@ -2,6 +2,8 @@ import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/te
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createEvent } from "../events/event.js";
+import { REDIS_TAPS_KEY } from "../events/names.js";
+import type { FlankEvent } from "../events/schemas.js";
 import { connectRedis } from "../redis/client.js";
 import { busContract } from "./bus.contract.js";
 import { PartitionedBus } from "./partitioned-bus.js";
@@ -55,6 +57,69 @@ describe.skipIf(!hasBinary("redis-server"))("redis taps", () => {
     } finally {
       await raw.close();
       await bus.close();
+      await own.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasBinary("redis-server"))("redis taps on demand", () => {
+  const conv = "106540352242922:16505550000";
+  const event = (conversationId = conv) =>
+    createEvent({
+      type: "conversation.updated",
+      tenant: "106540352242922",
+      conversationId,
+      data: { change: "closed", reason: "test" },
+    });
+  const publishes = async (client: Awaited<ReturnType<typeof connectRedis>>) =>
+    Number(/cmdstat_publish:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0);
+
+  it("publishes only events some open tap wants, from the moment another process's tap() resolves", async () => {
+    const own = await startRedisServer();
+    const publisher = await createRedisBus(own.url, log, { partitions: 1 });
+    const watcher = await createRedisBus(own.url, log, { partitions: 1 });
+    const raw = await connectRedis(own.url, log);
+    try {
+      await publisher.publish(event());
+      await publisher.announce(event());
+      expect(await publishes(raw)).toBe(0);
+
+      const other: string[] = [];
+      await watcher.tap("flank.conversation.someone-else", (e) => void other.push(e.id));
+      await publisher.publish(event());
+      expect(await publishes(raw)).toBe(0);
+
+      const seen: string[] = [];
+      await watcher.tap(`flank.conversation.${conv}`, (e) => void seen.push(e.id));
+      const live = [event(), event()];
+      await publisher.publish(live[0] as FlankEvent);
+      await publisher.announce(live[1] as FlankEvent);
+      await waitFor(() => seen.length === 2, { what: "both events on the other process's tap" });
+      expect(seen).toEqual(live.map((e) => e.id));
+      expect(await publishes(raw)).toBe(2);
+      expect(other).toEqual([]);
+    } finally {
+      await raw.close();
+      await watcher.close();
+      await publisher.close();
+      await own.stop();
+    }
+  });
+
+  it("stops publishing for a registration that lapsed (its process died)", async () => {
+    const own = await startRedisServer();
+    const publisher = await createRedisBus(own.url, log, { partitions: 1 });
+    const raw = await connectRedis(own.url, log);
+    try {
+      await raw.sendCommand(["ZADD", REDIS_TAPS_KEY, String(Date.now() - 1000), "flank.>"]);
+      await publisher.publish(event());
+      expect(await publishes(raw)).toBe(0);
+      await raw.sendCommand(["ZADD", REDIS_TAPS_KEY, String(Date.now() + 60_000), "flank.>"]);
+      await publisher.publish(event());
+      expect(await publishes(raw)).toBe(1);
+    } finally {
+      await raw.close();
+      await publisher.close();
       await own.stop();
     }
   });

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import {
+  REDIS_TAPS_KEY,
   redisDedupKey,
   redisLeaseKey,
   redisMembersKey,
@@ -19,22 +20,45 @@ import {
 import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
 import type { BusHealth, BusTuning } from "./bus.js";
 import { PartitionedBus } from "./partitioned-bus.js";
+import { RedisTapInterest } from "./redis-tap-interest.js";
 import { redisTapGlob } from "./subject.js";
 
 /**
  * Dedup check, XADD and tap PUBLISH for a whole batch in one atomic script (no other command runs
  * between them). A dedup key is checked and set in one step (SET NX EX); the keys are set before
  * the appends, which cannot fail short of Redis running out of memory.
- * KEYS: per item, stream then dedup key. ARGV: ttl, maxlen, then per item: hasDedup, raw, and the
- * combined tap channel (redisTapChannel; empty for none).
+ * An event is published only when some tap wants it: the taps registry (KEYS[1], see
+ * RedisTapInterest) is read once per batch, and only when an item has tap channels. Publishing
+ * every event whatever listened was five of a message's ~34 commands, for subscribers that are
+ * open minutes a day.
+ * KEYS: the taps registry, then per item stream and dedup key. ARGV: ttl, maxlen, now (ms), then
+ * per item: mode ('1' dedup, '0' no dedup, 't' taps only), raw, and the combined tap channel
+ * (redisTapChannel; empty for none).
  */
-const APPEND = new RedisScript(`
-local ttl, maxlen = ARGV[1], ARGV[2]
-local n = #KEYS / 2
+const APPEND = new RedisScript(String.raw`
+local ttl, maxlen, now = ARGV[1], ARGV[2], ARGV[3]
+local n = (#KEYS - 1) / 2
+local wanted
+-- A registered pattern (NATS style) as a Lua pattern over the combined channel's lines; broader
+-- than the pattern ('*' spans dots), like the subscriber's PSUBSCRIBE glob: taps filter exactly.
+local function tapped(ch)
+  if ch == '' then return false end
+  if not wanted then
+    wanted = {}
+    for _, p in ipairs(redis.call('ZRANGE', KEYS[1], now, '+inf', 'BYSCORE')) do
+      local lua = p:gsub('[^%w%*>]', '%%%0'):gsub('[%*>]', '[^\n]*')
+      wanted[#wanted + 1] = '\n' .. lua .. '\n'
+    end
+  end
+  for _, p in ipairs(wanted) do
+    if string.find(ch, p) then return true end
+  end
+  return false
+end
 local dup, seen, out = {}, {}, {}
 for i = 1, n do
-  if ARGV[3 * i] == '1' then
-    local k = KEYS[2 * i]
+  if ARGV[3 * i + 1] == '1' then
+    local k = KEYS[2 * i + 1]
     if seen[k] or not redis.call('SET', k, '1', 'NX', 'EX', ttl) then dup[i] = true end
     seen[k] = true
   end
@@ -42,10 +66,12 @@ end
 for i = 1, n do
   if dup[i] then out[i] = 1 else
     out[i] = 0
-    local raw = ARGV[3 * i + 1]
-    redis.call('XADD', KEYS[2 * i - 1], 'MAXLEN', '~', maxlen, '*', 'e', raw)
-    local ch = ARGV[3 * i + 2]
-    if ch ~= '' then redis.call('PUBLISH', ch, raw) end
+    local raw = ARGV[3 * i + 2]
+    if ARGV[3 * i + 1] ~= 't' then
+      redis.call('XADD', KEYS[2 * i], 'MAXLEN', '~', maxlen, '*', 'e', raw)
+    end
+    local ch = ARGV[3 * i + 3]
+    if tapped(ch) then redis.call('PUBLISH', ch, raw) end
   end
 end
 return out`);
@@ -251,6 +277,7 @@ export class RedisBackend implements BusBackend {
   readonly kind = "redis" as const;
   readonly leases: RedisLeases;
   private subscriber: Promise<RedisClient> | undefined;
+  private readonly interest: RedisTapInterest;
 
   constructor(
     private readonly client: RedisClient,
@@ -258,6 +285,7 @@ export class RedisBackend implements BusBackend {
     private readonly maxLen: number,
   ) {
     this.leases = new RedisLeases(client);
+    this.interest = new RedisTapInterest(client, log);
   }
 
   /**
@@ -266,8 +294,16 @@ export class RedisBackend implements BusBackend {
    * flags; one round trip and one script run instead of one per caller.
    */
   append(items: readonly AppendItem[], dedupTtlSeconds: number): Promise<boolean[]> {
+    return this.enqueue(items, dedupTtlSeconds, false);
+  }
+
+  private enqueue(
+    items: readonly AppendItem[],
+    dedupTtlSeconds: number,
+    tapsOnly: boolean,
+  ): Promise<boolean[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ items, dedupTtlSeconds, resolve, reject });
+      this.pending.push({ items, dedupTtlSeconds, tapsOnly, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => void this.flush());
     });
   }
@@ -275,20 +311,25 @@ export class RedisBackend implements BusBackend {
   private readonly pending: {
     items: readonly AppendItem[];
     dedupTtlSeconds: number;
+    tapsOnly: boolean;
     resolve: (flags: boolean[]) => void;
     reject: (err: unknown) => void;
   }[] = [];
 
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0);
-    const keys: string[] = [];
+    const keys: string[] = [REDIS_TAPS_KEY];
     // The longest TTL asked for wins; every caller passes the bus's one setting in practice.
-    const args: (string | number)[] = [Math.max(...batch.map((b) => b.dedupTtlSeconds)), this.maxLen];
-    for (const { items } of batch) {
+    const args: (string | number)[] = [
+      Math.max(...batch.map((b) => b.dedupTtlSeconds)),
+      this.maxLen,
+      Date.now(),
+    ];
+    for (const { items, tapsOnly } of batch) {
       for (const item of items) {
         const stream = redisStreamKey(item.topic, item.partition);
         keys.push(stream, item.dedupKey ? redisDedupKey(item.dedupKey) : stream);
-        args.push(item.dedupKey ? "1" : "0", item.raw, redisTapChannel(item.channels));
+        args.push(tapsOnly ? "t" : item.dedupKey ? "1" : "0", item.raw, redisTapChannel(item.channels));
       }
     }
     try {
@@ -303,13 +344,10 @@ export class RedisBackend implements BusBackend {
     }
   }
 
+  /** Taps only, in the same batched script: it publishes only what some tap wants. */
   async broadcast(items: readonly AppendItem[]): Promise<void> {
-    // Sent in one go: node-redis pipelines the commands of one turn.
-    await Promise.all(
-      items
-        .filter((item) => item.channels.length > 0)
-        .map((item) => this.client.sendCommand(["PUBLISH", redisTapChannel(item.channels), item.raw])),
-    );
+    const tapped = items.filter((item) => item.channels.length > 0);
+    if (tapped.length > 0) await this.enqueue(tapped, 0, true);
   }
 
   async openPartition(topic: Topic, partition: number, group: string): Promise<PartitionReader> {
@@ -328,7 +366,14 @@ export class RedisBackend implements BusBackend {
       for (const channel of tapChannelsOf(combined)) onMessage(channel, message);
     };
     await subscriber.pSubscribe(glob, listener);
-    return { close: () => subscriber.pUnsubscribe(glob, listener) };
+    // Registered before tap() resolves: every append from now on publishes what this tap wants.
+    await this.interest.add(pattern);
+    return {
+      close: async () => {
+        this.interest.remove(pattern);
+        await subscriber.pUnsubscribe(glob, listener);
+      },
+    };
   }
 
   async health(): Promise<BusHealth> {
@@ -341,6 +386,7 @@ export class RedisBackend implements BusBackend {
   }
 
   async close(): Promise<void> {
+    this.interest.close();
     const subscriber = await this.subscriber?.catch(() => undefined);
     await Promise.allSettled([subscriber && closeRedis(subscriber), closeRedis(this.client)]);
   }

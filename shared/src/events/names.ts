@@ -14,6 +14,7 @@ export const TOPICS = [
   /** What became of a command: on taps only (Bus.announce), for the gateway that asked. */
   "conversation.command_result",
   "outbound.request",
+  /** What became of a send: on taps only (the ledger and the message's status are the record). */
   "outbound.result",
   "dlq",
   // Webhook fields other than user messages and statuses (docs/whatsapp-contract.md).
@@ -65,6 +66,12 @@ export function channelsFor(event: { type: Topic; conversationId: string; data: 
 export const REDIS_TAP_PREFIX = `${CHANNEL_PREFIX}.tap`;
 export const redisTapChannel = (channels: readonly string[]): string =>
   channels.length === 0 ? "" : `${REDIS_TAP_PREFIX}\n${channels.map((c) => `${c}\n`).join("")}`;
+/**
+ * Redis: the taps registry, a ZSET of tap patterns (NATS style, `flank.conversation.*`) scored by
+ * when their registration lapses (ms since the epoch). Events are published only on channels some
+ * live registration matches (shared/src/bus/redis-tap-interest.ts).
+ */
+export const REDIS_TAPS_KEY = "flank:taps";
 /** The channels a combined Redis tap channel carries. */
 export const tapChannelsOf = (combined: string): string[] =>
   combined.split("\n").filter((c, i) => i > 0 && c !== "");
@@ -87,9 +94,13 @@ export const redisSessionMessagesKey = (conversationId: string): string =>
 /** Agent presence: ZSET agent → last heartbeat (ms), HASH agent → conversations held. */
 export const redisAgentSeenKey = (prefix = "flank"): string => `${prefix}:agents:seen`;
 export const redisAgentLoadKey = (prefix = "flank"): string => `${prefix}:agents:load`;
-/** Token buckets (shared/src/rate-limit): the responder's send pacing; the gateway's API limits. */
-export const redisRateLimitKey = (bucket: string): string => `flank:rate:${bucket}`;
-export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:${bucket}`;
+/**
+ * Token buckets (shared/src/rate-limit): the responder's send pacing; the gateway's API limits.
+ * `v2`: one string per bucket since the buckets left hashes (a version still reading hashes meets
+ * none of these keys during a rolling deploy, instead of a WRONGTYPE error).
+ */
+export const redisRateLimitKey = (bucket: string): string => `flank:rate:v2:${bucket}`;
+export const redisApiRateLimitKey = (bucket: string): string => `flank:ratelimit:api:v2:${bucket}`;
 /** Responder: the send ledger (idempotency). */
 export const redisSendLedgerKey = (idempotencyKey: string): string => `flank:send:${idempotencyKey}`;
 /** Where versions before in-place retries parked waiting sends; drained once at start, no longer written. */

@@ -15,7 +15,10 @@ const SWEEP_EVERY = 1000;
 
 interface Kept {
   state: BucketState;
-  /** When Redis would expire the key (same keep rules), after which the bucket counts as full. */
+  /**
+   * When the bucket is forgotten (counts as full): until it would be full again, and at least a
+   * minute past its block, as in Redis (token-bucket-redis.ts); never earlier than a keep before.
+   */
   expiresAt: number;
 }
 

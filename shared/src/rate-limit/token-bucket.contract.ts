@@ -101,6 +101,19 @@ export function tokenBucketsContract(name: string, make: () => TokenBuckets): vo
       expect(wait).toBeLessThanOrEqual(3000);
     });
 
+    it("a block keeps the tokens a bucket had, and a refused take keeps the block", async () => {
+      const limiter = make();
+      const b = bucket(0.01, 3);
+      expect(await limiter.take([b])).toBe(0);
+      await limiter.block(b.key, 50);
+      expect(await limiter.take([b])).toBeGreaterThan(0);
+      expect(await limiter.take([b])).toBeGreaterThan(0);
+      await waitFor(async () => (await limiter.take([b])) === 0, { timeoutMs: 2000 });
+      // Three tokens, one taken before the block and one just now: one is left, then none.
+      expect(await limiter.take([b])).toBe(0);
+      expect(await limiter.take([b])).toBeGreaterThan(90_000);
+    });
+
     it("a block ends, and the bucket refills from empty", async () => {
       const limiter = make();
       const b = bucket(100, 10);

@@ -95,5 +95,8 @@ export const blockMs = (ms: number): number => Math.max(0, Math.round(ms));
  */
 export const keepMs = (bucket: Bucket): number => Math.ceil((bucket.burst / bucket.ratePerSec) * 1000) + 1000;
 
-/** How long a blocked bucket is kept: a minute past the block, so it does not return full at once. */
-export const keepBlockedMs = (ms: number): number => blockMs(ms) + 60_000;
+/** How long a blocked bucket is kept past its block's end, so it does not return full at once. */
+export const BLOCKED_KEEP_MS = 60_000;
+
+/** How long a blocked bucket is kept: a minute past the block (BLOCKED_KEEP_MS). */
+export const keepBlockedMs = (ms: number): number => blockMs(ms) + BLOCKED_KEEP_MS;

@@ -4,6 +4,9 @@ import { type ConnectOptions, connectWithin } from "../lifecycle/connect.js";
 
 export type RedisClient = RedisClientType;
 
+// Redis's clock estimated in the process (one TIME per 30 s instead of one per script run).
+export { CLOCK_SYNC_MS, RedisClock, type TimeClient } from "./clock.js";
+
 /**
  * A connected node-redis client. At start it tries for `opts.timeoutMs` (CONNECT_TIMEOUT_MS), then
  * fails with a ConnectError naming REDIS_URL (password masked); `opts.signal` stops it at once.

@@ -15,10 +15,12 @@ import type { Conversation } from "./types.js";
 
 // RPUSH, LTRIM and EXPIRE as one command: one script call instead of MULTI, three commands and
 // EXEC (five commands for the client to encode and Redis to parse). Atomic, like the MULTI was.
+// LTRIM only once the list is longer than kept: a conversation's first exchanges skip it.
 // KEYS: the list. ARGV: keep, ttl seconds, then the entries (pushed 1,000 at a time: unpack's limit).
 const APPEND_MESSAGES = new RedisScript(`
-for i = 3, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+local keep, len = tonumber(ARGV[1]), 0
+for i = 3, #ARGV, 1000 do len = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+if len > keep then redis.call('LTRIM', KEYS[1], -keep, -1) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`);
 
