@@ -2,12 +2,12 @@ import { hasBinary, startRedisServer, type TestServer, waitFor } from "@flank/te
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createEvent } from "../events/event.js";
-import { REDIS_TAPS_KEY } from "../events/names.js";
+import { REDIS_TAPS_KEY, redisLeaseKey } from "../events/names.js";
 import type { FlankEvent } from "../events/schemas.js";
 import { connectRedis } from "../redis/client.js";
 import { busContract } from "./bus.contract.js";
 import { PartitionedBus } from "./partitioned-bus.js";
-import { createRedisBus, RedisBackend } from "./redis.js";
+import { createRedisBus, RedisBackend, RedisLeases } from "./redis.js";
 
 const log = pino({ level: process.env.LOG_LEVEL ?? "silent" });
 let server: TestServer;
@@ -120,6 +120,37 @@ describe.skipIf(!hasBinary("redis-server"))("redis taps on demand", () => {
     } finally {
       await raw.close();
       await publisher.close();
+      await own.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasBinary("redis-server"))("redis leases", () => {
+  it("renews a held lease with one command, retakes a lapsed one, and leaves another owner's alone", async () => {
+    const own = await startRedisServer();
+    const client = await connectRedis(own.url, log);
+    const leases = new RedisLeases(client);
+    const calls = async () =>
+      Object.fromEntries(
+        [...(await client.info("commandstats")).matchAll(/^cmdstat_(get|set|pexpire):calls=(\d+)/gm)].map(
+          (m) => [m[1], Number(m[2])],
+        ),
+      );
+    try {
+      const names = Array.from({ length: 16 }, (_, i) => `g:inbound.message:${i}`);
+      for (const name of names) expect(await leases.acquire(name, "me", 5000)).toBe(true);
+      await client.sendCommand(["CONFIG", "RESETSTAT"]);
+      expect(await leases.renew(names, "me", 5000)).toEqual(names.map(() => true));
+      expect(await calls()).toEqual({ set: 16 });
+
+      await client.del(redisLeaseKey("g:inbound.message:0"));
+      await client.set(redisLeaseKey("g:inbound.message:1"), "other", { PX: 1000 });
+      expect(await leases.renew(names.slice(0, 3), "me", 5000)).toEqual([true, false, true]);
+      expect(await client.get(redisLeaseKey("g:inbound.message:0"))).toBe("me");
+      expect(await client.get(redisLeaseKey("g:inbound.message:1"))).toBe("other");
+      expect(await client.pTTL(redisLeaseKey("g:inbound.message:2"))).toBeGreaterThan(4000);
+    } finally {
+      await client.close();
       await own.stop();
     }
   });
