@@ -48,6 +48,20 @@ describe("in-flight limit under memory pressure", () => {
     expect(await roomNow(limit)).toBe("waiting");
   });
 
+  it("once at its bound, waits until an eighth of it is free, so readers read several events at a time", async () => {
+    const limit = new InFlightLimit(64);
+    limit.add(64);
+    expect(await roomNow(limit)).toBe("waiting");
+    limit.release(7);
+    expect(await roomNow(limit)).toBe("waiting");
+    limit.release(1);
+    expect(await roomNow(limit)).toBe(8);
+    // Below the bound it was never at, a reader reads at once.
+    const fresh = new InFlightLimit(64);
+    fresh.add(60);
+    expect(await roomNow(fresh)).toBe(4);
+  });
+
   it("reads the heap: short past the given share of its limit, not at the default share in a test run", () => {
     expect(heapNearLimit(0)).toBe(true);
     expect(heapNearLimit()).toBe(false);

@@ -6,17 +6,26 @@
  * partition takes nothing from the others. While `pressure()` says memory is short (the heap near
  * its limit, heap-pressure.ts), readers also wait, for as long as the consumer holds any event:
  * each one finished frees memory, and a consumer holding none reads again, so it cannot stall.
+ *
+ * Once the bound is reached, readers wait until an eighth of it is free again, then share that
+ * room. Without this every acknowledgement woke every reader to read one event each: under
+ * overload one read per event per group, a third of the Redis commands a message cost at
+ * saturation, where a read of several costs the same as a read of one.
  */
 export class InFlightLimit {
   private used = 0;
   private readers = 0;
   private waiters: (() => void)[] = [];
+  /** The bound was reached: no reads until `used` is down to `max - refill`. */
+  private full = false;
+  private readonly refill: number;
 
   constructor(
     readonly max: number,
     private readonly pressure: () => boolean = () => false,
   ) {
     if (!(max >= 1)) throw new RangeError(`in-flight bound must be at least 1, got ${max}`);
+    this.refill = Math.max(1, Math.floor(max / 8));
   }
 
   get inFlight(): number {
@@ -40,12 +49,18 @@ export class InFlightLimit {
    * 0 when `cancelled()` turns true while waiting (a stopping reader is woken by `wake()`).
    */
   async room(cancelled: () => boolean): Promise<number> {
-    while (this.used >= this.max || (this.used > 0 && this.pressure())) {
+    while (this.blocked() || (this.used > 0 && this.pressure())) {
       if (cancelled()) return 0;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     if (cancelled()) return 0;
     return Math.max(1, Math.floor((this.max - this.used) / Math.max(1, this.readers)));
+  }
+
+  private blocked(): boolean {
+    if (this.used >= this.max) this.full = true;
+    else if (this.used <= this.max - this.refill) this.full = false;
+    return this.full;
   }
 
   /** Events received. */
