@@ -1,7 +1,7 @@
 import { newId, redisSendLedgerKey } from "@flank/shared/contract";
 import { createLogger } from "@flank/shared/log";
 import { connectRedis, type RedisClient, RedisClock } from "@flank/shared/redis";
-import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
+import { hasBinary, redisCommands, startRedisServer, type TestServer } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendLedgerContract } from "./send-ledger.contract.js";
 import { decideClaim } from "./send-ledger.js";
@@ -23,40 +23,27 @@ describe.skipIf(!hasBinary("redis-server"))("redis adapters", () => {
   });
   sendLedgerContract("redis", () => new RedisSendLedger(client, new RedisClock(client), 60_000));
 
-  /** Calls per command so far, as INFO commandstats counts them (Lua's included). */
-  const commandCalls = async (): Promise<Map<string, number>> => {
-    const info = await client.info("commandstats");
-    return new Map(
-      [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1] ?? "", Number(m[2])]),
-    );
-  };
-  /** The calls made since `before` (a commandCalls reading), INFO's own left out. */
-  const commandsSince = async (before: Map<string, number>): Promise<Record<string, number>> => {
-    const out: Record<string, number> = {};
-    for (const [name, calls] of await commandCalls())
-      if (name !== "info" && calls !== (before.get(name) ?? 0)) out[name] = calls - (before.get(name) ?? 0);
-    return out;
-  };
+  const commands = redisCommands((section) => client.info(section));
 
   it("claims a new key with one SET; only a key with a record runs the claim script", async () => {
     const clock = new RedisClock(client);
     const ledger = new RedisSendLedger(client, clock, 60_000);
     await clock.now(); // the clock's TIME, once per 30 s
     const key = newId();
-    let before = await commandCalls();
+    await commands.mark();
     expect(await ledger.claim(key, "a", 60_000)).toEqual({ kind: "claimed", attempts: 0 });
-    expect(await commandsSince(before)).toEqual({ set: 1 });
+    expect(await commands.since()).toEqual({ set: 1 });
     const stored = JSON.parse((await client.get(redisSendLedgerKey(key))) ?? "null");
     expect(stored).toMatchObject({ state: "sending", attempts: 0, owner: "a" });
     expect(stored.leaseUntil).toBeGreaterThan(Date.now() + 59_000);
-    before = await commandCalls();
+    await commands.mark();
     expect((await ledger.claim(key, "b", 60_000)).kind).toBe("busy");
-    expect(await commandsSince(before)).toEqual({ set: 1, evalsha: 1, get: 1 });
-    before = await commandCalls();
+    expect(await commands.since()).toEqual({ set: 1, evalsha: 1, get: 1 });
+    await commands.mark();
     await ledger.defer(key, 1, 0);
     await ledger.claim(key, "b", 60_000);
     await ledger.finish(key, { idempotencyKey: key, status: "sent", wamid: "w", attempts: 2, final: true });
-    expect(await commandsSince(before)).toEqual({ set: 4, evalsha: 1, get: 1 });
+    expect(await commands.since()).toEqual({ set: 4, evalsha: 1, get: 1 });
   });
 });
 

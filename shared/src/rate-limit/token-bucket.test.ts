@@ -1,4 +1,4 @@
-import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
+import { hasBinary, redisCommands, startRedisServer, type TestServer } from "@flank/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../events/event.js";
@@ -101,20 +101,7 @@ describe.skipIf(!hasBinary("redis-server"))("redis token buckets", () => {
 
   tokenBucketsContract("redis", () => redisBuckets());
 
-  /** Calls per command so far, as INFO commandstats counts them (Lua's included). */
-  const commandCalls = async (): Promise<Map<string, number>> => {
-    const info = await client.info("commandstats");
-    return new Map(
-      [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1] ?? "", Number(m[2])]),
-    );
-  };
-  /** The calls made since `before` (a commandCalls reading), INFO's own left out. */
-  const commandsSince = async (before: Map<string, number>): Promise<Record<string, number>> => {
-    const out: Record<string, number> = {};
-    for (const [name, calls] of await commandCalls())
-      if (name !== "info" && calls !== (before.get(name) ?? 0)) out[name] = calls - (before.get(name) ?? 0);
-    return out;
-  };
+  const commands = redisCommands((section) => client.info(section));
 
   it("two instances share one bucket, under the key their service names, as one string", async () => {
     const a = redisBuckets(redisApiRateLimitKey);
@@ -175,13 +162,13 @@ describe.skipIf(!hasBinary("redis-server"))("redis token buckets", () => {
       () => limiter.reserve([number, recipient]),
     ]) {
       for (let i = 0; i < 2; i++) {
-        const before = await commandCalls();
+        await commands.mark();
         await call();
-        expect(await commandsSince(before)).toEqual({ evalsha: 1, mget: 1, set: 2 });
+        expect(await commands.since()).toEqual({ evalsha: 1, mget: 1, set: 2 });
       }
     }
-    const before = await commandCalls();
+    await commands.mark();
     await limiter.block(number.key, 1000);
-    expect(await commandsSince(before)).toEqual({ evalsha: 1, mget: 1, pttl: 1, set: 1 });
+    expect(await commands.since()).toEqual({ evalsha: 1, mget: 1, pttl: 1, set: 1 });
   });
 });
