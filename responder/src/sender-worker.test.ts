@@ -84,7 +84,7 @@ describe("sender: the 24-hour window", () => {
   it("closed and no template: fails with window_closed without calling Meta", async () => {
     await h.openWindow(USER, new Date(Date.now() - 25 * 3600_000));
     await h.request({ message: text() });
-    await waitFor(() => h.dlq.length === 1, { what: "dlq" });
+    await waitFor(() => h.dlq.length === 1 && h.results.some((r) => r.final), { what: "dlq and result" });
     expect(h.results[0]).toMatchObject({
       status: "failed",
       final: true,
@@ -177,7 +177,7 @@ describe("sender: errors by code", () => {
   it("a permanent error fails at once and goes to the dlq with Meta's body", async () => {
     h.graph.script({ kind: "error", code: 131026 });
     await h.request({ message: text() });
-    await waitFor(() => h.dlq.length === 1);
+    await waitFor(() => h.dlq.length === 1 && h.results.some((r) => r.final));
     expect(h.graph.requests).toHaveLength(1);
     expect(h.results[0]).toMatchObject({
       status: "failed",
@@ -191,14 +191,14 @@ describe("sender: errors by code", () => {
   it("an auth error fails and logs an alert", async () => {
     h.graph.script({ kind: "error", code: 190 });
     await h.request({ message: text() });
-    await waitFor(() => h.dlq.length === 1);
+    await waitFor(() => h.dlq.length === 1 && h.results.some((r) => r.final));
     expect(h.logs.some((l) => l.alert === true && l.level === 50 && l.reason === "auth")).toBe(true);
   });
 
   it("gives up after the last attempt", async () => {
     h.graph.setHandler(() => ({ kind: "error", code: 2 }));
     await h.request({ message: text() });
-    await waitFor(() => h.dlq.length === 1, { timeoutMs: 5000 });
+    await waitFor(() => h.dlq.length === 1 && h.results.some((r) => r.final), { timeoutMs: 5000 });
     expect(h.graph.requests).toHaveLength(4);
     expect(h.results.at(-1)).toMatchObject({
       final: true,
