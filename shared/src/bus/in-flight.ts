@@ -10,7 +10,7 @@
  * Once the bound is reached, readers wait until an eighth of it is free again, then share that
  * room. Without this every acknowledgement woke every reader to read one event each: under
  * overload a read (and an ack) per event per group, where a read of several costs the same
- * command (docs/benchmarks.md: XREADGROUP and XACK 2.5 → 1.5 a message at saturation).
+ * command. XREADGROUP and XACK went from 2.5 to 1.5 a message at saturation (docs/benchmarks.md).
  */
 export class InFlightLimit {
   private used = 0;
