@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { BoundedMap } from "../bounded-map.js";
 import type { Topic } from "../events/names.js";
 import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
 import type { BusHealth, BusTuning } from "./bus.js";
@@ -171,7 +172,7 @@ export class MemoryBackend implements BusBackend {
   readonly kind = "memory" as const;
   readonly leases = new MemoryLeases();
   private readonly streams = new Map<string, MemoryStream>();
-  private readonly dedup = new Map<string, number>();
+  private readonly dedup: BoundedMap<string, number>;
   private readonly subscribers = new Set<(channel: string, raw: string) => void>();
 
   /**
@@ -181,8 +182,10 @@ export class MemoryBackend implements BusBackend {
    */
   constructor(
     private readonly maxLen: number,
-    private readonly maxDedupKeys = 100_000,
-  ) {}
+    maxDedupKeys = 100_000,
+  ) {
+    this.dedup = new BoundedMap(maxDedupKeys);
+  }
 
   private stream(topic: Topic, partition: number): MemoryStream {
     const key = `${topic}:${partition}`;
@@ -206,15 +209,10 @@ export class MemoryBackend implements BusBackend {
     });
     items.forEach((item, i) => {
       if (duplicate[i]) return;
-      if (item.dedupKey) {
-        // Deleted first so the map stays in publish order: the first key is the oldest.
-        this.dedup.delete(item.dedupKey);
-        this.dedup.set(item.dedupKey, now + dedupTtlSeconds * 1000);
-      }
+      if (item.dedupKey) this.dedup.set(item.dedupKey, now + dedupTtlSeconds * 1000);
       this.stream(item.topic, item.partition).append(item.raw);
       for (const channel of item.channels) for (const deliver of this.subscribers) deliver(channel, item.raw);
     });
-    while (this.dedup.size > this.maxDedupKeys) this.dedup.delete(this.dedup.keys().next().value as string);
     return duplicate;
   }
 

@@ -10,6 +10,7 @@ function recorder() {
   const commands: string[][] = [];
   const client = {
     sendCommand: async (args: string[]) => void commands.push(args),
+    on: () => {},
   } as unknown as RedisClient;
   const zadds = () => commands.filter((c) => c[0] === "ZADD");
   return { client, zadds };

@@ -9,26 +9,29 @@ export const TAP_INTEREST_RENEW_MS = 10_000;
 /**
  * The taps this process has open, registered in Redis (REDIS_TAPS_KEY) so publishers publish only
  * events somebody taps. A registration lapses unless renewed: a process that dies stops costing
- * publishes within TAP_INTEREST_TTL_MS, and a Redis restart that lost the registry is repaired by
- * the next renewal. A closed tap is not removed (another process may hold the same pattern); it
+ * publishes within TAP_INTEREST_TTL_MS, and a Redis restart that lost the registry is repaired as
+ * soon as the client is connected again. A closed tap is not removed (another process may hold the same pattern); it
  * lapses. Scores are this process's clock against the publisher's: clocks may differ by up to the
  * TTL less the renewal interval (20 s) without a live tap being missed.
  */
 export class RedisTapInterest {
   private readonly open = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly renewFailed = (err: unknown) => this.log.warn({ err }, "taps registry not renewed");
 
   constructor(
     private readonly client: RedisClient,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    client.on("ready", () => void this.renew().catch(this.renewFailed));
+  }
 
   /** Registers the pattern; resolves once appends that follow will publish for it. */
   async add(pattern: string): Promise<void> {
     this.open.set(pattern, (this.open.get(pattern) ?? 0) + 1);
     this.timer ??= setInterval(
-      () => void this.renew().catch((err: unknown) => this.log.warn({ err }, "taps registry not renewed")),
+      () => void this.renew().catch(this.renewFailed),
       TAP_INTEREST_RENEW_MS,
     ).unref();
     await this.renew([pattern]);

@@ -110,6 +110,32 @@ describe.skipIf(!hasBinary("redis-server"))("redis taps on demand", () => {
     }
   });
 
+  it("registers its taps again as soon as a Redis that lost them is back", async () => {
+    const own = await startRedisServer(); // no AOF: a restart forgets the registry
+    const publisher = await createRedisBus(own.url, log, { partitions: 1 });
+    const watcher = await createRedisBus(own.url, log, { partitions: 1 });
+    try {
+      const seen: string[] = [];
+      await watcher.tap(`flank.conversation.${conv}`, (e) => void seen.push(e.id));
+      await own.restart();
+      await waitFor(async () => (await publisher.health()).ok && (await watcher.health()).ok, {
+        what: "both buses back",
+      });
+      // Well within the 10 s renewal: the registration came back with the connection.
+      await waitFor(
+        async () => {
+          await publisher.publish(event());
+          return seen.length > 0;
+        },
+        { timeoutMs: 3000, intervalMs: 200, what: "the tap registered again" },
+      );
+    } finally {
+      await watcher.close({ timeoutMs: 1000 });
+      await publisher.close({ timeoutMs: 1000 });
+      await own.stop();
+    }
+  }, 20_000);
+
   it("stops publishing for a registration that lapsed (its process died)", async () => {
     const own = await startRedisServer();
     const publisher = await createRedisBus(own.url, log, { partitions: 1 });

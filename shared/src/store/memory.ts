@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.js";
 import { MemoryConversationStore } from "./memory-conversations.js";
 import { DEFAULT_MAX_MEMORY_MESSAGES, MemoryMessageStore } from "./memory-messages.js";
 import { MemoryRecords } from "./memory-records.js";
@@ -57,42 +58,32 @@ export class MemorySummaryStore implements SummaryStore {
   }
 }
 
-/** Expired keys are swept every SWEEP_EVERY claims so a long-running process does not grow. */
-const SWEEP_EVERY = 1000;
-
 /**
- * Claims in insertion order, the oldest forgotten once there are more than `maxKeys`: a TTL of
- * days (BUS_DEDUP_TTL_SECONDS) let a busy process grow without end (5 MB after the bench's
- * 86,000 messages). A process-memory claim only guards redeliveries within this process's life,
- * which come within minutes; as many as the store keeps messages is plenty.
+ * Claims, the oldest forgotten once there are more than `maxKeys` (BoundedMap): a TTL of days
+ * (BUS_DEDUP_TTL_SECONDS) let a busy process grow without end (5 MB after the bench's 86,000
+ * messages). A process-memory claim only guards redeliveries within this process's life, which
+ * come within minutes; as many as the store keeps messages is plenty.
  */
 export class MemoryDedupStore implements DedupStore {
-  private readonly expiries = new Map<string, number>();
-  private claims = 0;
+  private readonly expiries: BoundedMap<string, number>;
 
   constructor(
     private readonly now: () => number,
-    private readonly maxKeys = DEFAULT_MAX_MEMORY_MESSAGES,
-  ) {}
+    maxKeys = DEFAULT_MAX_MEMORY_MESSAGES,
+  ) {
+    this.expiries = new BoundedMap(maxKeys);
+  }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     const ttl = readTtl(ttlSeconds);
     const now = this.now();
-    if (++this.claims % SWEEP_EVERY === 0) this.sweep(now);
     const expiresAt = this.expiries.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
-    // Deleted first so a renewed claim moves to the end: the first key is the oldest claim.
-    this.expiries.delete(key);
     this.expiries.set(key, now + ttl * 1000);
-    if (this.expiries.size > this.maxKeys) this.expiries.delete(this.expiries.keys().next().value as string);
     return true;
   }
 
   async release(key: string): Promise<void> {
     this.expiries.delete(key);
-  }
-
-  private sweep(now: number): void {
-    for (const [key, expiresAt] of this.expiries) if (expiresAt <= now) this.expiries.delete(key);
   }
 }
