@@ -98,7 +98,26 @@ describe("bot worker", () => {
     expect(countOf(h.metrics.counts, "replies", { mode: "offline" })).toBe(3);
   });
 
-  it("a redelivered event never produces a second reply", async () => {
+  it("a redelivered event never produces a second reply, nor asks the model again", async () => {
+    openai.setHandler(() => ({ content: "ok" }));
+    h = await startBotHarness({ model: model() });
+    const before = openai.requests.length;
+    const event = h.routed("hi", { wamid: "wamid.R" });
+    await h.bot.handle(event);
+    await h.bot.handle(event, { attempt: 2, queued: () => [], absorb: () => {} });
+    expect(openai.requests.length - before).toBe(1);
+    await waitFor(() => h.requests.length >= 1);
+    await h.bus.publish(h.routed("next"));
+    await waitFor(() => h.replies().length === 2);
+    expect(h.replies().filter((r) => r.data.idempotencyKey === "bot:wamid.R")).toHaveLength(1);
+    // The redelivery was not recorded as another exchange.
+    expect(openai.requests.at(-1)?.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
+      "hi",
+      "next",
+    ]);
+  });
+
+  it("offline: a redelivered event does not rotate the scripted replies", async () => {
     h = await startBotHarness();
     const event = h.routed("hi", { wamid: "wamid.R" });
     await h.bot.handle(event);
@@ -249,15 +268,15 @@ describe("bot worker: bursts", () => {
       queued: () => queue,
       absorb: (n) => void queue.splice(0, n),
     });
-    await waitFor(() => held.calls.length === 2);
-    held.release();
+    // The first was answered and recorded: no second model call, and the second is left queued.
     await redelivered;
-    expect(held.calls[1]?.slice(-1)).toEqual(["hi"]);
+    expect(held.calls).toHaveLength(1);
     expect(queue).toEqual([second]);
     const next = h.bot.handle(second, { attempt: 2, queued: () => [], absorb: () => {} });
-    await waitFor(() => held.calls.length === 3);
+    await waitFor(() => held.calls.length === 2);
     held.release();
     await next;
+    expect(held.calls[1]?.slice(-2)).toEqual(["hi", "I need"]);
     await waitFor(() => h.replies().length === 2);
     expect(h.replies().map((r) => r.data.answers)).toEqual([["w1"], ["w2"]]);
   });

@@ -58,7 +58,7 @@ export interface BotWorkerDeps {
   now?: () => number;
 }
 
-/** Deterministic keys: a redelivered `conversation.routed` can never produce a second reply. */
+/** Deterministic keys: the sender's ledger sends one reply per key, however often it is requested. */
 export const replyKey = (wamid: string) => `bot:${wamid}`;
 
 type Routed = EventOf<"conversation.routed">;
@@ -166,6 +166,13 @@ export class BotWorker {
       this.markRead(burst, options.markRead && options.typingIndicator),
       this.deps.memory.prepare(first.conversationId, idleMs, options.historyMessages),
     ]);
+    // A redelivery of messages already answered (a crash after the reply was recorded, before the
+    // ack): the history says so, and neither the model nor the sender is asked again.
+    const recorded = new Set(state.turns.flatMap((t) => (t.role === "user" && t.id ? [t.id] : [])));
+    if (burst.every((e) => recorded.has(e.data.message.wamid))) {
+      log.info("already answered (the session history has it); skipped");
+      return;
+    }
 
     let reply: string;
     let mode: "model" | "offline" | "fallback";
@@ -204,17 +211,13 @@ export class BotWorker {
     this.deps.metrics.replies.inc({ mode });
 
     const wamids = burst.map((e) => e.data.message.wamid);
-    const published = await this.publish(
+    await this.publish(
       first,
       address,
       replyMessage(reply, stage.options),
       options.quoteInbound ? last.data.message.wamid : undefined,
       wamids,
     );
-    if (!published) {
-      log.info("reply already published for this message; skipped");
-      return;
-    }
     const at = new Date(this.now()).toISOString();
     await this.deps.memory.record(
       first.conversationId,
@@ -229,7 +232,8 @@ export class BotWorker {
       ],
       state,
     );
-    log.info(
+    // Per message: debug (docs/operations.md "Logs"); the metrics count replies by mode.
+    log.debug(
       { mode, stage: data.stageAfter, answers: wamids.length, durationMs: this.now() - started },
       "reply composed",
     );
@@ -283,14 +287,19 @@ export class BotWorker {
     };
   }
 
-  /** Publishes once per key (bus dedup, keyed by the burst's first message); false when published before. */
+  /**
+   * The reply as an `outbound.request` keyed by the burst's first message. No bus dedup key: the
+   * sender's ledger already sends a key at most once, so a second request with the same key (a
+   * crash between publishing and recording the reply) is answered "already handled". A dedup key
+   * here was one more Redis write a reply for nothing.
+   */
   private async publish(
     cause: Routed,
     address: { to?: string; recipient?: string; recipientType?: "group" },
     message: OutboundMessage,
     replyTo: string | undefined,
     answers: string[],
-  ): Promise<boolean> {
+  ): Promise<void> {
     const key = replyKey(cause.data.message.wamid);
     const request = createEvent({
       type: "outbound.request",
@@ -305,8 +314,7 @@ export class BotWorker {
         ...(replyTo ? { replyTo } : {}),
       },
     });
-    const result = await this.deps.bus.publish(request, { dedupKeys: [`outbound:${key}`] });
-    return result.published.length > 0;
+    await this.deps.bus.publish(request);
   }
 }
 

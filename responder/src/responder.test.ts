@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function run(
   env: Record<string, string>,
-  opts: { redis?: RedisClient; expect?: number; script?: () => void } = {},
+  opts: { redis?: RedisClient; expect?: number; script?: () => void; sessionCache?: MemorySessionCache } = {},
 ) {
   const { redis } = opts;
   graph.reset();
@@ -59,7 +59,7 @@ async function run(
     bus,
     stores,
     flows: createFlowRegistry([SHOP_FLOW]),
-    sessionCache: new MemorySessionCache(3600),
+    sessionCache: opts.sessionCache ?? new MemorySessionCache(3600),
     log,
     ...(redis ? { redis } : {}),
   });
@@ -120,6 +120,29 @@ describe("startResponder end to end (memory bus, Graph API and OpenAI test serve
     const { results } = await run({ MARK_READ: "false" }, { expect: 1 });
     expect(results).toMatchObject([{ idempotencyKey: "bot:wamid.IN1", status: "sent" }]);
     expect(graph.sent().map((b) => (b.text as { body?: string } | undefined)?.body)).toEqual(["Hi!"]);
+  });
+
+  it("a crash between publishing the reply and recording it: the redelivery's request is not sent again", async () => {
+    // The first write of the exchange fails, as if the process died there: the routed event is
+    // handled again, the reply composed again under the same key, and the ledger stops it.
+    class FailsOnce extends MemorySessionCache {
+      failed = false;
+      override async appendMessages(...args: Parameters<MemorySessionCache["appendMessages"]>) {
+        if (!this.failed) {
+          this.failed = true;
+          throw new Error("crashed before the history was written");
+        }
+        return super.appendMessages(...args);
+      }
+    }
+    const sessionCache = new FailsOnce(3600);
+    const { results } = await run({ MARK_READ: "false" }, { expect: 2, sessionCache });
+    expect(sessionCache.failed).toBe(true);
+    expect(results.map((r) => [r.idempotencyKey, r.status])).toEqual([
+      ["bot:wamid.IN1", "sent"],
+      ["bot:wamid.IN1", "sent"],
+    ]);
+    expect(graph.sent().filter((b) => b.type === "text")).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { redisSessionKey, redisSessionMessagesKey } from "../events/names.js";
-import { type RedisClient, RedisScript } from "../redis/client.js";
+import type { RedisClient } from "../redis/client.js";
 import { readTtl } from "./page.js";
 import {
   ConversationSnapshot,
@@ -13,17 +13,6 @@ import {
 } from "./session-cache.js";
 import type { Conversation } from "./types.js";
 
-// RPUSH, LTRIM and EXPIRE as one command: one script call instead of MULTI, three commands and
-// EXEC (five commands for the client to encode and Redis to parse). Atomic, like the MULTI was.
-// LTRIM only once the list is longer than kept: a conversation's first exchanges skip it.
-// KEYS: the list. ARGV: keep, ttl seconds, then the entries (pushed 1,000 at a time: unpack's limit).
-const APPEND_MESSAGES = new RedisScript(`
-local keep, len = tonumber(ARGV[1]), 0
-for i = 3, #ARGV, 1000 do len = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-if len > keep then redis.call('LTRIM', KEYS[1], -keep, -1) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1`);
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -34,7 +23,7 @@ function parseJson(text: string): unknown {
 
 /**
  * The session cache on Redis: the conversation as a JSON string with EX, the recent messages as a
- * list trimmed on every append. Takes a connected client (connectRedis); does not close it.
+ * list trimmed once longer than kept. Takes a connected client (connectRedis); does not close it.
  */
 export class RedisSessionCache implements SessionCache {
   constructor(
@@ -69,9 +58,16 @@ export class RedisSessionCache implements SessionCache {
   ): Promise<void> {
     const max = readKeep(keep);
     if (entries.length === 0) return;
-    const args: (string | number)[] = [max, wholeSeconds(this.ttlSeconds)];
-    for (const e of entries) args.push(JSON.stringify(e));
-    await APPEND_MESSAGES.run(this.client, [redisSessionMessagesKey(conversationId)], args);
+    const key = redisSessionMessagesKey(conversationId);
+    // RPUSH and EXPIRE go out together (one round trip); LTRIM only once the list is longer than
+    // kept. Plain commands rather than a script: EVALSHA is one more command for Redis to run and
+    // count (docs/architecture.md, "What a message costs in Redis"). Not atomic, and need not be:
+    // readers take the last n, and every writer trims to the same `keep` from the tail.
+    const [length] = await Promise.all([
+      this.client.rPush(key, entries.map((e) => JSON.stringify(e))),
+      this.client.expire(key, wholeSeconds(this.ttlSeconds)),
+    ]);
+    if (length > max) await this.client.lTrim(key, -max, -1);
   }
 
   async recent(conversationId: string, n: number): Promise<SessionEntry[]> {

@@ -28,7 +28,7 @@ export interface SessionCache {
   getConversation(id: string): Promise<Conversation | undefined>;
   /** `ttlSeconds` defaults to the cache's TTL (config `store.sessionTtlSeconds`). */
   putConversation(conversation: Conversation, ttlSeconds?: number): Promise<void>;
-  /** Appends the entries in order (one round trip), keeps only the last `keep`, and renews the TTL. */
+  /** Appends the entries in order, keeps only the last `keep`, and renews the TTL. */
   appendMessages(conversationId: string, entries: readonly SessionEntry[], keep: number): Promise<void>;
   /** The last `n` entries, oldest first. */
   recent(conversationId: string, n: number): Promise<SessionEntry[]>;
