@@ -339,7 +339,8 @@ export class SenderWorker {
     if (wamid && message.type !== "read") await this.deps.stores.messages.setWamid(req.idempotencyKey, wamid);
     await this.publishResult(ctx.event, result);
     this.deps.metrics.sends.inc({ outcome: "sent", reason: message.type });
-    ctx.log.info({ wamid, attempts: ctx.attempts, type: message.type, source: req.source }, "message sent");
+    // Per message: debug (docs/operations.md "Logs"); failures and retries stay warnings.
+    ctx.log.debug({ wamid, attempts: ctx.attempts, type: message.type, source: req.source }, "message sent");
   }
 
   private async fail(

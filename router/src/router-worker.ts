@@ -185,7 +185,8 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
     });
     if (final.route === "human") await lines.append(id, heldTurn(message));
     await deps.stores.dedup.claim(done, ttl);
-    log.info(
+    // Per message: debug (docs/operations.md "Logs"); handoffs and assignments stay at info.
+    log.debug(
       {
         type: message.type,
         ...(id === event.conversationId ? {} : { conversation: id }),
