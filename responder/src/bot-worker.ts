@@ -161,7 +161,8 @@ export class BotWorker {
     if (!stage) throw new Error(`flow ${flow.id} has no stage ${data.stageAfter}`);
     const idleMs = flow.idleTimeoutMinutes * 60_000;
     const { options } = this.deps;
-    // Every message is marked read, the typing indicator on the last; the memory read goes alongside.
+    // The newest message is marked read, with the typing indicator: Meta marks the earlier ones in
+    // the thread read with it (docs/whatsapp-contract.md). The memory read goes alongside.
     const [, { summary, session, state }] = await Promise.all([
       this.markRead(burst, options.markRead && options.typingIndicator),
       this.deps.memory.prepare(first.conversationId, idleMs, options.historyMessages),
@@ -255,10 +256,9 @@ export class BotWorker {
 
   private async markRead(burst: readonly Routed[], typing: boolean): Promise<void> {
     const { receipts, options } = this.deps;
-    if (!receipts || !options.markRead) return;
-    await Promise.all(
-      burst.map((e, i) => receipts.markRead(e, { typing: typing && i === burst.length - 1 })),
-    );
+    const newest = burst[burst.length - 1];
+    if (!receipts || !options.markRead || !newest) return;
+    await receipts.markRead(newest, { typing });
   }
 
   /** Meta's typing indicator lasts 25 s: refreshed while the model runs, stopped before the reply. */
