@@ -111,10 +111,12 @@ describe("bot worker", () => {
     await waitFor(() => h.replies().length === 2);
     expect(h.replies().filter((r) => r.data.idempotencyKey === "bot:wamid.R")).toHaveLength(1);
     // The redelivery was not recorded as another exchange.
-    expect(openai.requests.at(-1)?.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
-      "hi",
-      "next",
-    ]);
+    expect(
+      openai.requests
+        .at(-1)
+        ?.messages.filter((m) => m.role === "user")
+        .map((m) => m.content),
+    ).toEqual(["hi", "next"]);
   });
 
   it("offline: a redelivered event does not rotate the scripted replies", async () => {

@@ -64,7 +64,10 @@ export class RedisSessionCache implements SessionCache {
     // count (docs/architecture.md, "What a message costs in Redis"). Not atomic, and need not be:
     // readers take the last n, and every writer trims to the same `keep` from the tail.
     const [length] = await Promise.all([
-      this.client.rPush(key, entries.map((e) => JSON.stringify(e))),
+      this.client.rPush(
+        key,
+        entries.map((e) => JSON.stringify(e)),
+      ),
       this.client.expire(key, wholeSeconds(this.ttlSeconds)),
     ]);
     if (length > max) await this.client.lTrim(key, -max, -1);
