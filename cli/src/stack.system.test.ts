@@ -60,7 +60,8 @@ describe.skipIf(!hasBinary("redis-server"))("the stack on a real Redis", () => {
     const lines: string[] = [];
     const port = await freePort();
     const stack = await startStack({
-      env: { NODE_ENV: "test", LOG_LEVEL: "info" },
+      // debug: the router's line for each message routed ("message routed") is a debug line.
+      env: { NODE_ENV: "test", LOG_LEVEL: "debug" },
       redisUrl: redis.url,
       gatewayPort: port,
       out: (l) => lines.push(l),
