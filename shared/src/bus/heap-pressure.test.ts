@@ -17,7 +17,7 @@ describe("heap pressure", () => {
     const limit = 88 * MB;
     expect(nearLimit(62 * MB, limit, 24 * MB, 0.85)).toBe(true);
     expect(nearLimit(50 * MB, limit, 24 * MB, 0.85)).toBe(false);
-    // The shipped workers (4 MB, 72 MB): the pause at 85 % of 72 MB.
+    // The shipped router (4 MB, 72 MB): the pause at 85 % of 72 MB.
     expect(nearLimit(62 * MB, 84 * MB, 12 * MB, 0.85)).toBe(true);
     expect(nearLimit(60 * MB, 84 * MB, 12 * MB, 0.85)).toBe(false);
   });

@@ -61,7 +61,7 @@ export class RedisSessionCache implements SessionCache {
     const key = redisSessionMessagesKey(conversationId);
     // RPUSH and EXPIRE go out together (one round trip); LTRIM only once the list is longer than
     // kept. Plain commands rather than a script: EVALSHA is one more command for Redis to run and
-    // count (docs/architecture.md, "What a message costs in Redis"). Not atomic, and need not be:
+    // count (docs/architecture.md, "Data"). Not atomic, and need not be:
     // readers take the last n, and every writer trims to the same `keep` from the tail.
     const [length] = await Promise.all([
       this.client.rPush(
