@@ -169,8 +169,8 @@ export class BotWorker {
     ]);
     // A redelivery of messages already answered (a crash after the reply was recorded, before the
     // ack): the history says so, and neither the model nor the sender is asked again.
-    const recorded = new Set(state.turns.flatMap((t) => (t.role === "user" && t.id ? [t.id] : [])));
-    if (burst.every((e) => recorded.has(e.data.message.wamid))) {
+    const recorded = (wamid: string) => state.turns.some((t) => t.role === "user" && t.id === wamid);
+    if (burst.every((e) => recorded(e.data.message.wamid))) {
       log.info("already answered (the session history has it); skipped");
       return;
     }

@@ -22,7 +22,7 @@ describe("RedisTapInterest", () => {
   it("registers a tap until a TTL from now, renews every open pattern, and stops once none is open", async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const { client, zadds } = recorder();
-    const interest = new RedisTapInterest(client, log, () => Date.now());
+    const interest = new RedisTapInterest(client, log, { now: async () => Date.now() });
     await interest.add("flank.inbound.>");
     expect(zadds()).toEqual([
       ["ZADD", REDIS_TAPS_KEY, "GT", String(1_000_000 + TAP_INTEREST_TTL_MS), "flank.inbound.>"],

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { REDIS_TAPS_KEY } from "../events/names.js";
-import type { RedisClient } from "../redis/client.js";
+import type { RedisClient, RedisClock } from "../redis/client.js";
 
 /** How long a registration lives without renewal, and how often an open tap renews it. */
 export const TAP_INTEREST_TTL_MS = 30_000;
@@ -10,9 +10,9 @@ export const TAP_INTEREST_RENEW_MS = 10_000;
  * The taps this process has open, registered in Redis (REDIS_TAPS_KEY) so publishers publish only
  * events somebody taps. A registration lapses unless renewed: a process that dies stops costing
  * publishes within TAP_INTEREST_TTL_MS, and a Redis restart that lost the registry is repaired as
- * soon as the client is connected again. A closed tap is not removed (another process may hold the same pattern); it
- * lapses. Scores are this process's clock against the publisher's: clocks may differ by up to the
- * TTL less the renewal interval (20 s) without a live tap being missed.
+ * soon as the client is connected again. A closed tap is not removed (another process may hold the
+ * same pattern); it lapses. Scores are on Redis's clock as each process estimates it (RedisClock),
+ * as publishers read them, so hosts whose clocks differ still agree on what has lapsed.
  */
 export class RedisTapInterest {
   private readonly open = new Map<string, number>();
@@ -22,7 +22,7 @@ export class RedisTapInterest {
   constructor(
     private readonly client: RedisClient,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<RedisClock, "now">,
   ) {
     client.on("ready", () => void this.renew().catch(this.renewFailed));
   }
@@ -52,10 +52,10 @@ export class RedisTapInterest {
   /** ZADD GT: a renewal never shortens another process's registration of the same pattern. */
   private async renew(patterns: readonly string[] = [...this.open.keys()]): Promise<void> {
     if (patterns.length === 0) return;
-    const now = this.now();
+    const now = await this.clock.now();
     const until = String(now + TAP_INTEREST_TTL_MS);
     await this.client.sendCommand(["ZADD", REDIS_TAPS_KEY, "GT", ...patterns.flatMap((p) => [until, p])]);
-    // Lapsed a TTL ago: well past, whatever the clocks of the processes that wrote them.
+    // Lapsed a TTL ago: well past, so a registration never goes while its renewal is on the way.
     await this.client.sendCommand([
       "ZREMRANGEBYSCORE",
       REDIS_TAPS_KEY,

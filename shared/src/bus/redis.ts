@@ -15,6 +15,7 @@ import {
   connectRedis,
   duplicateConnected,
   type RedisClient,
+  RedisClock,
   RedisScript,
 } from "../redis/client.js";
 import type { AppendItem, BusBackend, Delivery, LeaseStore, PartitionReader } from "./backend.js";
@@ -289,6 +290,8 @@ export class RedisBackend implements BusBackend {
   readonly leases: RedisLeases;
   private subscriber: Promise<RedisClient> | undefined;
   private readonly interest: RedisTapInterest;
+  /** Redis's clock, for the taps registry's lapse times (written by tap(), read by each append). */
+  private readonly clock: RedisClock;
 
   constructor(
     private readonly client: RedisClient,
@@ -296,7 +299,8 @@ export class RedisBackend implements BusBackend {
     private readonly maxLen: number,
   ) {
     this.leases = new RedisLeases(client);
-    this.interest = new RedisTapInterest(client, log);
+    this.clock = new RedisClock(client);
+    this.interest = new RedisTapInterest(client, log, this.clock);
   }
 
   /**
@@ -329,21 +333,21 @@ export class RedisBackend implements BusBackend {
 
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0);
-    const keys: string[] = [REDIS_TAPS_KEY];
-    // The longest TTL asked for wins; every caller passes the bus's one setting in practice.
-    const args: (string | number)[] = [
-      Math.max(...batch.map((b) => b.dedupTtlSeconds)),
-      this.maxLen,
-      Date.now(),
-    ];
-    for (const { items, tapsOnly } of batch) {
-      for (const item of items) {
-        const stream = redisStreamKey(item.topic, item.partition);
-        keys.push(stream, item.dedupKey ? redisDedupKey(item.dedupKey) : stream);
-        args.push(tapsOnly ? "t" : item.dedupKey ? "1" : "0", item.raw, redisTapChannel(item.channels));
-      }
-    }
     try {
+      const keys: string[] = [REDIS_TAPS_KEY];
+      // The longest TTL asked for wins; every caller passes the bus's one setting in practice.
+      const args: (string | number)[] = [
+        Math.max(...batch.map((b) => b.dedupTtlSeconds)),
+        this.maxLen,
+        await this.clock.now(),
+      ];
+      for (const { items, tapsOnly } of batch) {
+        for (const item of items) {
+          const stream = redisStreamKey(item.topic, item.partition);
+          keys.push(stream, item.dedupKey ? redisDedupKey(item.dedupKey) : stream);
+          args.push(tapsOnly ? "t" : item.dedupKey ? "1" : "0", item.raw, redisTapChannel(item.channels));
+        }
+      }
       const flags = await APPEND.run<number[]>(this.client, keys, args);
       let offset = 0;
       for (const b of batch) {

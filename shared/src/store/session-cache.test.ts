@@ -1,4 +1,4 @@
-import { hasBinary, startRedisServer, type TestServer } from "@flank/testing";
+import { hasBinary, redisCommands, startRedisServer, type TestServer } from "@flank/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisSessionKey, redisSessionMessagesKey } from "../events/names.js";
@@ -60,17 +60,13 @@ describe.skipIf(!hasBinary("redis-server"))("redis", () => {
     it("appends and renews the TTL with two commands, and trims only past keep (no script)", async () => {
       const cache = new RedisSessionCache(client, 7200, log);
       const entry = (i: number) => ({ role: "user" as const, text: `m${i}`, at: "2026-01-01T00:00:00.000Z" });
-      const calls = async () => {
-        const stats = String(await client.sendCommand(["INFO", "commandstats"]));
-        const of = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-        return { rpush: of("rpush"), expire: of("expire"), ltrim: of("ltrim"), evalsha: of("evalsha") };
-      };
-      await client.sendCommand(["CONFIG", "RESETSTAT"]);
+      const commands = redisCommands((section) => client.info(section));
+      await commands.mark();
       await cache.appendMessages("t:one", [entry(0), entry(1)], 3);
-      expect(await calls()).toEqual({ rpush: 1, expire: 1, ltrim: 0, evalsha: 0 });
-      await client.sendCommand(["CONFIG", "RESETSTAT"]);
+      expect(await commands.since()).toEqual({ rpush: 1, expire: 1 });
+      await commands.mark();
       await cache.appendMessages("t:one", [entry(2), entry(3)], 3);
-      expect(await calls()).toEqual({ rpush: 1, expire: 1, ltrim: 1, evalsha: 0 });
+      expect(await commands.since()).toEqual({ rpush: 1, expire: 1, ltrim: 1 });
       expect((await cache.recent("t:one", 10)).map((e) => e.text)).toEqual(["m1", "m2", "m3"]);
       expect(await client.ttl(redisSessionMessagesKey("t:one"))).toBeGreaterThan(7000);
     });
