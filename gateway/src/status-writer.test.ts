@@ -128,6 +128,7 @@ describe("status writer", () => {
       group: "status-writer",
       queued: () => [],
       absorb: () => {},
+      wait: <T>(work: Promise<T>) => work,
     };
     await expect(handle(event, { ...ctx, attempt: 1 })).rejects.toMatchObject({ retryable: true });
     await expect(handle(event, { ...ctx, attempt: 3 })).resolves.toBeUndefined();

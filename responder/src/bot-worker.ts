@@ -1,4 +1,4 @@
-import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
+import type { Bus, Consumer, HandlerContext, Wait } from "@flank/shared/bus";
 import {
   type ConversationRoutedData,
   createEvent,
@@ -118,7 +118,7 @@ export class BotWorker {
 
   async handle(
     event: FlankEvent,
-    ctx?: Pick<HandlerContext, "attempt" | "queued" | "absorb">,
+    ctx?: Pick<HandlerContext, "attempt" | "queued" | "absorb"> & Partial<Pick<HandlerContext, "wait">>,
   ): Promise<void> {
     if (event.type !== "conversation.routed" || event.data.route !== "bot") return;
     const log = this.deps.log.child({
@@ -139,10 +139,12 @@ export class BotWorker {
     // A redelivery is answered alone: its reply may have gone out before a crash under its own
     // key, and combining it with the messages behind it would skip them as that duplicate.
     const mode = (ctx?.attempt ?? 1) > 1 ? "each" : (options.burstMode ?? "combine");
-    if (mode === "combine" && (options.burstWaitMs ?? 0) > 0) await sleep(options.burstWaitMs ?? 0);
+    // Waits outside the process (the burst wait, the model) lend the handler's slot to others.
+    const wait = ctx?.wait ?? ((work) => work);
+    if (mode === "combine" && (options.burstWaitMs ?? 0) > 0) await wait(sleep(options.burstWaitMs ?? 0));
     const burst = burstOf(event, ctx?.queued() ?? [], mode);
     ctx?.absorb(burst.length - 1);
-    await this.reply(burst, address, log);
+    await this.reply(burst, address, log, wait);
   }
 
   /** One reply to the burst's messages (oldest first), in the stage the last one was routed to. */
@@ -150,6 +152,7 @@ export class BotWorker {
     burst: readonly Routed[],
     address: { to?: string; recipient?: string; recipientType?: "group" },
     log: Logger,
+    wait: Wait,
   ): Promise<void> {
     const started = this.now();
     const first = burst[0] as Routed;
@@ -193,7 +196,7 @@ export class BotWorker {
       });
       const typing = this.keepTyping(last);
       try {
-        reply = await this.modelSlots.run(() => model.complete(prompt));
+        reply = await wait(this.modelSlots.run(() => model.complete(prompt)));
         mode = "model";
       } catch (err) {
         // The user is never left in silence: the configured fallback goes out instead.

@@ -1,3 +1,4 @@
+import type { Wait } from "@flank/shared/bus";
 import { type EventOf, outboundText } from "@flank/shared/contract";
 import type { Logger } from "@flank/shared/log";
 import type { Integration, StoredMessage } from "@flank/shared/store";
@@ -10,6 +11,8 @@ export interface SendContext {
   /** Meta answered 200: from here on the key must never be released for another send. */
   accepted: boolean;
   log: Logger;
+  /** Lends the handler's slot while it waits (pacing, a retry's backoff): HandlerContext.wait. */
+  wait: Wait;
 }
 
 export interface Templates {

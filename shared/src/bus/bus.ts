@@ -1,5 +1,6 @@
 import type { Topic } from "../events/names.js";
 import type { FlankEvent } from "../events/schemas.js";
+import { type LoadSampler, loopLoad, type Wait } from "./handler-slots.js";
 import { heapNearLimit } from "./heap-pressure.js";
 
 export interface PublishOptions {
@@ -34,6 +35,12 @@ export interface HandlerContext {
    * their own; when it fails they stay queued.
    */
   absorb(count: number): void;
+  /**
+   * Lends this handler's slot to others while it waits on something outside the process (a model
+   * call, a pacing delay): the consumer bounds the handlers working at once by the CPU's load
+   * (handler-slots.ts), not the ones waiting.
+   */
+  wait: Wait;
 }
 
 export type Handler = (event: FlankEvent, ctx: HandlerContext) => Promise<void>;
@@ -121,6 +128,8 @@ export interface BusTuning {
   readWaitMs: number;
   /** Whether memory is short: consumers then take no new events until some in hand are done. */
   memoryShort: () => boolean;
+  /** A new sampler of the event loop's load: each consumer's handlers at once follow it (handler-slots.ts). */
+  loopLoad: () => LoadSampler;
 }
 
 export const DEFAULT_TUNING: BusTuning = {
@@ -135,4 +144,5 @@ export const DEFAULT_TUNING: BusTuning = {
   streamMaxLen: 100_000,
   readWaitMs: 1000,
   memoryShort: heapNearLimit,
+  loopLoad,
 };

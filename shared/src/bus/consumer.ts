@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { newId } from "../events/event.js";
 import type { BusBackend } from "./backend.js";
 import type { BusTuning, CloseOptions, ConsumeOptions, Consumer } from "./bus.js";
+import { HandlerSlots } from "./handler-slots.js";
 import { InFlightLimit } from "./in-flight.js";
 import { type DeadLetter, PartitionWorker } from "./partition-worker.js";
 
@@ -21,6 +22,7 @@ export class PartitionConsumer implements Consumer {
   /** Partitions stopped and draining: their leases are still renewed until released. */
   private readonly draining = new Map<number, Promise<void>>();
   private readonly limit: InFlightLimit;
+  private readonly slots: HandlerSlots;
   private readonly membersKey: string;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -34,10 +36,12 @@ export class PartitionConsumer implements Consumer {
     private readonly log: Logger,
   ) {
     this.limit = new InFlightLimit(opts.maxInFlight ?? tuning.maxInFlight, tuning.memoryShort);
+    this.slots = new HandlerSlots(this.limit.max, tuning.loopLoad());
     this.membersKey = `${opts.group}:${opts.topic}`;
   }
 
   async start(): Promise<void> {
+    this.slots.start();
     await this.tick();
     this.timer = setInterval(
       () => void this.tick(),
@@ -116,6 +120,7 @@ export class PartitionConsumer implements Consumer {
           retryBaseDelayMs: this.tuning.retryBaseDelayMs,
           retryMaxDelayMs: this.tuning.retryMaxDelayMs,
           limit: this.limit,
+          slots: this.slots,
           deadLetter: this.deadLetter,
           healthy: async () => (await this.backend.health()).ok,
           log: this.log.child({ partition }),
@@ -157,6 +162,7 @@ export class PartitionConsumer implements Consumer {
     });
     const finished = await Promise.race([all, late]);
     clearTimeout(deadline);
+    this.slots.stop();
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
     if (!finished) {

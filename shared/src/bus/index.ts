@@ -1,6 +1,7 @@
 export * from "./backend.js";
 export * from "./bus.js";
 export * from "./factory.js";
+export * from "./handler-slots.js";
 export * from "./memory.js";
 export * from "./partition.js";
 export * from "./partitioned-bus.js";

@@ -5,6 +5,7 @@ import type { Topic } from "../events/names.js";
 import type { FlankEvent } from "../events/schemas.js";
 import type { Delivery, PartitionReader } from "./backend.js";
 import type { Handler, HandlerContext } from "./bus.js";
+import type { HandlerSlots } from "./handler-slots.js";
 import type { InFlightLimit } from "./in-flight.js";
 import { isPermanent, retryDelay, sleep } from "./retry.js";
 
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   limit: InFlightLimit;
+  /** The consumer's handlers at once, shared by its partitions. */
+  slots: HandlerSlots;
   deadLetter: DeadLetter;
   /** Whether the bus answers: a handler failing while it does not is not charged an attempt. */
   healthy: () => Promise<boolean>;
@@ -162,16 +165,21 @@ export class PartitionWorker {
     const { event, delivery } = head;
     for (let attempt = delivery.previousDeliveries + 1; ; attempt++) {
       let absorbed = 0;
-      const ctx: HandlerContext = {
-        attempt,
-        ...this.where(),
-        queued: () => chain.slice(1 + absorbed).map((e) => e.event),
-        absorb: (count) => {
-          absorbed = Math.min(chain.length - 1, absorbed + Math.max(0, count));
-        },
-      };
       try {
-        await handler(event, ctx);
+        // In a slot: the chain waits for one, and the events of its conversation that arrive
+        // meanwhile queue behind it (the bot answers them together).
+        await this.opts.slots.run((wait) => {
+          const ctx: HandlerContext = {
+            attempt,
+            ...this.where(),
+            queued: () => chain.slice(1 + absorbed).map((e) => e.event),
+            absorb: (count) => {
+              absorbed = Math.min(chain.length - 1, absorbed + Math.max(0, count));
+            },
+            wait,
+          };
+          return handler(event, ctx);
+        });
         return absorbed;
       } catch (err) {
         const log = this.opts.log.child({ eventId: event.id, conversationId: event.conversationId, attempt });
