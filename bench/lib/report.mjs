@@ -47,7 +47,8 @@ export function markdown(r) {
       const share = p.throughputPerS / p.rate;
       // Targets: at 300 msg/s p99 within 200 ms of the longest model call; at 1,000 msg/s with the
       // 2 s model p99 ≤ 2.3 s; the 0.5–4 s model at 1,000 msg/s is reported only.
-      const p99Target = p.rate <= 300 ? p.modelLongestMs + 200 : p.name.endsWith("model 2 s") ? 2300 : undefined;
+      const p99Target =
+        p.rate <= 300 ? p.modelLongestMs + 200 : p.name.endsWith("model 2 s") ? 2300 : undefined;
       const met =
         p99Target === undefined
           ? "(report)"
@@ -60,7 +61,9 @@ export function markdown(r) {
     }
     lines.push("");
     if (e.inFlight)
-      lines.push(`BUS_MAX_IN_FLIGHT, MODEL_MAX_IN_FLIGHT and HTTP_MAX_SOCKETS: ${e.inFlight} (peak rate × 3 s)`);
+      lines.push(
+        `BUS_MAX_IN_FLIGHT, MODEL_MAX_IN_FLIGHT and HTTP_MAX_SOCKETS: ${e.inFlight} (peak rate × 3 s)`,
+      );
     lines.push(peakRss(e));
   }
   return lines.join("\n");
