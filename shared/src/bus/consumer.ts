@@ -36,7 +36,7 @@ export class PartitionConsumer implements Consumer {
     private readonly log: Logger,
   ) {
     this.limit = new InFlightLimit(opts.maxInFlight ?? tuning.maxInFlight, tuning.memoryShort);
-    this.slots = new HandlerSlots(this.limit.max, tuning.loopLoad());
+    this.slots = new HandlerSlots(this.limit.max, tuning.loopLoad(), tuning.memoryShort);
     this.membersKey = `${opts.group}:${opts.topic}`;
   }
 

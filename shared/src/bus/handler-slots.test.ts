@@ -190,3 +190,29 @@ describe("a consumer on a saturated loop", () => {
     await bus.close();
   });
 });
+
+describe("HandlerSlots while memory is short", () => {
+  it("starts no new handler while one in progress can free memory, and starts them as memory frees", async () => {
+    let short = false;
+    const slots = new HandlerSlots(
+      100,
+      () => 0.5,
+      () => short,
+    );
+    const t = gatedTasks();
+    void slots.run(t.task);
+    await turn();
+    short = true;
+    for (let i = 0; i < 5; i++) void slots.run(t.task);
+    await turn();
+    expect(t.running()).toBe(1);
+    // Still short when the first finishes: nothing is in progress, so one starts (never a stall).
+    t.gates.shift()?.();
+    await turn();
+    expect(t.running()).toBe(1);
+    short = false;
+    t.gates.shift()?.();
+    await turn();
+    expect(t.running()).toBe(4);
+  });
+});

@@ -62,6 +62,8 @@ export class HandlerSlots {
   private limit: number;
   private readonly min: number;
   private running = 0;
+  /** Handlers started and not finished, waiting outside included. */
+  private active = 0;
   private readonly fresh: (() => void)[] = [];
   private readonly resuming: (() => void)[] = [];
   /** Moving average of a handler's time in a slot, ms: how long a cut takes to show. */
@@ -72,6 +74,8 @@ export class HandlerSlots {
   constructor(
     readonly max: number,
     private readonly sample: LoadSampler,
+    /** While memory is short, no new handler starts until one in progress finishes (heap-pressure.ts). */
+    private readonly memoryShort: () => boolean = () => false,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.min = Math.min(max, MIN_SLOTS);
@@ -132,13 +136,19 @@ export class HandlerSlots {
       return await task(wait);
     } finally {
       done = true;
+      this.active--;
       if (lent === 0) this.give(since);
+      else this.admit();
     }
   }
 
   private take(queue: (() => void)[]): Promise<void> | undefined {
-    if (this.running < this.limit && this.fresh.length + this.resuming.length === 0) {
+    // A handler back from a wait goes before every new one; a new one waits while memory is short.
+    const resuming = queue === this.resuming;
+    const ahead = resuming ? this.resuming.length : this.fresh.length + this.resuming.length;
+    if (ahead === 0 && this.running < this.limit && (resuming || !this.starved())) {
       this.running++;
+      if (!resuming) this.active++;
       return undefined;
     }
     return new Promise<void>((resolve) => queue.push(resolve));
@@ -152,10 +162,19 @@ export class HandlerSlots {
 
   private admit(): void {
     while (this.running < this.limit) {
-      const next = this.resuming.shift() ?? this.fresh.shift();
+      let next = this.resuming.shift();
+      if (!next && !this.starved()) {
+        next = this.fresh.shift();
+        if (next) this.active++;
+      }
       if (!next) return;
       this.running++;
       next();
     }
+  }
+
+  /** Memory is short and handlers in progress will free some: start no new one. */
+  private starved(): boolean {
+    return this.active > 0 && this.memoryShort();
   }
 }
