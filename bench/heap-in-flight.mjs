@@ -1,6 +1,8 @@
-// node bench/heap-in-flight.mjs [messages]: what replies in flight hold in the responder.
+// node bench/heap-in-flight.mjs [messages] [--history=N]: what replies in flight hold in the responder.
 // A 30 s model holds every reply in flight; then a heap snapshot of the responder is summed by
-// kind of object (docs/benchmarks.md, "Where this stands"). Run after `npm run build`.
+// kind of object (docs/benchmarks.md, "Where this stands"). --history=N first gives each user N
+// exchanges with an instant model, so the replies carry a session's history as under real load
+// (the latency phases' users have 10–30). Run after `npm run build`.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +12,8 @@ import { APP_SECRET } from "./lib/payload.mjs";
 import { runJson } from "./lib/procs.mjs";
 import { startStack } from "./lib/stack.mjs";
 
-const messages = Number(process.argv[2] ?? 1000);
+const messages = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 1000);
+const history = Number(process.argv.find((a) => a.startsWith("--history="))?.slice(10) ?? 0);
 const dir = mkdtempSync(join(tmpdir(), "flank-heap-"));
 const redis = await startRedisServer({});
 const stack = await startStack({
@@ -19,6 +22,23 @@ const stack = await startStack({
 });
 let file;
 try {
+  if (history > 0) {
+    const warm = {
+      secret: APP_SECRET,
+      rate: 500,
+      amount: messages * history,
+      connections: 50,
+      users: messages,
+    };
+    await runJson(["bench/load.mjs", stack.url, JSON.stringify({ ...warm, tag: "history" })]);
+    // Every reply in (a reply may answer a burst): until 2 s pass without one.
+    for (let count = -1, quiet = 0; quiet < 8; ) {
+      const now = (await stack.replies()).length;
+      quiet = now === count ? quiet + 1 : 0;
+      count = now;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   await stack.control("/__bench/model", { fixedMs: 30_000 });
   const load = {
     secret: APP_SECRET,

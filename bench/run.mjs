@@ -182,13 +182,9 @@ async function endToEnd(redis, start = startStack) {
  * model calls in flight.
  */
 async function realLatency(redis) {
-  // Sized as docs/operations.md says, for the highest offered rate: peak rate × model time (3 s).
-  // At the default 1,000, model calls in flight capped 1,000 msg/s of a 2 s model at 500 msg/s.
-  const inFlight = String(Math.max(1000, Math.max(...RATES) * 3));
-  const stack = await startStack({
-    redisUrl: redis.url,
-    env: { BUS_MAX_IN_FLIGHT: inFlight, MODEL_MAX_IN_FLIGHT: inFlight, HTTP_MAX_SOCKETS: inFlight },
-  });
+  // The shipped in-flight bounds (1,000): a 2 s model at 1,000 msg/s needs 2,000 replies in flight,
+  // which the responder's 80 MB old generation does not hold (docs/benchmarks.md says why).
+  const stack = await startStack({ redisUrl: redis.url });
   const meter = await costMeter(stack, redis);
   const models = [
     { name: "2 s", latency: { fixedMs: 2000 }, longestMs: 2000 },
@@ -221,7 +217,7 @@ async function realLatency(redis) {
       }
     }
     await stack.control("/__bench/model", { fixedMs: 0 });
-    return { phases, inFlight: Number(inFlight), ...stackReport(stack) };
+    return { phases, ...stackReport(stack) };
   } finally {
     await meter.close();
     await stack.stop();

@@ -60,10 +60,6 @@ export function markdown(r) {
       );
     }
     lines.push("");
-    if (e.inFlight)
-      lines.push(
-        `BUS_MAX_IN_FLIGHT, MODEL_MAX_IN_FLIGHT and HTTP_MAX_SOCKETS: ${e.inFlight} (peak rate × 3 s)`,
-      );
     lines.push(peakRss(e));
   }
   return lines.join("\n");

@@ -157,43 +157,16 @@ export class BotWorker {
     const started = this.now();
     const first = burst[0] as Routed;
     const last = burst[burst.length - 1] as Routed;
-    const { data } = last;
-    const texts = burst.map((e) => answerable(e) ?? "");
-    const flow = this.deps.flows.resolve(data.flowId);
-    const stage = flow.stages[data.stageAfter] ?? flow.stages[flow.initialStage];
-    if (!stage) throw new Error(`flow ${flow.id} has no stage ${data.stageAfter}`);
-    const idleMs = flow.idleTimeoutMinutes * 60_000;
+    const planned = await this.plan(burst, log);
+    if (!planned) return;
+    const { stage, state, texts } = planned;
     const { options } = this.deps;
-    // The newest message is marked read, with the typing indicator: Meta marks the earlier ones in
-    // the thread read with it (docs/whatsapp-contract.md). The memory read goes alongside.
-    const [, { summary, session, state }] = await Promise.all([
-      this.markRead(burst, options.markRead && options.typingIndicator),
-      this.deps.memory.prepare(first.conversationId, idleMs, options.historyMessages),
-    ]);
-    // A redelivery of messages already answered (a crash after the reply was recorded, before the
-    // ack): the history says so, and neither the model nor the sender is asked again.
-    const recorded = (wamid: string) => state.turns.some((t) => t.role === "user" && t.id === wamid);
-    if (burst.every((e) => recorded(e.data.message.wamid))) {
-      log.info("already answered (the session history has it); skipped");
-      return;
-    }
 
     let reply: string;
     let mode: "model" | "offline" | "fallback";
-    if (this.deps.model) {
+    if (planned.prompt && this.deps.model) {
       const model = this.deps.model;
-      const images = await this.imagesOf(burst, log);
-      const prompt = buildPrompt({
-        ...(flow.systemPrompt ? { flowPrompt: flow.systemPrompt } : {}),
-        stage,
-        ...(summary ? { summary } : {}),
-        profile: await this.profile(first.tenant, data.message),
-        history: session,
-        messages: texts,
-        ...(images ? { images } : {}),
-        maxHistory: options.historyMessages,
-        tokenBudget: options.historyTokenBudget,
-      });
+      const prompt = planned.prompt;
       const typing = this.keepTyping(last);
       try {
         reply = await wait(this.modelSlots.run(() => model.complete(prompt)));
@@ -209,7 +182,7 @@ export class BotWorker {
         clearInterval(typing);
       }
     } else {
-      reply = scriptedReply(stage.replies, session);
+      reply = planned.scripted ?? options.fallbackReply;
       mode = "offline";
     }
     this.deps.metrics.replies.inc({ mode });
@@ -238,9 +211,54 @@ export class BotWorker {
     );
     // Per message: debug (docs/operations.md "Logs"); the metrics count replies by mode.
     log.debug(
-      { mode, stage: data.stageAfter, answers: wamids.length, durationMs: this.now() - started },
+      { mode, stage: last.data.stageAfter, answers: wamids.length, durationMs: this.now() - started },
       "reply composed",
     );
+  }
+
+  /**
+   * What the reply needs before the model: the stage, the prompt (or the offline script's reply),
+   * the memory state; undefined when the history shows the burst answered already. Its own call, so
+   * the session's turns it reads are garbage once it returns: replies wait seconds on the model,
+   * and a thousand in flight held every turn's text (docs/benchmarks.md "Memory a reply holds").
+   */
+  private async plan(burst: readonly Routed[], log: Logger) {
+    const first = burst[0] as Routed;
+    const last = burst[burst.length - 1] as Routed;
+    const { data } = last;
+    const texts = burst.map((e) => answerable(e) ?? "");
+    const flow = this.deps.flows.resolve(data.flowId);
+    const stage = flow.stages[data.stageAfter] ?? flow.stages[flow.initialStage];
+    if (!stage) throw new Error(`flow ${flow.id} has no stage ${data.stageAfter}`);
+    const idleMs = flow.idleTimeoutMinutes * 60_000;
+    const { options } = this.deps;
+    // The newest message is marked read, with the typing indicator: Meta marks the earlier ones in
+    // the thread read with it (docs/whatsapp-contract.md). The memory read goes alongside.
+    const [, { summary, session, turns, state }] = await Promise.all([
+      this.markRead(burst, options.markRead && options.typingIndicator),
+      this.deps.memory.prepare(first.conversationId, idleMs, options.historyMessages),
+    ]);
+    // A redelivery of messages already answered (a crash after the reply was recorded, before the
+    // ack): the history says so, and neither the model nor the sender is asked again.
+    const recorded = (wamid: string) => turns.some((t) => t.role === "user" && t.id === wamid);
+    if (burst.every((e) => recorded(e.data.message.wamid))) {
+      log.info("already answered (the session history has it); skipped");
+      return undefined;
+    }
+    if (!this.deps.model) return { stage, state, texts, scripted: scriptedReply(stage.replies, session) };
+    const images = await this.imagesOf(burst, log);
+    const prompt = buildPrompt({
+      ...(flow.systemPrompt ? { flowPrompt: flow.systemPrompt } : {}),
+      stage,
+      ...(summary ? { summary } : {}),
+      profile: await this.profile(first.tenant, data.message),
+      history: session,
+      messages: texts,
+      ...(images ? { images } : {}),
+      maxHistory: options.historyMessages,
+      tokenBudget: options.historyTokenBudget,
+    });
+    return { stage, state, texts, prompt };
   }
 
   /** The burst's images (VISION); an image that cannot be read is left out, its caption still sent. */

@@ -6,16 +6,23 @@ import type { Turn } from "./prompt.js";
 import {
   currentSession,
   extractiveSummary,
+  markOf,
   sessionExpired,
   summaryPrompt,
+  type TurnMark,
   uncovered,
+  uncoveredExchanges,
   userExchanges,
 } from "./session.js";
 import type { SessionHistory } from "./session-history.js";
 
-/** What `prepare` read: the recent turns (at least the summary window) and the summary. */
+/**
+ * What `record` needs of what `prepare` read: the recent turns' marks (at least the summary window)
+ * and the summary. Marks, not turns: the state is held while the model runs, and with the turns'
+ * texts a reply in flight held about twice the heap (`node bench/heap-in-flight.mjs --history=10`).
+ */
 export interface MemoryState {
-  turns: Turn[];
+  marks: TurnMark[];
   summary?: Summary;
 }
 
@@ -73,7 +80,7 @@ export class MemoryKeeper {
     conversationId: string,
     idleMs: number,
     maxTurns: number,
-  ): Promise<{ summary?: string; session: Turn[]; state: MemoryState }> {
+  ): Promise<{ summary?: string; session: Turn[]; turns: Turn[]; state: MemoryState }> {
     const now = this.now();
     const turns = await this.deps.history.recent(conversationId, Math.max(maxTurns, this.window));
     let summary = await this.deps.summaries.get(conversationId);
@@ -91,7 +98,8 @@ export class MemoryKeeper {
     return {
       ...(summary ? { summary: summary.text } : {}),
       session: session.slice(-Math.max(0, maxTurns)),
-      state: { turns, ...(summary ? { summary } : {}) },
+      turns,
+      state: { marks: turns.map(markOf), ...(summary ? { summary } : {}) },
     };
   }
 
@@ -103,11 +111,11 @@ export class MemoryKeeper {
    */
   async record(conversationId: string, turns: readonly Turn[], state?: MemoryState): Promise<void> {
     await this.deps.history.append(conversationId, turns);
-    const recent = state
-      ? [...state.turns, ...turns].slice(-this.window)
-      : await this.deps.history.recent(conversationId, this.window);
+    const marks = state
+      ? [...state.marks, ...turns.map(markOf)].slice(-this.window)
+      : (await this.deps.history.recent(conversationId, this.window)).map(markOf);
     const summary = state ? state.summary : await this.deps.summaries.get(conversationId);
-    if (userExchanges(uncovered(recent, summary?.updatedAt)) >= this.deps.summaryEvery)
+    if (uncoveredExchanges(marks, summary?.updatedAt) >= this.deps.summaryEvery)
       this.schedule(conversationId);
   }
 

@@ -20,6 +20,22 @@ export function sessionExpired(turns: readonly Turn[], now: number, idleMs: numb
   return last !== undefined && now - ms(last.at) > idleMs;
 }
 
+/** A turn as the summary schedule counts it: whose it was and when (ms), without its text. */
+export interface TurnMark {
+  user: boolean;
+  at: number;
+}
+
+export const markOf = (t: Turn): TurnMark => ({ user: t.role === "user", at: ms(t.at) });
+
+/** User turns after the summary's `updatedAt` (all without one): the exchanges it does not cover. */
+export function uncoveredExchanges(marks: readonly TurnMark[], coveredUntil: string | undefined): number {
+  const since = coveredUntil ? ms(coveredUntil) : Number.NEGATIVE_INFINITY;
+  let n = 0;
+  for (const m of marks) if (m.user && m.at > since) n++;
+  return n;
+}
+
 /** Turns not yet folded into the summary (the summary's `updatedAt` marks how far it covers). */
 export function uncovered(turns: readonly Turn[], coveredUntil: string | undefined): Turn[] {
   if (!coveredUntil) return [...turns];
