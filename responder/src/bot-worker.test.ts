@@ -98,6 +98,31 @@ describe("bot worker", () => {
     expect(countOf(h.metrics.counts, "replies", { mode: "offline" })).toBe(3);
   });
 
+  it("lends its handler slot while the model composes, and only then", async () => {
+    let inModel = false;
+    const seen: boolean[] = [];
+    openai.setHandler(() => {
+      seen.push(inModel);
+      return { content: "ok" };
+    });
+    h = await startBotHarness({ model: model() });
+    const wait = async <T>(work: Promise<T>) => {
+      inModel = true;
+      try {
+        return await work;
+      } finally {
+        inModel = false;
+      }
+    };
+    await h.bot.handle(h.routed("hi", { wamid: "wamid.L" }), {
+      attempt: 1,
+      queued: () => [],
+      absorb: () => {},
+      wait,
+    });
+    expect(seen).toEqual([true]);
+  });
+
   it("a redelivered event never produces a second reply, nor asks the model again", async () => {
     openai.setHandler(() => ({ content: "ok" }));
     h = await startBotHarness({ model: model() });

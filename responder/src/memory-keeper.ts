@@ -18,8 +18,8 @@ import type { SessionHistory } from "./session-history.js";
 
 /**
  * What `record` needs of what `prepare` read: the recent turns' marks (at least the summary window)
- * and the summary. Marks, not turns: the state is held while the model runs, and with the turns'
- * texts a reply in flight held about twice the heap (`node bench/heap-in-flight.mjs --history=10`).
+ * and the summary. Marks, not turns: the state is held while the model runs, a thousand replies at
+ * once (`node bench/heap-in-flight.mjs --history=10`).
  */
 export interface MemoryState {
   marks: TurnMark[];

@@ -178,3 +178,33 @@ describe("sender: pacing", () => {
     expect(h.results.map((r) => r.idempotencyKey)).toEqual(["q1", "q2"]);
   });
 });
+
+describe("sender: handler slots", () => {
+  it("lends its slot while it waits on pacing and on the Graph API, so waits hold no other send", async () => {
+    const waits = heldWaits({ auto: true });
+    h = await startSenderHarness(
+      { pacing: { perNumberRate: 80, perRecipientRate: 5, perRecipientBurst: 1 } },
+      { waits },
+    );
+    await h.openWindow();
+    let lent = 0;
+    const wait = <T>(work: Promise<T>) => {
+      lent++;
+      return work;
+    };
+    const request = (key: string) =>
+      createEvent({
+        type: "outbound.request",
+        tenant: TENANT,
+        conversationId: `${TENANT}:${USER}`,
+        data: { idempotencyKey: key, to: USER, source: "api", message: text(key) },
+      });
+    await h.sender.handle(request("s1"), { wait });
+    expect(lent).toBe(1); // the Graph API call
+    await h.sender.handle(request("s2"), { wait });
+    // The second waited one pacing interval, then called the Graph API: both lent the slot.
+    expect(waits.asked).toHaveLength(1);
+    expect(lent).toBe(3);
+    expect(bodies(h)).toEqual(["s1", "s2"]);
+  });
+});
