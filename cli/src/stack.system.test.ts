@@ -94,7 +94,10 @@ describe.skipIf(!hasBinary("redis-server"))("the stack on a real Redis", () => {
       }).catch((err) => {
         throw new Error(`${err.message}\n${lines.slice(-40).join("\n")}`);
       });
-      expect(lines.some((l) => l.startsWith("[router]") && l.includes('"route":"bot"'))).toBe(true);
+      // The router logs after it publishes: its line may reach this process after the receipt.
+      await waitFor(() => lines.some((l) => l.startsWith("[router]") && l.includes('"route":"bot"')), {
+        what: "the router's routed line",
+      });
     } finally {
       expect(await stack.stop()).toBe(true);
     }

@@ -389,6 +389,8 @@ describe.skipIf(!hasBinary("chromium"))("playground in Chromium", () => {
   it("keeps the chat on reload, starts a picked flow, and starts over on reset", async () => {
     const page = await context.newPage();
     await page.goto(flank.playgroundUrl ?? "");
+    // The page first opens the chat of the number an earlier test saved; then another is picked.
+    await page.waitForSelector("#send:not([disabled])");
     await page.fill("#from", "16505558888");
     await page.click("#start");
     await page.waitForSelector("#send:not([disabled])");
