@@ -216,3 +216,19 @@ describe("HandlerSlots while memory is short", () => {
     expect(t.running()).toBe(4);
   });
 });
+
+describe("HandlerSlots misuse", () => {
+  it("a wait called after its task finished lends nothing, so the count of running handlers holds", async () => {
+    const slots = new HandlerSlots(100, () => 1);
+    for (let i = 0; i < 10; i++) slots.adjust();
+    let late: ((work: Promise<void>) => Promise<void>) | undefined;
+    await slots.run(async (wait) => {
+      late = wait;
+    });
+    await late?.(Promise.resolve());
+    const t = gatedTasks();
+    for (let i = 0; i < 20; i++) void slots.run(t.task);
+    await turn();
+    expect(t.running()).toBe(MIN_SLOTS);
+  });
+});

@@ -121,6 +121,7 @@ export class HandlerSlots {
     let lent = 0;
     let done = false;
     const wait: Wait = async (work) => {
+      if (done) return work; // after its task: no slot to lend
       if (lent++ === 0) this.give(since);
       try {
         return await work;
