@@ -3,7 +3,8 @@ import type { EventOf } from "@flank/shared/contract";
 import { waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startBotHarness, USER } from "./bot.harness.js";
-import { burstOf } from "./bot-worker.js";
+import { BotWorker, burstOf } from "./bot-worker.js";
+import type { MemoryKeeper } from "./memory-keeper.js";
 
 type Routed = EventOf<"conversation.routed">;
 
@@ -356,5 +357,28 @@ describe("bot worker: groups, edits and revokes, the business app's lines", () =
       role: "assistant",
       content: "A person here: blue is in stock.",
     });
+  });
+});
+
+describe("BotWorker.stop", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("waits for running summaries at most its timeout, then returns", async () => {
+    vi.useFakeTimers();
+    const memory = { settled: () => new Promise<void>(() => {}) } as unknown as MemoryKeeper;
+    const bot = new BotWorker({ memory, options: {} } as unknown as ConstructorParameters<
+      typeof BotWorker
+    >[0]);
+    let done = false;
+    const stopping = bot.stop(5000).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(done).toBe(true);
   });
 });
