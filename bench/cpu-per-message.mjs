@@ -6,7 +6,7 @@
 import { startRedisServer } from "../testing/dist/servers.js";
 import { APP_SECRET } from "./lib/payload.mjs";
 import { cpuMs, runJson } from "./lib/procs.mjs";
-import { startStack } from "./lib/stack.mjs";
+import { repliesSettled, startStack } from "./lib/stack.mjs";
 
 const opt = (name, fallback) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -21,14 +21,7 @@ try {
   const before = Object.fromEntries([...stack.procs].map(([name, p]) => [name, cpuMs(p.pid)]));
   const load = { secret: APP_SECRET, amount: messages, connections: 50, users, tag: "cpu" };
   await runJson(["bench/load.mjs", stack.url, JSON.stringify(rate ? { ...load, rate, warmupS: 2 } : load)]);
-  // Every reply in (a reply may answer a burst of a user's messages): until 3 s pass without one.
-  let count = -1;
-  for (let quiet = 0; quiet < 12; ) {
-    const now = (await stack.replies()).length;
-    quiet = now === count ? quiet + 1 : 0;
-    count = now;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const count = await repliesSettled(stack, 3000);
   const perMessage = Object.fromEntries(
     [...stack.procs].map(([name, p]) => [
       name,

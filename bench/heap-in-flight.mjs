@@ -10,7 +10,7 @@ import { startRedisServer } from "../testing/dist/servers.js";
 import { waitFor } from "../testing/dist/wait.js";
 import { APP_SECRET } from "./lib/payload.mjs";
 import { runJson } from "./lib/procs.mjs";
-import { startStack } from "./lib/stack.mjs";
+import { repliesSettled, startStack } from "./lib/stack.mjs";
 
 const messages = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 1000);
 const history = Number(process.argv.find((a) => a.startsWith("--history="))?.slice(10) ?? 0);
@@ -31,13 +31,7 @@ try {
       users: messages,
     };
     await runJson(["bench/load.mjs", stack.url, JSON.stringify({ ...warm, tag: "history" })]);
-    // Every reply in (a reply may answer a burst): until 2 s pass without one.
-    for (let count = -1, quiet = 0; quiet < 8; ) {
-      const now = (await stack.replies()).length;
-      quiet = now === count ? quiet + 1 : 0;
-      count = now;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await repliesSettled(stack, 2000);
   }
   await stack.control("/__bench/model", { fixedMs: 30_000 });
   const load = {

@@ -140,3 +140,18 @@ export async function readyPipeline({ port, procs, stubs: { stubs, replies, cont
     },
   };
 }
+
+/**
+ * Every reply in, when a count cannot say so (a reply may answer a burst of a user's messages):
+ * waits until `quietMs` pass without a new one; resolves to the replies so far.
+ */
+export async function repliesSettled(pipeline, quietMs) {
+  let count = -1;
+  for (let quiet = 0; quiet * 250 < quietMs; ) {
+    const now = (await pipeline.replies()).length;
+    quiet = now === count ? quiet + 1 : 0;
+    count = now;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return count;
+}

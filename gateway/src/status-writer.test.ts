@@ -1,4 +1,4 @@
-import { createMemoryBus } from "@flank/shared/bus";
+import { createMemoryBus, waitInPlace } from "@flank/shared/bus";
 import { createEvent, type StatusValue } from "@flank/shared/contract";
 import { createMemoryStores, type StoredMessage } from "@flank/shared/store";
 import { waitFor } from "@flank/testing";
@@ -128,7 +128,7 @@ describe("status writer", () => {
       group: "status-writer",
       queued: () => [],
       absorb: () => {},
-      wait: <T>(work: Promise<T>) => work,
+      wait: waitInPlace,
     };
     await expect(handle(event, { ...ctx, attempt: 1 })).rejects.toMatchObject({ retryable: true });
     await expect(handle(event, { ...ctx, attempt: 3 })).resolves.toBeUndefined();

@@ -1,4 +1,4 @@
-import type { Bus, Consumer, HandlerContext, Wait } from "@flank/shared/bus";
+import { type Bus, type Consumer, type HandlerContext, type Wait, waitInPlace } from "@flank/shared/bus";
 import {
   type ConversationRoutedData,
   createEvent,
@@ -8,14 +8,14 @@ import {
   type InboundMessageData,
   type OutboundMessage,
 } from "@flank/shared/contract";
-import type { FlowRegistry } from "@flank/shared/flows";
+import type { FlowRegistry, Stage } from "@flank/shared/flows";
 import type { Logger } from "@flank/shared/log";
 import type { UserStore } from "@flank/shared/store";
 import { Semaphore } from "@flank/shared/util";
-import type { MemoryKeeper } from "./memory-keeper.js";
+import type { MemoryKeeper, MemoryState } from "./memory-keeper.js";
 import type { ResponderMetrics } from "./metrics.js";
 import { type ChatModel, modelFailureReason } from "./openai-composer.js";
-import { buildPrompt, type UserProfile } from "./prompt.js";
+import { buildPrompt, type ChatMessage, type UserProfile } from "./prompt.js";
 import type { Receipts } from "./receipts.js";
 import { inboundText, replyMessage, scriptedReply } from "./reply.js";
 import type { ImageInput } from "./vision.js";
@@ -62,6 +62,12 @@ export interface BotWorkerDeps {
 export const replyKey = (wamid: string) => `bot:${wamid}`;
 
 type Routed = EventOf<"conversation.routed">;
+
+/** What a reply needs before the model (BotWorker.plan): a prompt for the model, or the script's reply. */
+type Plan = { stage: Stage; state: MemoryState; texts: string[] } & (
+  | { model: ChatModel; prompt: ChatMessage[] }
+  | { scripted: string }
+);
 
 /** Text the bot answers in a routed event, or undefined (another route, a reaction, a system message). */
 function answerable(event: FlankEvent): string | undefined {
@@ -140,7 +146,7 @@ export class BotWorker {
     // key, and combining it with the messages behind it would skip them as that duplicate.
     const mode = (ctx?.attempt ?? 1) > 1 ? "each" : (options.burstMode ?? "combine");
     // Waits outside the process (the burst wait, the model) lend the handler's slot to others.
-    const wait = ctx?.wait ?? ((work) => work);
+    const wait = ctx?.wait ?? waitInPlace;
     if (mode === "combine" && (options.burstWaitMs ?? 0) > 0) await wait(sleep(options.burstWaitMs ?? 0));
     const burst = burstOf(event, ctx?.queued() ?? [], mode);
     ctx?.absorb(burst.length - 1);
@@ -164,9 +170,8 @@ export class BotWorker {
 
     let reply: string;
     let mode: "model" | "offline" | "fallback";
-    if (planned.prompt && this.deps.model) {
-      const model = this.deps.model;
-      const prompt = planned.prompt;
+    if ("prompt" in planned) {
+      const { model, prompt } = planned;
       const typing = this.keepTyping(last);
       try {
         reply = await wait(this.modelSlots.run(() => model.complete(prompt)));
@@ -182,7 +187,7 @@ export class BotWorker {
         clearInterval(typing);
       }
     } else {
-      reply = planned.scripted ?? options.fallbackReply;
+      reply = planned.scripted;
       mode = "offline";
     }
     this.deps.metrics.replies.inc({ mode });
@@ -222,7 +227,7 @@ export class BotWorker {
    * the session's turns it reads are garbage once it returns: replies wait seconds on the model,
    * and a thousand in flight held every turn's text (docs/benchmarks.md "Memory a reply holds").
    */
-  private async plan(burst: readonly Routed[], log: Logger) {
+  private async plan(burst: readonly Routed[], log: Logger): Promise<Plan | undefined> {
     const first = burst[0] as Routed;
     const last = burst[burst.length - 1] as Routed;
     const { data } = last;
@@ -245,7 +250,8 @@ export class BotWorker {
       log.info("already answered (the session history has it); skipped");
       return undefined;
     }
-    if (!this.deps.model) return { stage, state, texts, scripted: scriptedReply(stage.replies, session) };
+    const { model } = this.deps;
+    if (!model) return { stage, state, texts, scripted: scriptedReply(stage.replies, session) };
     const images = await this.imagesOf(burst, log);
     const prompt = buildPrompt({
       ...(flow.systemPrompt ? { flowPrompt: flow.systemPrompt } : {}),
@@ -258,7 +264,7 @@ export class BotWorker {
       maxHistory: options.historyMessages,
       tokenBudget: options.historyTokenBudget,
     });
-    return { stage, state, texts, prompt };
+    return { stage, state, texts, model, prompt };
   }
 
   /** The burst's images (VISION); an image that cannot be read is left out, its caption still sent. */

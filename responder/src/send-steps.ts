@@ -11,8 +11,8 @@ export interface SendContext {
   /** Meta answered 200: from here on the key must never be released for another send. */
   accepted: boolean;
   log: Logger;
-  /** Lends the handler's slot while it waits (pacing, a retry's backoff): HandlerContext.wait. */
-  wait: Wait;
+  /** Lends the handler's slot while it waits (pacing, a retry's backoff, a Graph API call): HandlerContext.wait. */
+  lend: Wait;
 }
 
 export interface Templates {

@@ -1,4 +1,4 @@
-import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
+import { type Bus, type Consumer, type HandlerContext, waitInPlace } from "@flank/shared/bus";
 import {
   createEvent,
   type EventOf,
@@ -114,10 +114,10 @@ export class SenderWorker {
     await this.consumer?.close({ timeoutMs });
   }
 
-  async handle(event: FlankEvent, handler?: Pick<HandlerContext, "wait">): Promise<void> {
+  async handle(event: FlankEvent, slot?: Pick<HandlerContext, "wait">): Promise<void> {
     if (event.type !== "outbound.request") return;
     // Waits in place lend the handler's slot to other conversations' sends.
-    const wait = handler?.wait ?? ((work) => work);
+    const lend = slot?.wait ?? waitInPlace;
     const key = event.data.idempotencyKey;
     const log = this.deps.log.child({
       eventId: event.id,
@@ -135,15 +135,15 @@ export class SenderWorker {
         case "early":
           // A wait recorded before a crash or a handover: wait out the rest, keeping the place.
           log.info({ retryInMs: claim.retryInMs }, "resuming a recorded wait");
-          await wait(this.sleep(claim.retryInMs));
+          await lend(this.sleep(claim.retryInMs));
           continue;
         case "busy":
           // Another instance is sending it (a partition handover), or died doing so: look again
           // soon (then it is done and the result is republished) or at the latest when its lease ends.
-          await wait(this.sleep(Math.min(claim.retryInMs + 100, BUSY_RECHECK_MS)));
+          await lend(this.sleep(Math.min(claim.retryInMs + 100, BUSY_RECHECK_MS)));
           continue;
         case "claimed": {
-          const ctx: SendContext = { event, attempts: claim.attempts, accepted: false, log, wait };
+          const ctx: SendContext = { event, attempts: claim.attempts, accepted: false, log, lend };
           try {
             if (await this.deliver(ctx)) return;
           } catch (err) {
@@ -218,7 +218,7 @@ export class SenderWorker {
         if (!(await this.wait(ctx, wait))) return false;
       }
       ctx.attempts++;
-      const result = await ctx.wait(
+      const result = await ctx.lend(
         this.holdingClaim(req.idempotencyKey, () =>
           this.deps.graph.send(event.tenant, token, toGraphBody({ ...req, message })),
         ),
@@ -296,17 +296,17 @@ export class SenderWorker {
    */
   private async wait(ctx: SendContext, ms: number): Promise<boolean> {
     if (ms <= RECORDED_WAIT_MS) {
-      await ctx.wait(this.sleep(ms));
+      await ctx.lend(this.sleep(ms));
       return true;
     }
     const key = ctx.event.data.idempotencyKey;
     await this.deps.ledger.defer(key, ctx.attempts, ms);
     ctx.log.info({ waitMs: ms, attempts: ctx.attempts }, "send waiting");
-    await ctx.wait(this.sleep(ms));
+    await ctx.lend(this.sleep(ms));
     for (;;) {
       const claim = await this.deps.ledger.claim(key, this.owner, this.deps.options.leaseMs);
       if (claim.kind !== "early") return claim.kind === "claimed";
-      await ctx.wait(this.sleep(claim.retryInMs)); // the ledger's clock ran a little behind ours
+      await ctx.lend(this.sleep(claim.retryInMs)); // the ledger's clock ran a little behind ours
     }
   }
 

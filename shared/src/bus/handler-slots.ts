@@ -48,6 +48,9 @@ export function nextLimit(s: SlotState, min: number, max: number): number {
 /** Lends the caller's slot to other handlers while `work` runs (a model call, a pacing delay). */
 export type Wait = <T>(work: Promise<T>) => Promise<T>;
 
+/** A Wait outside any slot (a handler called directly, as tests do): it only awaits. */
+export const waitInPlace: Wait = (work) => work;
+
 /**
  * How many of a consumer's handlers run at once (docs/architecture.md "Guarantees"). The
  * in-flight bound is sized for a slow model (peak rate × model time), and when the process is short
