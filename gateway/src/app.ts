@@ -1,11 +1,10 @@
-import { newId, redisApiRateLimitKey } from "@flank/shared/contract";
+import { redisApiRateLimitKey } from "@flank/shared/contract";
 import { integrationServiceFromConfig } from "@flank/shared/integrations";
 import { createHealthLog } from "@flank/shared/lifecycle";
 import { FileMediaStore } from "@flank/shared/media";
 import { MemoryTokenBuckets, RedisTokenBuckets, type TokenBuckets } from "@flank/shared/rate-limit";
 import { RedisClock } from "@flank/shared/redis";
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import { createAgentKeys } from "./agent-keys.js";
 import { createAgentMetrics } from "./agent-metrics.js";
 import { DOCS_PATH } from "./api-paths.js";
@@ -18,6 +17,7 @@ import { requireApiKey, type Scope } from "./middleware/api-keys.js";
 import { limitByAddress, limitByKey } from "./middleware/rate-limit.js";
 import { corsFor, type SecurityHeaderOptions, securityHeaders } from "./middleware/security.js";
 import { observe } from "./observe.js";
+import { requestIds } from "./request-id.js";
 import { commandResults, outboundResults, type Waiters } from "./result-waiter.js";
 import { agentAdminRoutes } from "./routes/agent-admin.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -115,16 +115,18 @@ export function buildApp(ctx: GatewayContext, opts: Omit<AppOptions, "results"> 
   const { security } = config;
   const mounts = opts.mount ?? [];
   const app = new Hono<GatewayEnv>();
-  app.use(requestId({ generator: () => newId() }));
-  // First, so every answer carries them: errors, 404s, 401s and 429s included.
-  app.use(securityHeaders(securityOptions(config, mounts)));
-  app.use(observe(ctx));
   app.onError(onError(log));
   app.notFound(notFound);
+  // Before the middleware: Meta's webhook sets its own request id, headers and log line, the same
+  // but cheaper (routes/webhook.ts). Never rate limited nor behind a key: Meta's deliveries and
+  // retries must always get through.
+  app.route("/", webhookRoutes(ctx));
+  app.use(requestIds());
+  // Before the routes, so every answer carries them: errors, 404s, 401s and 429s included.
+  app.use(securityHeaders(securityOptions(config, mounts)));
+  app.use(observe(ctx));
 
   for (const m of mounts) app.route(m.path, m.app);
-  // Never rate limited nor behind a key: Meta's deliveries and retries must always get through.
-  app.route("/", webhookRoutes(ctx));
   app.route("/", opsRoutes(ctx));
   app.route("/", docsRoutes());
   // The page and its script hold no secret: the agent signs in with a key the API checks.

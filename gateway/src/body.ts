@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { readWhole } from "@flank/shared/http";
 import type { Context } from "hono";
 import { ApiError } from "./errors.js";
+import { incomingOf } from "./node-request.js";
 
 /** Meta's webhooks are at most 3 MB (docs/whatsapp-contract.md "Delivery from Meta"); the margin covers escaping and batching slack. */
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024 + 256 * 1024;
@@ -63,7 +64,7 @@ export class BodyBudget {
  * (app.request in tests) the web body.
  */
 export function readBody(c: Context, limit: number, lease?: BodyLease): Promise<Buffer> {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   if (incoming && typeof incoming.on === "function" && !incoming.readableEnded && !incoming.readableDidRead) {
     return readIncoming(incoming, limit, lease);
   }

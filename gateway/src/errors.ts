@@ -108,12 +108,17 @@ export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
   return { ...answer(500, "internal", "internal error"), unexpected: true };
 }
 
+/** errorAnswer, logging an unexpected error as the crash it is. */
+export function answerError(err: unknown, requestId: string, log: Logger, path: string): ErrorAnswer {
+  const answer = errorAnswer(err, requestId);
+  if (answer.unexpected) log.error({ err, requestId, path }, "unhandled error");
+  return answer;
+}
+
 export const onError =
   (log: Logger): ErrorHandler<GatewayEnv> =>
   (err, c) => {
-    const requestId = c.get("requestId");
-    const { status, body, unexpected, retryAfter } = errorAnswer(err, requestId);
-    if (unexpected) log.error({ err, requestId, path: c.req.path }, "unhandled error");
+    const { status, body, retryAfter } = answerError(err, c.get("requestId"), log, c.req.path);
     return c.json(body, status, retryAfter ? { "Retry-After": retryAfter } : {});
   };
 

@@ -4,7 +4,7 @@ import { createMemoryStores } from "@flank/shared/store";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { startGateway } from "./gateway.js";
-import { AUTH, silentLog, testConfig } from "./test-harness.js";
+import { AUTH, SECRET, signed, silentLog, testConfig } from "./test-harness.js";
 
 const deps = (env: Record<string, string> = {}) => {
   const log = silentLog();
@@ -61,6 +61,48 @@ describe("startGateway", () => {
     );
     const named = ["APP_SECRET", "ENCRYPTION_KEY", "API_KEYS"].filter((n) => err?.message.includes(`${n}`));
     expect(named).toEqual([name]);
+  });
+
+  it("answers the webhook over HTTP with the API's headers, its request id and its metric", async () => {
+    // The webhook answers before the app's middleware (routes/webhook.ts): same headers, made apart.
+    const d = deps({ NODE_ENV: "production" });
+    const gateway = await startGateway(d, { port: 0, hostname: "127.0.0.1" });
+    const base = `http://127.0.0.1:${gateway.port}`;
+    try {
+      const own = ["content-type", "content-length", "x-request-id", "date", "connection", "keep-alive"];
+      const policy = (res: Response) => [...res.headers].filter(([name]) => !own.includes(name));
+      const health = await fetch(`${base}/healthz`);
+      const post = (secret: string) => {
+        const init = signed({ object: "whatsapp_business_account", entry: [] }, secret);
+        return fetch(`${base}/webhook/whatsapp`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), "x-request-id": "trace-7" },
+        });
+      };
+      const ok = await post(SECRET);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ received: 0, duplicates: 0 });
+      expect(ok.headers.get("x-request-id")).toBe("trace-7");
+      expect(ok.headers.get("content-type")).toBe("application/json");
+      expect(policy(ok)).toEqual(policy(health));
+      expect(ok.headers.get("strict-transport-security")).toMatch(/^max-age=/);
+      const refused = await post("wrong-secret");
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({
+        error: { code: "signature_invalid" },
+        requestId: "trace-7",
+      });
+      expect(policy(refused)).toEqual(policy(health));
+      const metrics = await d.registry.metrics();
+      expect(metrics).toContain(
+        'flank_http_requests_total{method="POST",route="/webhook/whatsapp",status="200"} 1',
+      );
+      expect(metrics).toContain(
+        'flank_http_requests_total{method="POST",route="/webhook/whatsapp",status="403"} 1',
+      );
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it("starts in production when all three are set", async () => {

@@ -4,16 +4,16 @@ import type { GatewayContext, GatewayEnv } from "./deps.js";
 
 const QUIET = new Set(["/healthz", "/readyz", "/metrics"]);
 
-/** One log line and one metric sample per request, labelled by the matched route. */
-export function observe({
-  log,
-  metrics,
-}: Pick<GatewayContext, "log" | "metrics">): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    const started = performance.now();
-    await next();
-    const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "(unmatched)";
-    const status = c.res.status;
+/** Records an answered request: its metric sample and its log line. */
+export type RequestRecorder = (
+  c: Context<GatewayEnv>,
+  route: string,
+  status: number,
+  started: number,
+) => void;
+
+export function requestRecorder({ log, metrics }: Pick<GatewayContext, "log" | "metrics">): RequestRecorder {
+  return (c, route, status, started) => {
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
     const level = status >= 500 ? "error" : QUIET.has(route) ? "debug" : "info";
     // Under load the level is often warn: then no line is built at all.
@@ -27,6 +27,17 @@ export function observe({
       ...c.get("logFields"),
     };
     log[level](line, level === "error" ? "request failed" : "request");
+  };
+}
+
+/** One log line and one metric sample per request, labelled by the matched route. */
+export function observe(deps: Pick<GatewayContext, "log" | "metrics">): MiddlewareHandler<GatewayEnv> {
+  const record = requestRecorder(deps);
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "(unmatched)";
+    record(c, route, c.res.status, started);
   };
 }
 

@@ -2,6 +2,7 @@ import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import type { z } from "zod";
 import { FlankError } from "../errors.js";
+import { isoTime } from "../iso-time.js";
 import { TOPICS } from "./names.js";
 import { type EventData, type EventOf, FlankEvent } from "./schemas.js";
 
@@ -37,7 +38,7 @@ export function createEvent<T extends FlankEvent["type"]>(init: EventInit<T>): E
     id: newId(),
     type: init.type,
     v: EVENT_VERSION,
-    ts: new Date().toISOString(),
+    ts: isoTime(Date.now()),
     tenant: init.tenant,
     conversationId: init.conversationId,
     data: init.data,

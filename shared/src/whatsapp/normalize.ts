@@ -1,3 +1,4 @@
+import { isoTime } from "../iso-time.js";
 import { genericField } from "./field-account.js";
 import { FIELD_HANDLERS } from "./fields.js";
 import { idStr, isoFromUnix, obj, objs, str } from "./read.js";
@@ -26,7 +27,7 @@ export interface NormalizeOptions {
  * = `${phone_number_id}:${wa_id || BSUID || group id}`; account-level ones belong to the WABA.
  */
 export function normalizeWebhook(payload: unknown, opts: NormalizeOptions = {}): NormalizedWebhook {
-  const receivedAt = (opts.receivedAt ?? new Date()).toISOString();
+  const receivedAt = isoTime(opts.receivedAt?.getTime() ?? Date.now());
   const out: NormalizedWebhook = { events: [], dedupKeys: [], unknownFields: [], skipped: [] };
   for (const entry of objs(obj(payload)?.entry)) {
     const wabaId = idStr(entry.id);

@@ -2,6 +2,8 @@
  * Tolerant readers for Meta's webhook JSON. Meta adds keys, omits optional ones and (2026) sends
  * empty strings for absent ids, so nothing here throws: a value of the wrong shape reads as absent.
  */
+import { isoTime } from "../iso-time.js";
+
 export type Json = Record<string, unknown>;
 
 export const obj = (v: unknown): Json | undefined =>
@@ -40,7 +42,7 @@ const MAX_DATE_MS = 8.64e15;
 export function isoFromUnix(v: unknown): string | undefined {
   const seconds = num(v);
   if (seconds === undefined || Math.abs(seconds * 1000) > MAX_DATE_MS) return undefined;
-  return new Date(seconds * 1000).toISOString();
+  return isoTime(seconds * 1000);
 }
 
 /**
