@@ -1,7 +1,8 @@
 // npm run bench: ingest against the bare-HTTP ceiling, end-to-end latency and memory.
 // Everything runs on this machine over loopback, bounded in time; servers are started here.
 // Options: --quick (shorter runs), --only=ingest|client|e2e|latency, --rates=300 (the latency
-// phases' offered rates, 300,1000 by default), --profile=responder1,router1
+// phases' offered rates, 300,1000 by default), --responders=2 (responders in those phases, 1 by
+// default), --profile=responder1,router1
 // (CPU profiles of those e2e processes in bench/results/profiles). npm run bench builds first.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -21,6 +22,8 @@ const only = [...args].find((a) => a.startsWith("--only="))?.slice(7);
 const RATES = ([...args].find((a) => a.startsWith("--rates="))?.slice(8) ?? "300,1000")
   .split(",")
   .map(Number);
+/** --responders=2: the realistic-latency phases with that many responders (each with its own bounds). */
+const LATENCY_RESPONDERS = Number([...args].find((a) => a.startsWith("--responders="))?.slice(13) ?? 1);
 /** --dump: each phase's record (messages sent, model calls, replies) to bench/results/phase-<tag>.json. */
 const dump = args.has("--dump");
 /** --profile=responder1,router1: those processes of the e2e stack write a CPU profile on exit. */
@@ -184,7 +187,7 @@ async function endToEnd(redis, start = startStack) {
 async function realLatency(redis) {
   // The shipped in-flight bounds (1,000): a 2 s model at 1,000 msg/s needs 2,000 replies in flight,
   // which the responder's 80 MB old generation does not hold (docs/benchmarks.md says why).
-  const stack = await startStack({ redisUrl: redis.url });
+  const stack = await startStack({ redisUrl: redis.url, responders: LATENCY_RESPONDERS });
   const meter = await costMeter(stack, redis);
   const models = [
     { name: "2 s", latency: { fixedMs: 2000 }, longestMs: 2000 },
