@@ -12,7 +12,6 @@ import {
   type TurnMark,
   uncovered,
   uncoveredExchanges,
-  userExchanges,
 } from "./session.js";
 import type { SessionHistory } from "./session-history.js";
 
@@ -149,9 +148,8 @@ export class MemoryKeeper {
     try {
       const recent = await this.deps.history.recent(conversationId, this.window);
       const summary = await this.deps.summaries.get(conversationId);
-      const pending = uncovered(recent, summary?.updatedAt);
-      if (userExchanges(pending) >= this.deps.summaryEvery)
-        await this.write(conversationId, summary, pending, "every");
+      if (uncoveredExchanges(recent.map(markOf), summary?.updatedAt) >= this.deps.summaryEvery)
+        await this.write(conversationId, summary, uncovered(recent, summary?.updatedAt), "every");
     } catch (err) {
       this.deps.log.warn({ err, conversationId }, "summary not stored; retried at a later exchange");
     }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Turn } from "./prompt.js";
-import { currentSession, extractiveSummary, sessionExpired, summaryPrompt, uncovered } from "./session.js";
+import {
+  currentSession,
+  extractiveSummary,
+  markOf,
+  sessionExpired,
+  summaryPrompt,
+  uncovered,
+  uncoveredExchanges,
+} from "./session.js";
 
 const MIN = 60_000;
 const t = (role: Turn["role"], text: string, minute: number): Turn => ({
@@ -60,5 +68,19 @@ describe("summaryPrompt", () => {
     expect(system?.role).toBe("system");
     expect(user?.content).toContain("Previous summary: prev");
     expect(user?.content).toContain("User: hi\nAssistant: hello");
+  });
+});
+
+describe("uncoveredExchanges", () => {
+  it("counts the user turns after the summary's time, all of them without a summary", () => {
+    const turns = [t("user", "a", 1), t("assistant", "b", 2), t("user", "c", 3), t("user", "d", 5)];
+    const marks = turns.map(markOf);
+    expect(uncoveredExchanges(marks, undefined)).toBe(3);
+    expect(uncoveredExchanges(marks, new Date(3 * MIN).toISOString())).toBe(1);
+    // The same turns as the summary's own cut (uncovered) leaves them.
+    const since = new Date(1 * MIN).toISOString();
+    expect(uncoveredExchanges(marks, since)).toBe(
+      uncovered(turns, since).filter((x) => x.role === "user").length,
+    );
   });
 });

@@ -43,9 +43,6 @@ export function uncovered(turns: readonly Turn[], coveredUntil: string | undefin
   return turns.filter((t) => ms(t.at) > since);
 }
 
-export const userExchanges = (turns: readonly Turn[]): number =>
-  turns.filter((t) => t.role === "user").length;
-
 const firstSentence = (text: string): string => {
   const flat = text.replace(/\s+/g, " ").trim();
   const match = /^.*?[.!?](\s|$)/.exec(flat);
