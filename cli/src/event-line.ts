@@ -80,6 +80,8 @@ export function summarize(event: FlankEvent): string {
     case "inbound.handover":
     case "inbound.field":
       return event.data.field;
+    case "media.requested":
+      return `${event.data.type} ${event.data.media?.id ?? ""} (to download)`;
     case "media.stored": {
       const d = event.data;
       const said = d.transcript === undefined ? "" : ` ${quote(d.transcript)}`;

@@ -65,6 +65,11 @@ const audio = (user: string, id: string) =>
 
 interface Harness {
   bus: Bus;
+  /**
+   * Publishes inbound messages the way they reach the worker: as themselves before routing, else
+   * as the router's `media.requested` (router-worker.ts).
+   */
+  send(events: EventOf<"inbound.message"> | EventOf<"inbound.message">[]): Promise<unknown>;
   store: MediaStore;
   worker: MediaWorker;
   /** media.stored, inbound.understood and dlq events, in the order they came. */
@@ -125,6 +130,23 @@ async function harness(
   }
   const h: Harness = {
     bus,
+    send: (events) =>
+      bus.publish(
+        [events].flat().flatMap((e) => {
+          if (opts.beforeRouting) return [e];
+          const { tenant, conversationId, data } = e;
+          return data.media
+            ? [
+                createEvent({
+                  type: "media.requested",
+                  tenant,
+                  conversationId,
+                  data: { ...data, raw: undefined },
+                }),
+              ]
+            : [];
+        }),
+      ),
     store,
     worker,
     seen,
@@ -139,7 +161,7 @@ describe("media worker: download off the webhook path", () => {
     const bytes = Buffer.from("OggS fake opus voice note");
     sim.addMedia("m-voice", { bytes, mime_type: "audio/ogg; codecs=opus" });
     const h = await harness();
-    await h.bus.publish(audio("15550000001", "m-voice"));
+    await h.send(audio("15550000001", "m-voice"));
     await waitFor(() => h.of("media.stored").length === 1, { what: "media.stored" });
 
     const [stored] = h.of("media.stored");
@@ -167,7 +189,7 @@ describe("media worker: download off the webhook path", () => {
     sim.addMedia("m-retry", { bytes: Buffer.from("img"), mime_type: "image/jpeg" });
     sim.script({ kind: "raw", status: 502 });
     const h = await harness();
-    await h.bus.publish(inbound("15550000002", { type: "image", media: { id: "m-retry" } }));
+    await h.send(inbound("15550000002", { type: "image", media: { id: "m-retry" } }));
     await waitFor(() => h.of("media.stored").length === 1, { what: "media.stored after a retry" });
     expect(sim.requests.filter((r) => r.path === "/v25.0/m-retry")).toHaveLength(2);
     expect(h.of("dlq")).toHaveLength(0);
@@ -176,7 +198,7 @@ describe("media worker: download off the webhook path", () => {
   it("never sends the token past a redirect of the media URL", async () => {
     sim.addMedia("m-redirect", { url: `${redirects.redirector}/file`, mime_type: "image/png" });
     const h = await harness();
-    await h.bus.publish(inbound("15550000003", { type: "image", media: { id: "m-redirect" } }));
+    await h.send(inbound("15550000003", { type: "image", media: { id: "m-redirect" } }));
     await waitFor(() => h.of("dlq").length === 1, { what: "dead letter" });
     expect(redirects.seen).toEqual([]);
     expect(await h.store.get(PNID, "m-redirect")).toBeUndefined();
@@ -190,7 +212,7 @@ describe("media worker: download off the webhook path", () => {
       mime_type: "image/jpeg",
     });
     const h = await harness();
-    await h.bus.publish(inbound("15550000004", { type: "image", media: { id: "m-big-image" } }));
+    await h.send(inbound("15550000004", { type: "image", media: { id: "m-big-image" } }));
     await waitFor(() => h.of("dlq").length === 1, { what: "dead letter" });
     expect(h.of("dlq")[0]?.data.error).toContain("larger than");
     expect(await h.store.get(PNID, "m-big-image")).toBeUndefined();
@@ -225,11 +247,11 @@ describe("media worker: under load", () => {
     };
     // One partition, so the two conversations share it (any two conversations may).
     const h = await harness({ open, partitions: 1 });
-    await h.bus.publish(inbound("15550000010", { type: "video", media: { id: "m-slow" } }));
+    await h.send(inbound("15550000010", { type: "video", media: { id: "m-slow" } }));
     await waitFor(() => sim.requests.some((r) => r.path === "/media-download/m-slow"), {
       what: "slow download",
     });
-    await h.bus.publish(inbound("15550000011", { type: "image", media: { id: "m-quick" } }));
+    await h.send(inbound("15550000011", { type: "image", media: { id: "m-quick" } }));
 
     await waitFor(() => h.of("media.stored").length === 1, { what: "the quick media" });
     expect(h.of("media.stored").map((e) => e.data.mediaId)).toEqual(["m-quick"]);
@@ -262,7 +284,7 @@ describe("media worker: under load", () => {
         ),
     };
     const h = await harness({ store: spying });
-    await h.bus.publish(audio("15550000012", "m-16mb"));
+    await h.send(audio("15550000012", "m-16mb"));
     await waitFor(() => h.of("media.stored").length === 1, { what: "media.stored", timeoutMs: 20_000 });
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(16 * MB);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
@@ -279,7 +301,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     const h = await harness({ beforeRouting: true, transcribe: true });
     const voice = audio("15550000020", "m-say");
     const text = inbound("15550000020", { type: "text", text: "and quickly" });
-    await h.bus.publish([voice, text]);
+    await h.send([voice, text]);
     await waitFor(() => h.of("inbound.understood").length === 2, { what: "two understood messages" });
 
     const [first, second] = h.of("inbound.understood");
@@ -304,7 +326,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     ai.setTranscriber(() => ({ status: 400 }));
     const h = await harness({ beforeRouting: true, transcribe: true });
     const note = audio("15550000023", "m-mumble");
-    await h.bus.publish(note);
+    await h.send(note);
     await waitFor(() => h.of("inbound.understood").length === 1, { what: "the message passed on" });
     expect(h.of("inbound.understood")[0]?.data).toMatchObject({ media: { stored: { size: 5 } } });
     expect(h.of("inbound.understood")[0]?.data.transcript).toBeUndefined();
@@ -318,7 +340,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     let calls = 0;
     ai.setTranscriber(() => (++calls === 1 ? { status: 503 } : { text: "second time lucky" }));
     const h = await harness({ beforeRouting: true, transcribe: true });
-    await h.bus.publish(audio("15550000024", "m-later"));
+    await h.send(audio("15550000024", "m-later"));
     await waitFor(() => h.of("inbound.understood").length === 1, { what: "the message passed on" });
     expect(h.of("inbound.understood")[0]?.data.transcript).toBe("second time lucky");
     // Downloaded once: the retry found the file stored.
@@ -328,7 +350,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
   it("passes a message on without its media when the media cannot be had", async () => {
     const h = await harness({ beforeRouting: true, transcribe: true });
     const lost = audio("15550000021", "m-unknown");
-    await h.bus.publish(lost);
+    await h.send(lost);
     await waitFor(() => h.of("inbound.understood").length === 1, { what: "the message passed on" });
     expect(h.of("inbound.understood")[0]?.data).toMatchObject({ wamid: lost.data.wamid });
     expect(h.of("inbound.understood")[0]?.data.transcript).toBeUndefined();
@@ -336,10 +358,23 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     expect(h.of("dlq")).toHaveLength(0);
   });
 
+  it("reads the router's media.requested after routing, not every inbound message", async () => {
+    sim.addMedia("m-routed", { bytes: Buffer.from("jpeg"), mime_type: "image/jpeg" });
+    sim.addMedia("m-unrouted", { bytes: Buffer.from("jpeg"), mime_type: "image/jpeg" });
+    const h = await harness();
+    await h.bus.publish(inbound("15550000025", { type: "image", media: { id: "m-unrouted" } }));
+    await h.send(inbound("15550000025", { type: "image", media: { id: "m-routed" } }));
+    await waitFor(() => h.of("media.stored").length === 1, { what: "media.stored" });
+    expect(h.of("media.stored").map((e) => e.data.mediaId)).toEqual(["m-routed"]);
+    // The image published on inbound.message went first; a worker reading that topic asks Graph for it too.
+    expect(sim.requests.some((r) => r.path.includes("m-unrouted"))).toBe(false);
+    expect(await h.store.get(PNID, "m-unrouted")).toBeUndefined();
+  });
+
   it("publishes nothing for the router when the pipeline is off", async () => {
     sim.addMedia("m-off", { bytes: Buffer.from("x"), mime_type: "image/jpeg" });
     const h = await harness();
-    await h.bus.publish([
+    await h.send([
       inbound("15550000022", { type: "text", text: "hi" }),
       inbound("15550000022", { type: "image", media: { id: "m-off" } }),
     ]);

@@ -34,15 +34,15 @@ export interface MediaWorkerDeps {
   open?: OpenStream;
 }
 
-type Inbound = EventOf<"inbound.message">;
+type Inbound = EventOf<"inbound.message"> | EventOf<"media.requested">;
 
 /** A failure no retry can help (the bus reads FlankError's flag the same way). */
 const isPermanent = (err: unknown): boolean => err instanceof FlankError && !err.retryable;
 
 /**
- * Consumes `inbound.message` (group `media`, off the webhook path): downloads each media file
- * through the Graph API into the media store, transcribes voice notes and audio when
- * TRANSCRIBE_MODEL is set, and publishes `media.stored`; with `beforeRouting`, it then publishes
+ * Consumes `media.requested` (group `media`; every `inbound.message` with `beforeRouting`), off
+ * the webhook path: downloads each media file through the Graph API into the media store,
+ * transcribes voice notes and audio when TRANSCRIBE_MODEL is set, and publishes `media.stored`; with `beforeRouting`, it then publishes
  * every message as `inbound.understood` for the router (docs/media.md). Failures are retried by the
  * bus (redelivery with backoff, then `dlq`): the one retry mechanism.
  */
@@ -53,7 +53,8 @@ export class MediaWorker {
 
   async start(): Promise<void> {
     this.consumer = await this.deps.bus.consume({
-      topic: "inbound.message",
+      // Before routing it passes every message on; after it, only media messages need it.
+      topic: this.deps.beforeRouting ? "inbound.message" : "media.requested",
       group: GROUPS.media,
       handler: (event, ctx) => this.handle(event, ctx),
     });
@@ -64,7 +65,7 @@ export class MediaWorker {
   }
 
   async handle(event: FlankEvent, ctx: Pick<HandlerContext, "attempt">): Promise<void> {
-    if (event.type !== "inbound.message") return;
+    if (event.type !== "inbound.message" && event.type !== "media.requested") return;
     const log = this.deps.log.child({ eventId: event.id, conversationId: event.conversationId });
     let message = event.data;
     const limit = mediaLimit(message);

@@ -79,3 +79,52 @@ describe("router after the media step (TRANSCRIBE_MODEL or VISION)", () => {
     expect(await stores.messages.get(raw.data.wamid)).toBeUndefined();
   });
 });
+
+describe("router before the media step (the default)", () => {
+  async function routerWith(afterMedia: boolean) {
+    const bus = createMemoryBus(log, { partitions: 2, retryBaseDelayMs: 5 });
+    const presence = createMemoryAgentPresence({ ttlMs: 60_000 });
+    const worker = createRouterWorker({
+      bus,
+      stores: createMemoryStores(),
+      flows,
+      presence,
+      log,
+      afterMedia,
+    });
+    await worker.start();
+    const seen = await observe(bus, ["conversation.routed", "media.requested"]);
+    cleanups.push(
+      () => bus.close(),
+      () => seen.close(),
+      () => worker.stop(),
+    );
+    return { bus, seen };
+  }
+
+  it("asks the media step for a media message's file (media.requested, without Meta's object), not for text", async () => {
+    const { bus, seen } = await routerWith(false);
+    const text = textFrom("5513", "hi");
+    const image = inbound("5513", {
+      type: "image",
+      media: { id: "m-2", mimeType: "image/jpeg" },
+      text: "look",
+    });
+    await bus.publish([text, image]);
+    const requested = () => seen.events.flatMap((e) => (e.type === "media.requested" ? [e] : []));
+    await waitFor(() => seen.routed().length === 2 && requested().length > 0, {
+      what: "routed and requested",
+    });
+    expect(requested().map((e) => [e.conversationId, e.data.wamid, e.data.media?.id, e.data.raw])).toEqual([
+      [image.conversationId, image.data.wamid, "m-2", undefined],
+    ]);
+  });
+
+  it("asks for nothing when the media step ran before routing", async () => {
+    const { bus, seen } = await routerWith(true);
+    const image = inbound("5514", { type: "image", media: { id: "m-3", mimeType: "image/jpeg" } });
+    await bus.publish(understood(image));
+    await waitFor(() => seen.routed().length === 1, { what: "routed" });
+    expect(seen.events.map((e) => e.type)).toEqual(["conversation.routed"]);
+  });
+});

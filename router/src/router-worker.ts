@@ -2,6 +2,7 @@ import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
 import { createEvent, type EventOf, type FlankEvent, GROUPS } from "@flank/shared/contract";
 import type { FlowRegistry } from "@flank/shared/flows";
 import type { Logger } from "@flank/shared/log";
+import { mediaLimit } from "@flank/shared/media";
 import { type AgentPresence, agentOf, changesBetween } from "@flank/shared/routing";
 import type { Conversation, SessionEntry, Stores } from "@flank/shared/store";
 import { BoundedMap } from "@flank/shared/util";
@@ -63,7 +64,8 @@ type InboundEvent = EventOf<"inbound.message"> | EventOf<"inbound.understood">;
 /**
  * Consumes `inbound.message` (or `inbound.understood` with `afterMedia`; group `router`): stores the message and user, decides stage and
  * route, saves the conversation with compare-and-set, hands off and assigns, and publishes
- * `conversation.updated` then `conversation.routed`.
+ * `conversation.updated` then `conversation.routed`, and `media.requested` for a media message
+ * unless the media step ran before routing (`afterMedia`).
  */
 export function createRouterWorker(deps: RouterDeps): RouterWorker {
   const clock = deps.clock ?? (() => new Date());
@@ -179,9 +181,21 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
         flowId: flow.id,
       },
     });
-    // One append for the updates and the routed event: one round trip, all or nothing.
-    await deps.bus.publish([...updates, routed], {
-      dedupKeys: [...updateKeys, `${done}:routed`],
+    // The media step after routing reads media messages only: the file's job goes with the routed event.
+    const media =
+      !deps.afterMedia && mediaLimit(message) !== undefined
+        ? [
+            createEvent({
+              type: "media.requested",
+              tenant,
+              conversationId: id,
+              data: { ...message, raw: undefined },
+            }),
+          ]
+        : [];
+    // One append for the updates, the routed event and the media job: one round trip, all or nothing.
+    await deps.bus.publish([...updates, routed, ...media], {
+      dedupKeys: [...updateKeys, `${done}:routed`, ...media.map(() => `${done}:media`)],
     });
     if (final.route === "human") await lines.append(id, heldTurn(message));
     await deps.stores.dedup.claim(done, ttl);

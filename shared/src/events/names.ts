@@ -29,6 +29,12 @@ export const TOPICS = [
   "account.update",
   /** A webhook field Flank does not know yet, with its name and value. */
   "inbound.field",
+  /**
+   * An inbound message with a media file, for the media step when it runs after routing: the
+   * router publishes it beside `conversation.routed`, so the media worker reads media messages
+   * only, not every message (docs/media.md).
+   */
+  "media.requested",
   /** A media file of an inbound message was downloaded and stored (docs/media.md). */
   "media.stored",
   /**

@@ -160,6 +160,7 @@ export const InboundHandoverEvent = envelope("inbound.handover", InboundHandover
 export const TemplateUpdateEvent = envelope("template.update", TemplateUpdateData);
 export const AccountUpdateEvent = envelope("account.update", AccountUpdateData);
 export const InboundFieldEvent = envelope("inbound.field", InboundFieldData);
+export const MediaRequestedEvent = envelope("media.requested", InboundMessageData);
 export const MediaStoredEvent = envelope("media.stored", MediaStoredData);
 export const InboundUnderstoodEvent = envelope("inbound.understood", InboundMessageData);
 
@@ -184,6 +185,7 @@ export const FlankEvent = z.discriminatedUnion("type", [
   TemplateUpdateEvent,
   AccountUpdateEvent,
   InboundFieldEvent,
+  MediaRequestedEvent,
   MediaStoredEvent,
   InboundUnderstoodEvent,
 ]);
