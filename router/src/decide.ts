@@ -1,6 +1,6 @@
 import type { InboundMessageData, Route } from "@flank/shared/contract";
 import { type Condition, conditionRegex, type Flow, matchText } from "@flank/shared/flows";
-import { hasKeyword, messageText, normalizeText, replyIdsOf } from "./text-match.js";
+import { hasKeyword, messageText, replyIdsOf, wordsOf } from "./text-match.js";
 
 /** What the decision needs of a stored conversation. */
 export interface ConversationState {
@@ -125,8 +125,8 @@ function decideForBot(
   // Rules read at most MATCH_TEXT_LIMIT characters: a flow's regex must not see an unbounded text.
   const full = messageText(message);
   const text = full === undefined ? undefined : matchText(full);
-  const normalized = text === undefined ? undefined : normalizeText(text);
-  const keyword = normalized && flow.handoffKeywords?.find((k) => hasKeyword(normalized, k));
+  const words = text === undefined ? undefined : wordsOf(text);
+  const keyword = words && flow.handoffKeywords?.find((k) => hasKeyword(words, k));
   if (keyword) {
     return {
       stage,
@@ -139,7 +139,7 @@ function decideForBot(
 
   const input: MatchInput = {
     text,
-    normalized,
+    words,
     replyIds: replyIdsOf(message),
     intent: opts.intent,
     // An idle restart has used up the silence; it must not also fire idle transitions.
@@ -197,7 +197,8 @@ function startingPoint(
 
 interface MatchInput {
   text: string | undefined;
-  normalized: string | undefined;
+  /** The text normalized, between spaces (`wordsOf`). */
+  words: string | undefined;
   replyIds: string[];
   intent: string | undefined;
   idleMinutes: number | undefined;
@@ -214,8 +215,8 @@ function firstMatch(flow: Flow, stage: string, input: MatchInput): Decision["tra
 
 function matches(when: Condition, input: MatchInput): ConditionKind | undefined {
   if ("keywords" in when) {
-    const { normalized } = input;
-    return normalized && when.keywords.some((k) => hasKeyword(normalized, k)) ? "keywords" : undefined;
+    const { words } = input;
+    return words && when.keywords.some((k) => hasKeyword(words, k)) ? "keywords" : undefined;
   }
   if ("regex" in when) {
     return input.text !== undefined && conditionRegex(when).test(input.text) ? "regex" : undefined;

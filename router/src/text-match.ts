@@ -1,4 +1,5 @@
 import type { InboundMessageData } from "@flank/shared/contract";
+import { BoundedMap } from "@flank/shared/util";
 
 /** Lowercase, accents folded ("Atenção" → "atencao"), punctuation and emoji turned into spaces. */
 export function normalizeText(text: string): string {
@@ -10,10 +11,24 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-/** True when `keyword` (one word or a phrase) occurs in `text` as whole words. */
-export function hasKeyword(normalizedText: string, keyword: string): boolean {
-  const k = normalizeText(keyword);
-  return k.length > 0 && ` ${normalizedText} `.includes(` ${k} `);
+/** A message's words as `hasKeyword` reads them: normalized, between spaces. Once per message. */
+export const wordsOf = (text: string): string => ` ${normalizeText(text)} `;
+
+/**
+ * Flows' keywords normalized and padded, each once: a message is tested against every handoff and
+ * transition keyword, and normalizing each again was a tenth of what the router allocated.
+ */
+const paddedKeywords = new BoundedMap<string, string>(10_000);
+
+/** True when `keyword` (one word or a phrase) occurs in a message's `words` (`wordsOf`) as whole words. */
+export function hasKeyword(words: string, keyword: string): boolean {
+  let padded = paddedKeywords.get(keyword);
+  if (padded === undefined) {
+    const k = normalizeText(keyword);
+    padded = k.length > 0 ? ` ${k} ` : "";
+    paddedKeywords.set(keyword, padded);
+  }
+  return padded !== "" && words.includes(padded);
 }
 
 /** Message types whose `text` is something the user typed or picked (a caption, a button title). */
