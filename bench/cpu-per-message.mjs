@@ -1,7 +1,7 @@
 // node bench/cpu-per-message.mjs [--rate=500] [--messages=10000] [--users=250] [--responder-flags="..."]
 // The bench's stack (gateway, router, responder on their own Redis, docker-compose's node flags)
-// under one load, printing each service's CPU per message and peak resident memory: for A/B runs of
-// one change, a minute each (docs/benchmarks.md). Without --rate, as fast as it goes.
+// under one load, printing each service's (and Redis's) CPU per message and peak resident memory:
+// for A/B runs of one change, a minute each (docs/benchmarks.md). Without --rate, as fast as it goes.
 // --responder-flags adds node flags to the responder (they win over compose's). Run after a build.
 import { startRedisServer } from "../testing/dist/servers.js";
 import { APP_SECRET } from "./lib/payload.mjs";
@@ -18,12 +18,14 @@ const responderFlags = opt("responder-flags", "").split(" ").filter(Boolean);
 const redis = await startRedisServer({});
 const stack = await startStack({ redisUrl: redis.url, perProcessArgs: { responder1: responderFlags } });
 try {
-  const before = Object.fromEntries([...stack.procs].map(([name, p]) => [name, cpuMs(p.pid)]));
+  // Redis too: it does part of every message's work (one process per run, started here).
+  const procs = [...stack.procs, ["redis", { pid: redis.pid }]];
+  const before = Object.fromEntries(procs.map(([name, p]) => [name, cpuMs(p.pid)]));
   const load = { secret: APP_SECRET, amount: messages, connections: 50, users, tag: "cpu" };
   await runJson(["bench/load.mjs", stack.url, JSON.stringify(rate ? { ...load, rate, warmupS: 2 } : load)]);
   const count = await repliesSettled(stack, 3000);
   const perMessage = Object.fromEntries(
-    [...stack.procs].map(([name, p]) => [
+    procs.map(([name, p]) => [
       name,
       Math.round(((cpuMs(p.pid) - before[name]) * 1000) / messages),
     ]),
