@@ -73,10 +73,11 @@ describe.skipIf(!hasBinary("redis-server"))("the responder's resident memory whi
       composeNodeFlags("responder"),
     );
     try {
+      // What the router asks of the media step for a media message (router-worker.ts).
       await bus.publish(
         Array.from({ length: FILES }, (_, i) =>
           createEvent({
-            type: "inbound.message",
+            type: "media.requested",
             tenant: PNID,
             conversationId: `${PNID}:1555000${i}`,
             data: {
@@ -86,7 +87,8 @@ describe.skipIf(!hasBinary("redis-server"))("the responder's resident memory whi
               timestamp: new Date().toISOString(),
               type: "video",
               media: { id: `m-${i}`, mimeType: "video/mp4" },
-              raw: {},
+              // Meta's object stays on inbound.message, as on conversation.routed.
+              raw: undefined,
             },
           }),
         ),
