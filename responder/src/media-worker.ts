@@ -42,9 +42,10 @@ const isPermanent = (err: unknown): boolean => err instanceof FlankError && !err
 /**
  * Consumes `media.requested` (group `media`; every `inbound.message` with `beforeRouting`), off
  * the webhook path: downloads each media file through the Graph API into the media store,
- * transcribes voice notes and audio when TRANSCRIBE_MODEL is set, and publishes `media.stored`; with `beforeRouting`, it then publishes
- * every message as `inbound.understood` for the router (docs/media.md). Failures are retried by the
- * bus (redelivery with backoff, then `dlq`): the one retry mechanism.
+ * transcribes voice notes and audio when TRANSCRIBE_MODEL is set, and publishes `media.stored`;
+ * with `beforeRouting`, it then publishes every message as `inbound.understood` for the router
+ * (docs/media.md). Failures are retried by the bus (redelivery with backoff, then `dlq`): the one
+ * retry mechanism.
  */
 export class MediaWorker {
   private consumer: Consumer | undefined;
