@@ -25,10 +25,7 @@ try {
   await runJson(["bench/load.mjs", stack.url, JSON.stringify(rate ? { ...load, rate, warmupS: 2 } : load)]);
   const count = await repliesSettled(stack, 3000);
   const perMessage = Object.fromEntries(
-    procs.map(([name, p]) => [
-      name,
-      Math.round(((cpuMs(p.pid) - before[name]) * 1000) / messages),
-    ]),
+    procs.map(([name, p]) => [name, Math.round(((cpuMs(p.pid) - before[name]) * 1000) / messages)]),
   );
   console.log(`${messages} messages${rate ? ` at ${rate}/s` : ""} from ${users} users, ${count} replies`);
   console.log("CPU µs a message:", JSON.stringify(perMessage));
