@@ -132,7 +132,7 @@ async function harness(
     bus,
     send: (events) =>
       bus.publish(
-        [events].flat().flatMap((e) => {
+        [events].flat().flatMap((e): FlankEvent[] => {
           if (opts.beforeRouting) return [e];
           const { tenant, conversationId, data } = e;
           return data.media
