@@ -156,6 +156,49 @@ describe("playground: a voice note, transcribed (TRANSCRIBE_MODEL)", () => {
   );
 });
 
+// Without TRANSCRIBE_MODEL or VISION the media step runs after routing, on the router's media.requested.
+describe("playground: an image, kept (neither TRANSCRIBE_MODEL nor VISION)", () => {
+  let flank: Embedded;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "flank-playground-image-"));
+    flank = await startEmbedded(bareConfig({ MEDIA_DIR: dir }), silentLog(), {
+      port: 0,
+      statusTiming: FAST_STATUSES,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await flank?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("routes it at once, then the router asks for the file and the media worker stores it", async () => {
+    const seen: string[] = [];
+    for (const topic of ["conversation.routed", "media.requested", "media.stored"] as const)
+      await flank.bus.consume({
+        topic,
+        group: `test-${topic}`,
+        handler: async (e) => void seen.push(e.type),
+      });
+    const token = flank.playgroundUrl?.split("#token=")[1] ?? "";
+    const headers = { [PLAYGROUND_TOKEN_HEADER]: token };
+    const jpeg = Buffer.from("\xff\xd8 a photo", "latin1");
+    const res = await fetch(`${flank.url}/playground/send-media`, {
+      method: "POST",
+      body: JSON.stringify({ from: "16505550456", mimeType: "image/jpeg", data: jpeg.toString("base64") }),
+      headers: { ...headers, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    const { mediaId } = (await res.json()) as { mediaId: string };
+    await waitFor(() => seen.includes("media.stored"), { what: "media.stored", timeoutMs: 15_000 });
+    expect(seen.filter((t) => t === "media.requested")).toHaveLength(1);
+    expect(seen).toContain("conversation.routed");
+    expect(seen.indexOf("media.requested")).toBeLessThan(seen.indexOf("media.stored"));
+    const shown = await fetch(`${flank.url}/playground/media/${mediaId}?from=16505550456`, { headers });
+    expect(Buffer.from(await shown.arrayBuffer()).equals(jpeg)).toBe(true);
+  }, 30_000);
+});
+
 describe("playground: an image, seen (VISION=true)", () => {
   let ai: OpenAITestServer;
   let flank: Embedded;

@@ -14,6 +14,9 @@ import { addLogFields, requestRecorder } from "../observe.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "../request-id.js";
 import { createWebhookIngest } from "../webhook-ingest.js";
 
+/** The request id header as Node keys its parsed headers (lower case). */
+const REQUEST_ID_KEY = REQUEST_ID_HEADER.toLowerCase();
+
 export { WEBHOOK_PATHS };
 
 /** An answer before it is a Response. */
@@ -43,7 +46,7 @@ export function webhookRoutes(ctx: GatewayContext): Hono<GatewayEnv> {
     (handle: (c: Context<GatewayEnv>, requestId: string) => Promise<Answer>) =>
     async (c: Context<GatewayEnv>) => {
       const started = performance.now();
-      const requestId = requestIdOf(headerOf(c, "x-request-id"));
+      const requestId = requestIdOf(headerOf(c, REQUEST_ID_KEY));
       c.set("requestId", requestId);
       let answer: Answer;
       try {
