@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { captureLog, type GraphTestServer, startGraphServer } from "@flank/devtools";
 import { type Bus, createBus } from "@flank/shared/bus";
 import { parseConfig } from "@flank/shared/config";
-import { createEvent, type EventOf } from "@flank/shared/contract";
+import type { EventOf } from "@flank/shared/contract";
+import { mediaRequestOf } from "@flank/shared/media";
 import {
   composeNodeFlags,
   hasBinary,
@@ -76,22 +77,16 @@ describe.skipIf(!hasBinary("redis-server"))("the responder's resident memory whi
       // What the router asks of the media step for a media message (router-worker.ts).
       await bus.publish(
         Array.from({ length: FILES }, (_, i) =>
-          createEvent({
-            type: "media.requested",
-            tenant: PNID,
-            conversationId: `${PNID}:1555000${i}`,
-            data: {
-              wamid: `wamid.rss.${i}`,
-              phoneNumberId: PNID,
-              from: `1555000${i}`,
-              timestamp: new Date().toISOString(),
-              type: "video",
-              media: { id: `m-${i}`, mimeType: "video/mp4" },
-              // Meta's object stays on inbound.message, as on conversation.routed.
-              raw: undefined,
-            },
+          mediaRequestOf(PNID, `${PNID}:1555000${i}`, {
+            wamid: `wamid.rss.${i}`,
+            phoneNumberId: PNID,
+            from: `1555000${i}`,
+            timestamp: new Date().toISOString(),
+            type: "video",
+            media: { id: `m-${i}`, mimeType: "video/mp4" },
+            raw: {},
           }),
-        ),
+        ).filter((e) => e !== undefined),
       );
       await waitFor(() => stored.length === FILES || responder.child.exitCode !== null, {
         timeoutMs: 60_000,

@@ -14,7 +14,7 @@ import {
 import { type Bus, createMemoryBus } from "@flank/shared/bus";
 import { createEvent, type EventOf, type FlankEvent, type InboundMessageData } from "@flank/shared/contract";
 import { streamRequest } from "@flank/shared/http";
-import { FileMediaStore, type MediaStore, MemoryMediaStore } from "@flank/shared/media";
+import { FileMediaStore, type MediaStore, MemoryMediaStore, mediaRequestOf } from "@flank/shared/media";
 import { type RedirectServers, startRedirectServers, waitFor } from "@flank/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OpenStream } from "./media-download.js";
@@ -74,6 +74,8 @@ interface Harness {
   worker: MediaWorker;
   /** media.stored, inbound.understood and dlq events, in the order they came. */
   seen: FlankEvent[];
+  /** The topics the worker consumes. */
+  topics: string[];
   of<T extends FlankEvent["type"]>(type: T): EventOf<T>[];
 }
 const running: Harness[] = [];
@@ -123,7 +125,14 @@ async function harness(
         }
       : {}),
   });
+  const topics: string[] = [];
+  const consume = bus.consume.bind(bus);
+  bus.consume = (o) => {
+    topics.push(o.topic);
+    return consume(o);
+  };
   await worker.start();
+  bus.consume = consume;
   const seen: FlankEvent[] = [];
   for (const topic of ["media.stored", "inbound.understood", "dlq"] as const) {
     await bus.consume({ topic, group: `test-${topic}`, handler: async (e) => void seen.push(e) });
@@ -132,24 +141,16 @@ async function harness(
     bus,
     send: (events) =>
       bus.publish(
-        [events].flat().flatMap((e): FlankEvent[] => {
-          if (opts.beforeRouting) return [e];
-          const { tenant, conversationId, data } = e;
-          return data.media
-            ? [
-                createEvent({
-                  type: "media.requested",
-                  tenant,
-                  conversationId,
-                  data: { ...data, raw: undefined },
-                }),
-              ]
-            : [];
-        }),
+        [events]
+          .flat()
+          .flatMap((e): FlankEvent | FlankEvent[] =>
+            opts.beforeRouting ? [e] : (mediaRequestOf(e.tenant, e.conversationId, e.data) ?? []),
+          ),
       ),
     store,
     worker,
     seen,
+    topics,
     of: <T extends FlankEvent["type"]>(type: T) => seen.filter((e): e is EventOf<T> => e.type === type),
   };
   running.push(h);
@@ -303,6 +304,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     const text = inbound("15550000020", { type: "text", text: "and quickly" });
     await h.send([voice, text]);
     await waitFor(() => h.of("inbound.understood").length === 2, { what: "two understood messages" });
+    expect(h.topics).toEqual(["inbound.message"]);
 
     const [first, second] = h.of("inbound.understood");
     expect(first?.data).toMatchObject({
@@ -365,6 +367,7 @@ describe("media worker: before routing (TRANSCRIBE_MODEL or VISION)", () => {
     await h.bus.publish(inbound("15550000025", { type: "image", media: { id: "m-unrouted" } }));
     await h.send(inbound("15550000025", { type: "image", media: { id: "m-routed" } }));
     await waitFor(() => h.of("media.stored").length === 1, { what: "media.stored" });
+    expect(h.topics).toEqual(["media.requested"]);
     expect(h.of("media.stored").map((e) => e.data.mediaId)).toEqual(["m-routed"]);
     // The image published on inbound.message went first; a worker reading that topic asks Graph for it too.
     expect(sim.requests.some((r) => r.path.includes("m-unrouted"))).toBe(false);

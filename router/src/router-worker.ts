@@ -2,7 +2,7 @@ import type { Bus, Consumer, HandlerContext } from "@flank/shared/bus";
 import { createEvent, type EventOf, type FlankEvent, GROUPS } from "@flank/shared/contract";
 import type { FlowRegistry } from "@flank/shared/flows";
 import type { Logger } from "@flank/shared/log";
-import { mediaLimit } from "@flank/shared/media";
+import { mediaRequestOf } from "@flank/shared/media";
 import { type AgentPresence, agentOf, changesBetween } from "@flank/shared/routing";
 import type { Conversation, SessionEntry, Stores } from "@flank/shared/store";
 import { BoundedMap } from "@flank/shared/util";
@@ -182,20 +182,10 @@ export function createRouterWorker(deps: RouterDeps): RouterWorker {
       },
     });
     // The media step after routing reads media messages only: the file's job goes with the routed event.
-    const media =
-      !deps.afterMedia && mediaLimit(message) !== undefined
-        ? [
-            createEvent({
-              type: "media.requested",
-              tenant,
-              conversationId: id,
-              data: { ...message, raw: undefined },
-            }),
-          ]
-        : [];
+    const media = deps.afterMedia ? undefined : mediaRequestOf(tenant, id, message);
     // One append for the updates, the routed event and the media job: one round trip, all or nothing.
-    await deps.bus.publish([...updates, routed, ...media], {
-      dedupKeys: [...updateKeys, `${done}:routed`, ...media.map(() => `${done}:media`)],
+    await deps.bus.publish([...updates, routed, ...(media ? [media] : [])], {
+      dedupKeys: [...updateKeys, `${done}:routed`, ...(media ? [`${done}:media`] : [])],
     });
     if (final.route === "human") await lines.append(id, heldTurn(message));
     await deps.stores.dedup.claim(done, ttl);

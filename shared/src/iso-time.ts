@@ -23,11 +23,14 @@ function prefixOf(s: number): string {
   return prefix;
 }
 
+/** The largest distance from the epoch a Date holds, in ms either way. */
+export const MAX_DATE_MS = 8.64e15;
+
 /** The ISO-8601 string of `ms` since the epoch, as Date#toISOString gives it (RangeError when out of range). */
 export function isoTime(ms: number): string {
   const whole = Math.trunc(ms); // as Date does
   // Out of Date's range: Date itself throws the RangeError.
-  if (!(Math.abs(whole) <= 8.64e15)) return new Date(whole).toISOString();
+  if (!(Math.abs(whole) <= MAX_DATE_MS)) return new Date(whole).toISOString();
   const s = Math.floor(whole / 1000);
   const milli = whole - s * 1000;
   return `${prefixOf(s)}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;

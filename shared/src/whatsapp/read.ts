@@ -2,7 +2,7 @@
  * Tolerant readers for Meta's webhook JSON. Meta adds keys, omits optional ones and (2026) sends
  * empty strings for absent ids, so nothing here throws: a value of the wrong shape reads as absent.
  */
-import { isoTime } from "../iso-time.js";
+import { isoTime, MAX_DATE_MS } from "../iso-time.js";
 
 export type Json = Record<string, unknown>;
 
@@ -35,8 +35,6 @@ export const num = (v: unknown): number | undefined => {
 };
 
 export const bool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
-
-const MAX_DATE_MS = 8.64e15;
 
 /** Meta's unix-seconds string as ISO-8601; undefined when absent or not a time. */
 export function isoFromUnix(v: unknown): string | undefined {
