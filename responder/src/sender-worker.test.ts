@@ -1,6 +1,8 @@
 import { waitFor } from "@flank/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countOf } from "./metrics.js";
+import type { SendLedger } from "./send-ledger.js";
+import { MemorySendLedger } from "./send-ledger-memory.js";
 import { CONVERSATION, type SenderHarness, startSenderHarness, TENANT, USER } from "./sender.harness.js";
 
 const text = (body = "hello") => ({ type: "text" as const, body });
@@ -204,6 +206,64 @@ describe("sender: errors by code", () => {
       final: true,
       attempts: 4,
       error: { reason: "service_unavailable_retries_exhausted" },
+    });
+  });
+});
+
+describe("sender: a ledger that lost its record (Redis restarted without its last second)", () => {
+  // A ledger whose records can be lost, as Redis loses its last unsynced second at a kill -9 with
+  // appendfsync everysec: the request comes again (its acknowledgement was lost too), unrecorded.
+  let records = new MemorySendLedger(60_000);
+  const ledger: SendLedger = {
+    claim: (...args) => records.claim(...args),
+    defer: (...args) => records.defer(...args),
+    finish: (...args) => records.finish(...args),
+  };
+  beforeEach(async () => {
+    records = new MemorySendLedger(60_000);
+    h = await startSenderHarness({}, { ledger });
+    await h.openWindow();
+  });
+  afterEach(() => h.stop());
+
+  it("is not sent again when the store holds the wamid Meta gave it", async () => {
+    const event = await h.request({ message: text(), idempotencyKey: "key-lost" });
+    await waitFor(() => h.results.length === 1, { what: "the first result" });
+    const wamid = h.results[0]?.wamid;
+    expect(wamid).toMatch(/^wamid\./);
+    records = new MemorySendLedger(60_000);
+    await h.bus.publish(event);
+    await waitFor(() => h.results.length === 2, { what: "the redelivery's result" });
+    expect(h.graph.requests).toHaveLength(1);
+    expect(h.results[1]).toMatchObject({ idempotencyKey: "key-lost", status: "sent", wamid, final: true });
+    // Recorded again: a third delivery is answered from the ledger.
+    expect(await records.claim("key-lost", "another sender", 5000)).toMatchObject({ kind: "done" });
+  });
+
+  it("is sent when the stored message has no wamid (Meta never took it)", async () => {
+    // As if a sender had stored the message and died before its Graph API call, and its claim was lost.
+    await h.stores.messages.insert({
+      id: "key-unsent",
+      conversationId: CONVERSATION,
+      tenant: TENANT,
+      direction: "outbound",
+      from: TENANT,
+      to: USER,
+      type: "text",
+      body: "hello",
+      timestamp: new Date().toISOString(),
+      status: "queued",
+      statuses: [],
+      raw: null,
+    });
+    await h.request({ message: text(), idempotencyKey: "key-unsent" });
+    await waitFor(() => h.results.length === 1, { what: "the result" });
+    expect(h.graph.requests).toHaveLength(1);
+    expect(h.results[0]).toMatchObject({
+      idempotencyKey: "key-unsent",
+      status: "sent",
+      attempts: 1,
+      final: true,
     });
   });
 });

@@ -163,7 +163,19 @@ export class SenderWorker {
     const req = event.data;
     const { stores, options } = this.deps;
     if (ctx.attempts === 0 && req.message.type !== "read") {
-      await stores.messages.insert(storedOutbound(event, new Date(this.now()).toISOString()));
+      const stored = await stores.messages.insert(storedOutbound(event, new Date(this.now()).toISOString()));
+      // Stored before with Meta's wamid, yet unknown to the ledger: a Redis crash lost the ledger's
+      // record and the acknowledgement (its last second with appendfsync everysec). Meta has it:
+      // recorded again, not sent twice. Only a key stored before costs the read.
+      const wamid = stored ? undefined : (await stores.messages.get(req.idempotencyKey))?.wamid;
+      if (wamid) {
+        log.warn(
+          { wamid },
+          "already accepted by Meta (the store has its wamid, the ledger had lost it): not sent again",
+        );
+        await this.recordSent(ctx, { wamid, storeWamid: false });
+        return true;
+      }
     }
     let tenant: TenantCredentials | undefined;
     try {
@@ -327,24 +339,34 @@ export class SenderWorker {
   }
 
   private async succeed(ctx: SendContext, message: OutboundMessage, response: unknown, wamid?: string) {
+    await this.recordSent(ctx, { wamid, response, storeWamid: message.type !== "read" });
+    this.deps.metrics.sends.inc({ outcome: "sent", reason: message.type });
+    // Per message: debug (docs/operations.md "Logs"); failures and retries stay warnings.
+    const { source } = ctx.event.data;
+    ctx.log.debug({ wamid, attempts: ctx.attempts, type: message.type, source }, "message sent");
+  }
+
+  /** Meta has the message: the ledger's record, the stored message's wamid, then the result. */
+  private async recordSent(
+    ctx: SendContext,
+    sent: { wamid?: string | undefined; response?: unknown; storeWamid: boolean },
+  ): Promise<void> {
     const req = ctx.event.data;
     const recipient = req.to ?? req.recipient;
     const result: OutboundResultData = {
       idempotencyKey: req.idempotencyKey,
       status: "sent",
-      ...(wamid ? { wamid } : {}),
+      ...(sent.wamid ? { wamid: sent.wamid } : {}),
       ...(recipient ? { to: recipient } : {}),
       attempts: ctx.attempts,
       final: true,
-      response,
+      response: sent.response,
     };
     // The ledger first: until it holds the result, a crash here is the one duplicate window.
     await untilRecorded(() => this.deps.ledger.finish(req.idempotencyKey, result), ctx.log);
-    if (wamid && message.type !== "read") await this.deps.stores.messages.setWamid(req.idempotencyKey, wamid);
+    if (sent.wamid && sent.storeWamid)
+      await this.deps.stores.messages.setWamid(req.idempotencyKey, sent.wamid);
     await this.publishResult(ctx.event, result);
-    this.deps.metrics.sends.inc({ outcome: "sent", reason: message.type });
-    // Per message: debug (docs/operations.md "Logs"); failures and retries stay warnings.
-    ctx.log.debug({ wamid, attempts: ctx.attempts, type: message.type, source: req.source }, "message sent");
   }
 
   private async fail(
