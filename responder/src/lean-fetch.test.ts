@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { ResponseTooLargeError } from "@flank/shared/http";
 import { freePort, type RedirectServers, startRedirectServers } from "@flank/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +64,38 @@ describe("lean request (no Response)", () => {
     await expect(request(closed, { method: "GET", headers: {}, timeoutMs: 500 })).rejects.toThrow(
       /ECONNREFUSED/,
     );
+  });
+});
+
+describe("pooled sockets", () => {
+  // A server that keeps connections open for a minute, so only the client can close them.
+  let keeper: Server;
+  let url: string;
+  const opened: Socket[] = [];
+  beforeAll(async () => {
+    keeper = createServer((_req, res) => res.end("ok"));
+    keeper.keepAliveTimeout = 60_000;
+    keeper.on("connection", (socket: Socket) => opened.push(socket));
+    await new Promise<void>((r) => keeper.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(keeper.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => {
+    keeper.closeAllConnections();
+    keeper.close();
+  });
+  const get = (request: ReturnType<typeof createLeanHttp>["request"]) =>
+    request(url, { method: "GET", headers: {}, timeoutMs: 2000 });
+
+  it("reuses a connection, and closes it once idle before the server would (no call on a closing socket)", async () => {
+    const { request } = createLeanHttp({ idleSocketMs: 50 });
+    opened.length = 0;
+    await get(request);
+    await get(request);
+    expect(opened).toHaveLength(1);
+    // The client ends the idle connection: the server sees it close, long before its own minute.
+    await new Promise((resolve) => opened[0]?.once("close", resolve));
+    await get(request);
+    expect(opened).toHaveLength(2);
   });
 });
 

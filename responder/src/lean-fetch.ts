@@ -49,7 +49,9 @@ export function fetchRequest(doFetch: typeof fetch = guardedFetch()): LeanReques
  * a 3xx to another origin or to plain http would take it along; a 3xx is answered as it is.
  * Answers larger than `maxResponseBytes` reject with ResponseTooLargeError.
  */
-export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: number } = {}): {
+export function createLeanHttp(
+  opts: { maxSockets?: number; maxResponseBytes?: number; idleSocketMs?: number } = {},
+): {
   request: LeanRequest;
 } {
   // Idle sockets are kept up to the cap (the default keeps 256): with hundreds of slow model calls
@@ -57,7 +59,8 @@ export function createLeanHttp(opts: { maxSockets?: number; maxResponseBytes?: n
   const maxSockets = opts.maxSockets ?? 64;
   // Idle sockets close after 4 s, before the 5 s keep-alive timeout of Node and uvicorn servers:
   // reusing a socket the server is closing fails the call (the bench's load generator saw it).
-  const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4000 };
+  const timeout = opts.idleSocketMs ?? 4000;
+  const pool = { keepAlive: true, noDelay: true, maxSockets, maxFreeSockets: maxSockets, timeout };
   const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
   const maxBytes = opts.maxResponseBytes ?? RESPONSE_BODY_LIMIT;
   const request: LeanRequest = async (url, init) => {
