@@ -33,17 +33,25 @@ const stack = reference
       responders,
       perProcessArgs: { responder1: responderFlags },
     });
-const client = createClient({ url: redis.url });
-await client.connect();
 /** Without responders nothing replies: the run ends when the router has routed every message. */
-const routed = async () => {
-  let count = 0;
-  for (const key of await client.keys("flank:stream:conversation.routed:*")) count += await client.xLen(key);
-  return count;
+const routedAll = async () => {
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    for (;;) {
+      let count = 0;
+      for (const key of await client.keys("flank:stream:conversation.routed:*"))
+        count += await client.xLen(key);
+      if (count >= messages) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await client.quit();
+  }
 };
 const settled = async () => {
   if (responders > 0 || reference) return `${await repliesSettled(stack, 3000)} replies`;
-  while ((await routed()) < messages) await new Promise((r) => setTimeout(r, 200));
+  await routedAll();
   return "routed, no responder";
 };
 try {
@@ -64,7 +72,6 @@ try {
     JSON.stringify(Object.fromEntries([...stack.procs].map(([name, p]) => [name, p.peakRssMb()]))),
   );
 } finally {
-  await client.quit();
   await stack.stop();
   await redis.stop();
 }

@@ -173,7 +173,7 @@ export class SenderWorker {
           { wamid },
           "already accepted by Meta (the store has its wamid, the ledger had lost it): not sent again",
         );
-        await this.recordSent(ctx, { wamid, storeWamid: false });
+        await this.recordSent(ctx, req.message, wamid);
         return true;
       }
     }
@@ -339,7 +339,7 @@ export class SenderWorker {
   }
 
   private async succeed(ctx: SendContext, message: OutboundMessage, response: unknown, wamid?: string) {
-    await this.recordSent(ctx, { wamid, response, storeWamid: message.type !== "read" });
+    await this.recordSent(ctx, message, wamid, response);
     this.deps.metrics.sends.inc({ outcome: "sent", reason: message.type });
     // Per message: debug (docs/operations.md "Logs"); failures and retries stay warnings.
     const { source } = ctx.event.data;
@@ -349,23 +349,24 @@ export class SenderWorker {
   /** Meta has the message: the ledger's record, the stored message's wamid, then the result. */
   private async recordSent(
     ctx: SendContext,
-    sent: { wamid?: string | undefined; response?: unknown; storeWamid: boolean },
+    message: OutboundMessage,
+    wamid: string | undefined,
+    response?: unknown,
   ): Promise<void> {
     const req = ctx.event.data;
     const recipient = req.to ?? req.recipient;
     const result: OutboundResultData = {
       idempotencyKey: req.idempotencyKey,
       status: "sent",
-      ...(sent.wamid ? { wamid: sent.wamid } : {}),
+      ...(wamid ? { wamid } : {}),
       ...(recipient ? { to: recipient } : {}),
       attempts: ctx.attempts,
       final: true,
-      response: sent.response,
+      response,
     };
     // The ledger first: until it holds the result, a crash here is the one duplicate window.
     await untilRecorded(() => this.deps.ledger.finish(req.idempotencyKey, result), ctx.log);
-    if (sent.wamid && sent.storeWamid)
-      await this.deps.stores.messages.setWamid(req.idempotencyKey, sent.wamid);
+    if (wamid && message.type !== "read") await this.deps.stores.messages.setWamid(req.idempotencyKey, wamid);
     await this.publishResult(ctx.event, result);
   }
 
